@@ -1,0 +1,144 @@
+"""One error format for the whole API: `{"code": "UPPER_SNAKE", "detail": "...", ...extra}`.
+
+Apps declare their own codes (in their `errors.py`) by subclassing `ApiError`; every
+exception, expected or not, leaves the API through `api_exception_handler`.
+"""
+
+import logging
+from enum import StrEnum
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopeError
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+from rest_framework_simplejwt.exceptions import InvalidToken
+
+logger = logging.getLogger("stockscan.errors")
+
+
+class ErrorCode(StrEnum):
+    VALIDATION_ERROR = "VALIDATION_ERROR"
+    MALFORMED_JSON = "MALFORMED_JSON"
+    NOT_AUTHENTICATED = "NOT_AUTHENTICATED"
+    AUTHENTICATION_FAILED = "AUTHENTICATION_FAILED"
+    TOKEN_INVALID = "TOKEN_INVALID"
+    PERMISSION_DENIED = "PERMISSION_DENIED"
+    NO_TENANT_MEMBERSHIP = "NO_TENANT_MEMBERSHIP"
+    NOT_FOUND = "NOT_FOUND"
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+    NOT_ACCEPTABLE = "NOT_ACCEPTABLE"
+    UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
+    CONFLICT = "CONFLICT"
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    THROTTLED = "THROTTLED"
+    INTERNAL_ERROR = "INTERNAL_ERROR"
+
+
+class ApiError(exceptions.APIException):
+    """An error with a stable code, a translated sentence and optional extra fields."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    error_code: str = ErrorCode.VALIDATION_ERROR
+    default_detail = _("The request could not be processed.")
+
+    def __init__(self, detail=None, *, code: str | None = None, status_code: int | None = None, **extra):
+        super().__init__(detail if detail is not None else self.default_detail)
+        if code is not None:
+            self.error_code = code
+        if status_code is not None:
+            self.status_code = status_code
+        self.extra = extra
+
+
+class NotFound(ApiError):
+    status_code = status.HTTP_404_NOT_FOUND
+    error_code = ErrorCode.NOT_FOUND
+    default_detail = _("Not found.")
+
+
+class Conflict(ApiError):
+    status_code = status.HTTP_409_CONFLICT
+    error_code = ErrorCode.CONFLICT
+    default_detail = _("This conflicts with the current state of the resource.")
+
+
+class Forbidden(ApiError):
+    status_code = status.HTTP_403_FORBIDDEN
+    error_code = ErrorCode.PERMISSION_DENIED
+    default_detail = _("You do not have permission to perform this action.")
+
+
+def error_body(code: str, detail, **extra) -> dict:
+    return {"code": str(code), "detail": str(detail), **extra}
+
+
+def error_json_response(code: str, detail, status_code: int, **extra) -> JsonResponse:
+    """For the few plain Django views and middleware that answer outside DRF."""
+    return JsonResponse(error_body(code, detail, **extra), status=status_code)
+
+
+# DRF's own exceptions, mapped to our codes (the first matching class wins).
+_DRF_CODES: list[tuple[type[exceptions.APIException], str]] = [
+    (InvalidToken, ErrorCode.TOKEN_INVALID),
+    (exceptions.NotAuthenticated, ErrorCode.NOT_AUTHENTICATED),
+    (exceptions.AuthenticationFailed, ErrorCode.AUTHENTICATION_FAILED),
+    (exceptions.PermissionDenied, ErrorCode.PERMISSION_DENIED),
+    (exceptions.NotFound, ErrorCode.NOT_FOUND),
+    (exceptions.MethodNotAllowed, ErrorCode.METHOD_NOT_ALLOWED),
+    (exceptions.NotAcceptable, ErrorCode.NOT_ACCEPTABLE),
+    (exceptions.UnsupportedMediaType, ErrorCode.UNSUPPORTED_MEDIA_TYPE),
+    (exceptions.Throttled, ErrorCode.THROTTLED),
+]
+
+
+def _flatten_detail(detail) -> str:
+    if isinstance(detail, dict):
+        detail = detail.get("detail", next(iter(detail.values()), ""))
+    if isinstance(detail, list):
+        detail = detail[0] if detail else ""
+    return str(detail)
+
+
+def _validation_fields(detail) -> dict:
+    if isinstance(detail, dict):
+        return detail
+    return {"non_field_errors": detail if isinstance(detail, list) else [detail]}
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, Http404):
+        exc = NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    if isinstance(exc, ApiError):
+        body = error_body(exc.error_code, exc.detail, **exc.extra)
+    elif isinstance(exc, exceptions.ValidationError):
+        body = error_body(ErrorCode.VALIDATION_ERROR, _("Invalid input."), fields=_validation_fields(exc.detail))
+    elif isinstance(exc, exceptions.ParseError):
+        body = error_body(ErrorCode.MALFORMED_JSON, _("The request body is not valid JSON."))
+    elif isinstance(exc, exceptions.APIException):
+        code = next((code for cls, code in _DRF_CODES if isinstance(exc, cls)), ErrorCode.VALIDATION_ERROR)
+        extra = {"retry_after": exc.wait} if isinstance(exc, exceptions.Throttled) and exc.wait else {}
+        body = error_body(code, _flatten_detail(exc.detail), **extra)
+    else:
+        if isinstance(exc, ScopeError):
+            logger.error("Tenant scope missing for a query: this is a bug in the view.", exc_info=exc)
+        else:
+            logger.error("Unhandled error in %s", context.get("view").__class__.__name__, exc_info=exc)
+        set_rollback()
+        return Response(
+            error_body(ErrorCode.INTERNAL_ERROR, _("An unexpected error occurred. It has been logged.")),
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(exc.wait))
+    set_rollback()
+    return Response(body, status=exc.status_code, headers=headers)

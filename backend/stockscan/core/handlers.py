@@ -1,0 +1,23 @@
+"""JSON answers for errors raised outside DRF views (unknown paths, Django-level failures)."""
+
+from django.utils.translation import gettext as _
+
+from stockscan.core.errors import ErrorCode, error_json_response
+
+
+def not_found(request, exception=None):
+    return error_json_response(ErrorCode.NOT_FOUND, _("Not found."), 404)
+
+
+def bad_request(request, exception=None):
+    return error_json_response(ErrorCode.VALIDATION_ERROR, _("Bad request."), 400)
+
+
+def permission_denied(request, exception=None):
+    return error_json_response(
+        ErrorCode.PERMISSION_DENIED, _("You do not have permission to perform this action."), 403
+    )
+
+
+def server_error(request):
+    return error_json_response(ErrorCode.INTERNAL_ERROR, _("An unexpected error occurred. It has been logged."), 500)

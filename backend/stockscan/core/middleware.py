@@ -1,0 +1,45 @@
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
+
+from stockscan.core.errors import ErrorCode, error_json_response
+
+
+class RequestBodyLimitMiddleware:
+    """Refuses oversized bodies with 413 before anything reads them.
+
+    Django checks DATA_UPLOAD_MAX_MEMORY_SIZE only when `request.body` is read, but DRF's
+    parsers read the stream directly, so the limit is enforced here from Content-Length.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return error_json_response(ErrorCode.VALIDATION_ERROR, _("Invalid Content-Length header."), 400)
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and length > limit:
+            return error_json_response(
+                ErrorCode.PAYLOAD_TOO_LARGE,
+                _("The request body is too large."),
+                413,
+                max_bytes=limit,
+            )
+        return self.get_response(request)
+
+
+class AdminScopesMiddleware:
+    """Staff in the Django admin work across tenants; API views activate their tenant scope
+    themselves (see core.views), so only the admin runs with scopes disabled."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith("/admin/"):
+            with scopes_disabled():
+                return self.get_response(request)
+        return self.get_response(request)

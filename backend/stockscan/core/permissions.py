@@ -1,0 +1,55 @@
+"""Who may do what: each view declares the permission it needs per action, this module
+says which roles hold it, and `TenantRolePermission` checks it — the one place it happens."""
+
+from enum import StrEnum
+
+from rest_framework.permissions import BasePermission
+
+from stockscan.orgs.models import Role
+
+
+class Perm(StrEnum):
+    VIEW_TENANT = "view_tenant"
+    VIEW_SERVICES = "view_services"
+    MANAGE_SERVICES = "manage_services"
+    VIEW_MEMBERS = "view_members"
+    MANAGE_MEMBERS = "manage_members"
+    MANAGE_BILLING = "manage_billing"
+
+
+_MANAGER_PERMS = {
+    Perm.VIEW_TENANT,
+    Perm.VIEW_SERVICES,
+    Perm.MANAGE_SERVICES,
+    Perm.VIEW_MEMBERS,
+}
+_OPERATOR_PERMS = {Perm.VIEW_TENANT, Perm.VIEW_SERVICES}
+
+ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
+    Role.OWNER: frozenset(Perm),
+    Role.MANAGER: frozenset(_MANAGER_PERMS),
+    Role.OPERATOR: frozenset(_OPERATOR_PERMS),
+}
+
+
+def role_has(role: str, perm: Perm) -> bool:
+    return perm in ROLE_PERMISSIONS.get(role, frozenset())
+
+
+def required_permission(view, request) -> Perm | None:
+    """A view declares `permissions = {"list": Perm.X, "create": ..., "GET": ...}`,
+    keyed by viewset action or by HTTP method."""
+    declared = getattr(view, "permissions", {})
+    action = getattr(view, "action", None)
+    if action and action in declared:
+        return declared[action]
+    return declared.get(request.method)
+
+
+class TenantRolePermission(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        perm = required_permission(view, request)
+        if perm is None:
+            # A view that forgot to declare its permission is closed, not open.
+            return False
+        return role_has(request.membership.role, perm)

@@ -1,0 +1,110 @@
+"""The one mechanism that binds a request to its tenant and, when asked, its service.
+
+The tenant comes from the user's active membership (`X-Tenant-Id` chooses among several);
+a tenant the user is not a member of is answered as if it did not exist. The service comes
+from `?service=`, the body's `service`, or `X-Service-Id`; a membership limited to one
+service is held to it.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+from django_scopes import scopes_disabled
+
+from stockscan.core.errors import ApiError, ErrorCode, Forbidden, NotFound
+from stockscan.orgs.models import Membership, MembershipStatus, Service, Tenant
+
+TENANT_HEADER = "X-Tenant-Id"
+SERVICE_HEADER = "X-Service-Id"
+
+
+class TenantNotFound(NotFound):
+    default_detail = _("This organisation does not exist or you are not a member of it.")
+
+
+class ServiceNotFound(NotFound):
+    default_detail = _("This service does not exist.")
+
+
+class NoTenantMembership(Forbidden):
+    error_code = ErrorCode.NO_TENANT_MEMBERSHIP
+    default_detail = _("Your account is not a member of any organisation.")
+
+
+@dataclass(frozen=True)
+class TenantContext:
+    tenant: Tenant
+    membership: Membership
+
+    @property
+    def role(self) -> str:
+        return self.membership.role
+
+
+def parse_id(raw, *, not_found: type[ApiError]) -> int:
+    """Ids from headers and query strings: anything but a positive integer is unknown."""
+    try:
+        value = int(str(raw).strip())
+    except (TypeError, ValueError):
+        raise not_found() from None
+    if value <= 0:
+        raise not_found()
+    return value
+
+
+def resolve_tenant_context(request) -> TenantContext:
+    requested = request.headers.get(TENANT_HEADER)
+    # Memberships are looked up by user across tenants: this is the query that finds the
+    # tenant, so it cannot run inside a tenant scope yet.
+    with scopes_disabled():
+        memberships = Membership.objects.select_related("tenant", "service").filter(
+            user=request.user, status=MembershipStatus.ACTIVE
+        )
+        if requested:
+            membership = memberships.filter(tenant_id=parse_id(requested, not_found=TenantNotFound)).first()
+            if membership is None:
+                raise TenantNotFound()
+        else:
+            membership = memberships.order_by("created_at", "id").first()
+            if membership is None:
+                raise NoTenantMembership()
+    return TenantContext(tenant=membership.tenant, membership=membership)
+
+
+def requested_service_id(request) -> str | None:
+    raw = request.query_params.get("service")
+    if raw is None and request.method not in ("GET", "HEAD", "OPTIONS", "DELETE"):
+        data = request.data
+        raw = data.get("service") if isinstance(data, dict) else None
+    if raw is None:
+        raw = request.headers.get(SERVICE_HEADER)
+    return raw
+
+
+def resolve_service(request, *, required: bool) -> Service | None:
+    """The service a request works on, within the tenant scope already active."""
+    membership: Membership = request.membership
+    raw = requested_service_id(request)
+    if raw in (None, ""):
+        if membership.service_id is not None:
+            return membership.service
+        if required:
+            raise ApiError(
+                _("Choose a service (?service=<id>, a 'service' field, or the X-Service-Id header)."),
+                code="SERVICE_REQUIRED",
+            )
+        return None
+    service_id = parse_id(raw, not_found=ServiceNotFound)
+    if membership.service_id is not None and membership.service_id != service_id:
+        raise ServiceNotFound()
+    service = Service.objects.filter(pk=service_id).first()
+    if service is None:
+        raise ServiceNotFound()
+    return service
+
+
+def visible_services(membership: Membership):
+    services = Service.objects.all()
+    if membership.service_id is not None:
+        services = services.filter(pk=membership.service_id)
+    return services

@@ -1,0 +1,41 @@
+from django.contrib import admin
+
+from stockscan.orgs.models import Membership, Service, Tenant
+
+
+class ServiceInline(admin.TabularInline):
+    model = Service
+    extra = 0
+    fields = ["name", "service_type", "counting_mode"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    fields = ["user", "role", "service", "status"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(Tenant)
+class TenantAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "business_type", "domain", "created_at"]
+    search_fields = ["name", "slug"]
+    list_filter = ["business_type", "domain"]
+    inlines = [ServiceInline, MembershipInline]
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ["name", "tenant", "service_type", "counting_mode"]
+    list_filter = ["service_type"]
+    search_fields = ["name", "tenant__name"]
+    list_select_related = ["tenant"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "tenant", "role", "service", "status"]
+    list_filter = ["role", "status"]
+    search_fields = ["user__username", "user__email", "tenant__name"]
+    list_select_related = ["user", "tenant", "service"]
+    raw_id_fields = ["user"]

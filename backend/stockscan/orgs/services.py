@@ -1,0 +1,127 @@
+import secrets
+
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+from django_scopes import scope
+
+from stockscan.core.audit import audit_record
+from stockscan.orgs.errors import LastServiceRequired, ServiceNameTaken
+from stockscan.orgs.models import Membership, Role, Service, Tenant
+from stockscan.orgs.presets import FEATURE_KEYS, preset_for
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:100] or "organisation"
+    if not Tenant.objects.filter(slug=base).exists():
+        return base
+    return f"{base}-{secrets.token_hex(3)}"
+
+
+@transaction.atomic
+def tenant_create(
+    *, name: str, business_type: str, domain: str, owner, services: list[dict], locale: str = "fr"
+) -> tuple[Tenant, list[Service]]:
+    """A new business with its first services and its owner. Called inside registration's
+    transaction, so a failure leaves no half-made tenant."""
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                tenant = Tenant.objects.create(
+                    name=name.strip(),
+                    slug=_unique_slug(name),
+                    business_type=business_type,
+                    domain=domain,
+                    locale=locale,
+                )
+            break
+        except IntegrityError:
+            # Two businesses of the same name registering at the same instant: the slug
+            # check above raced; a fresh suffix settles it.
+            if attempt == 2:
+                raise
+    with scope(tenant=tenant.pk):
+        created = [
+            _service_insert(tenant=tenant, name=spec["name"], service_type=spec["service_type"]) for spec in services
+        ]
+        Membership.objects.create(tenant=tenant, user=owner, role=Role.OWNER)
+    audit_record(tenant_id=tenant.pk, actor=owner, action="tenant.created", target=tenant, after={"name": tenant.name})
+    return tenant, created
+
+
+def _service_insert(
+    *, tenant: Tenant, name: str, service_type: str, counting_mode: str | None = None, features: dict | None = None
+) -> Service:
+    preset = preset_for(service_type)
+    try:
+        with transaction.atomic():
+            return Service.objects.create(
+                tenant=tenant,
+                name=name.strip(),
+                service_type=service_type,
+                counting_mode=counting_mode or preset["counting_mode"],
+                features={**preset["features"], **_known_features(features)},
+            )
+    except IntegrityError:
+        raise ServiceNameTaken() from None
+
+
+def _known_features(features: dict | None) -> dict[str, bool]:
+    return {key: bool(value) for key, value in (features or {}).items() if key in FEATURE_KEYS}
+
+
+@transaction.atomic
+def service_create(
+    *,
+    tenant: Tenant,
+    actor,
+    name: str,
+    service_type: str,
+    counting_mode: str | None = None,
+    features: dict | None = None,
+) -> Service:
+    service = _service_insert(
+        tenant=tenant, name=name, service_type=service_type, counting_mode=counting_mode, features=features
+    )
+    audit_record(
+        tenant_id=tenant.pk, actor=actor, action="service.created", target=service, after={"name": service.name}
+    )
+    return service
+
+
+@transaction.atomic
+def service_update(*, service: Service, actor, **changes) -> Service:
+    before = {"name": service.name, "counting_mode": service.counting_mode, "features": service.features}
+    if "name" in changes:
+        service.name = changes["name"].strip()
+    if "counting_mode" in changes:
+        service.counting_mode = changes["counting_mode"]
+    if "features" in changes:
+        service.features = {**service.features, **_known_features(changes["features"])}
+    try:
+        with transaction.atomic():
+            service.save()
+    except IntegrityError:
+        raise ServiceNameTaken() from None
+    after = {"name": service.name, "counting_mode": service.counting_mode, "features": service.features}
+    audit_record(
+        tenant_id=service.tenant_id, actor=actor, action="service.updated", target=service, before=before, after=after
+    )
+    return service
+
+
+@transaction.atomic
+def service_delete(*, service: Service, actor) -> None:
+    # Lock the tenant's services so two concurrent deletions cannot remove the last two.
+    remaining = list(
+        Service.objects.select_for_update().filter(tenant_id=service.tenant_id).values_list("pk", flat=True)
+    )
+    if len(remaining) <= 1:
+        raise LastServiceRequired()
+    audit_record(
+        tenant_id=service.tenant_id,
+        actor=actor,
+        action="service.deleted",
+        target=service,
+        before={"name": service.name},
+    )
+    service.delete()

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The release gate: lint, migrations, deploy checks, OpenAPI, and the whole test suite.
+# CI runs it (.ci/run); run it yourself before you push. Any failure exits non-zero.
+#
+#   scripts/validate.sh                     # everything, on PostgreSQL + Redis when reachable
+#   VALIDATE_REQUIRE_SERVICES=1 ...         # fail instead of falling back to SQLite (CI)
+#   VALIDATE_ENV=production ...             # also check the production variables of this shell
+#   scripts/validate.sh -k invitations      # extra arguments go to pytest
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+START=$(date +%s)
+
+step() { printf '\n== %s\n' "$*"; }
+
+PYTHON_BIN="${PYTHON:-$(command -v python3.11 || command -v python3)}"
+if [ ! -x .venv/bin/python ]; then
+  step "Creating the virtual environment (.venv) with $PYTHON_BIN"
+  "$PYTHON_BIN" -m venv .venv
+fi
+PY="$ROOT/.venv/bin/python"
+step "Installing pinned dependencies"
+"$PY" -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+
+step "Lint and format (ruff)"
+"$PY" -m ruff check .
+"$PY" -m ruff format --check .
+
+reachable() { "$PY" - "$1" "$2" <<'PYEOF'
+import socket, sys
+try:
+    socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=1).close()
+except OSError:
+    sys.exit(1)
+PYEOF
+}
+
+if [ -z "${DATABASE_URL:-}" ]; then
+  if reachable 127.0.0.1 5432; then
+    export DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres"
+  elif [ "${VALIDATE_REQUIRE_SERVICES:-0}" = "1" ]; then
+    echo "PostgreSQL is not reachable on 127.0.0.1:5432 and VALIDATE_REQUIRE_SERVICES=1." >&2; exit 1
+  else
+    echo "NOTICE: PostgreSQL is not reachable: the tests run on SQLite; concurrency tests are skipped."
+  fi
+fi
+if [ -z "${REDIS_URL:-}" ]; then
+  if reachable 127.0.0.1 6379; then
+    export REDIS_URL="redis://127.0.0.1:6379/15"
+  elif [ "${VALIDATE_REQUIRE_SERVICES:-0}" = "1" ]; then
+    echo "Redis is not reachable on 127.0.0.1:6379 and VALIDATE_REQUIRE_SERVICES=1." >&2; exit 1
+  else
+    echo "NOTICE: Redis is not reachable: the tests use the local-memory cache."
+  fi
+fi
+echo "Database: ${DATABASE_URL:-sqlite (embedded)}   Cache: ${REDIS_URL:-local memory}"
+
+cd backend
+step "Migrations are complete (makemigrations --check)"
+"$PY" manage.py makemigrations --check --dry-run
+
+step "Deployment checks with production-like variables (check --deploy)"
+DJANGO_DEBUG=false \
+DJANGO_SECRET_KEY="validate-$("$PY" -c 'import secrets; print(secrets.token_urlsafe(48))')" \
+DJANGO_ALLOWED_HOSTS="stockscan.example.com" \
+DATABASE_URL="${DATABASE_URL:-sqlite:///$ROOT/backend/db.sqlite3}" \
+  "$PY" manage.py check --deploy --fail-level WARNING
+
+step "OpenAPI schema (spectacular --validate --fail-on-warn)"
+"$PY" manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+step "Translations compile"
+"$PY" manage.py check_translations
+
+if [ "${VALIDATE_ENV:-}" = "production" ]; then
+  step "Production environment of this shell (check_environment)"
+  "$PY" manage.py check_environment
+fi
+cd "$ROOT"
+
+step "Tests (pytest)"
+"$PY" -m pytest "$@"
+
+echo
+echo "validate.sh: all checks passed in $(( $(date +%s) - START ))s"
