@@ -70,7 +70,12 @@ DATABASE_URL="${DATABASE_URL:-sqlite:///$ROOT/backend/db.sqlite3}" \
 step "OpenAPI schema (spectacular --validate --fail-on-warn)"
 "$PY" manage.py spectacular --validate --fail-on-warn --file /dev/null
 
-step "Translations compile"
+step "French translations complete and compiled"
+if command -v xgettext >/dev/null 2>&1; then
+  "$PY" manage.py makemessages -l fr --no-location --ignore 'staticfiles/*' >/dev/null
+else
+  echo "NOTICE: gettext is not installed: new messages are not extracted, only the committed ones are checked."
+fi
 "$PY" manage.py check_translations
 
 if [ "${VALIDATE_ENV:-}" = "production" ]; then

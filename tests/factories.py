@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django_scopes import scopes_disabled
 from factory.django import DjangoModelFactory
 
+from stockscan.entitlements.services import billing_state_start_trial
 from stockscan.orgs.models import Membership, Role, Service, Tenant
 from stockscan.orgs.presets import ServiceType, preset_for
 
@@ -40,10 +41,17 @@ class UserFactory(DjangoModelFactory):
 class TenantFactory(DjangoModelFactory):
     class Meta:
         model = Tenant
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Business {n}")
     slug = factory.Sequence(lambda n: f"business-{n}")
     business_type = "restaurant"
+
+    @factory.post_generation
+    def billing(obj, create, extracted, **kwargs):
+        """Like a registration: the tenant starts on its trial of the paid plan."""
+        if create:
+            billing_state_start_trial(tenant=obj)
 
 
 class ServiceFactory(ScopedFactory):

@@ -10,6 +10,7 @@ api_patterns = [
     route("health/", health, "health"),
     path("auth/", include("stockscan.accounts.urls")),
     path("auth/", include("stockscan.orgs.urls")),
+    path("auth/", include("stockscan.entitlements.urls")),
     route("schema/", SpectacularAPIView.as_view(), "schema"),
     route("docs/", SpectacularSwaggerView.as_view(url_name="schema"), "docs"),
 ]

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "stockscan.core",
     "stockscan.accounts",
     "stockscan.orgs",
+    "stockscan.entitlements",
 ]
 
 MIDDLEWARE = [
@@ -128,6 +129,10 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 
 # Bodies larger than this are refused with 413 before any parsing (imports come later, as files).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.integer("MAX_REQUEST_BODY_BYTES", 1024 * 1024)
+
+# Plans: a new tenant's trial of the paid plan, and how long a past-due subscription keeps it.
+TRIAL_DAYS = env.integer("TRIAL_DAYS", 14)
+BILLING_GRACE_DAYS = env.integer("BILLING_GRACE_DAYS", 7)
 
 FRONTEND_URL = env.string("FRONTEND_URL", "http://localhost:5173").rstrip("/")
 

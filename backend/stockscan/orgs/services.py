@@ -5,6 +5,9 @@ from django.utils.text import slugify
 from django_scopes import scope
 
 from stockscan.core.audit import audit_record
+from stockscan.entitlements.enforcement import check_count_limit
+from stockscan.entitlements.plans import Limit
+from stockscan.entitlements.services import billing_state_start_trial
 from stockscan.orgs.errors import LastServiceRequired, ServiceNameTaken
 from stockscan.orgs.models import Membership, Role, Service, Tenant
 from stockscan.orgs.presets import FEATURE_KEYS, preset_for
@@ -39,7 +42,9 @@ def tenant_create(
             # check above raced; a fresh suffix settles it.
             if attempt == 2:
                 raise
+    billing_state_start_trial(tenant=tenant)
     with scope(tenant=tenant.pk):
+        check_count_limit(tenant, Limit.MAX_SERVICES, adding=len(services))
         created = [
             _service_insert(tenant=tenant, name=spec["name"], service_type=spec["service_type"]) for spec in services
         ]
@@ -79,6 +84,7 @@ def service_create(
     counting_mode: str | None = None,
     features: dict | None = None,
 ) -> Service:
+    check_count_limit(tenant, Limit.MAX_SERVICES)
     service = _service_insert(
         tenant=tenant, name=name, service_type=service_type, counting_mode=counting_mode, features=features
     )

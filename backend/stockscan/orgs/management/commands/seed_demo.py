@@ -9,6 +9,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django_scopes import scopes_disabled
 
+from stockscan.entitlements.models import PlanGrant, TenantPlanOverride
+from stockscan.entitlements.plans import PlanCode
 from stockscan.orgs.models import Membership, Role, Service, Tenant
 from stockscan.orgs.presets import ServiceType, preset_for
 
@@ -39,6 +41,11 @@ class Command(BaseCommand):
             tenant, _ = Tenant.objects.get_or_create(
                 slug=DEMO_TENANT_SLUG,
                 defaults={"name": "Le Bistrot Démo", "business_type": "restaurant", "domain": "food"},
+            )
+            # The demo shows every feature: a lifetime PRO grant, recorded like any staff grant.
+            TenantPlanOverride.objects.get_or_create(
+                tenant=tenant,
+                defaults={"grant": PlanGrant.LIFETIME, "plan": PlanCode.PRO, "note": "Demo tenant (seed_demo)"},
             )
             services = {}
             for name, service_type in DEMO_SERVICES:

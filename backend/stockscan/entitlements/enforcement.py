@@ -1,0 +1,75 @@
+"""The one enforcement API every capability calls before it creates or spends something.
+
+- `require_feature(tenant, Feature.X)` → 403 FEATURE_NOT_INCLUDED
+- `check_count_limit(tenant, Limit.MAX_X)` inside the creating transaction → 403 LIMIT_MAX_*
+- `with quota_reservation(tenant, Metric.X):` around monthly-quota work → 403 LIMIT_*_MONTH;
+  the unit is reserved before the work and given back if the work fails.
+"""
+
+from contextlib import contextmanager
+from datetime import date
+
+from django.db import transaction
+from django.db.models import F
+
+from stockscan.entitlements.errors import FeatureNotIncluded, LimitExceeded
+from stockscan.entitlements.models import UsageCounter
+from stockscan.entitlements.plans import COUNT_LIMITS, QUOTAS, Feature, Limit, Metric
+from stockscan.entitlements.selectors import current_period, effective_plan
+from stockscan.entitlements.usage import count_usage
+from stockscan.orgs.models import Tenant
+
+
+def require_feature(tenant: Tenant, feature: Feature) -> None:
+    plan = effective_plan(tenant)
+    if not plan.has(feature):
+        raise FeatureNotIncluded(feature=feature.value, plan=plan.code.value)
+
+
+def check_count_limit(tenant: Tenant, limit: Limit, *, adding: int = 1) -> None:
+    """Refuses a creation that would pass the plan's count limit.
+
+    Must run inside the transaction that creates the rows: it locks the tenant row, so two
+    concurrent creations are counted one after the other and cannot both take the last seat.
+    Rows beyond the limit after a downgrade stay; only new ones are refused.
+    """
+    cap = effective_plan(tenant).limit(limit)
+    if cap is None:
+        return
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("check_count_limit must run inside the transaction that creates the rows.")
+    Tenant.objects.select_for_update().filter(pk=tenant.pk).values_list("pk", flat=True).first()
+    used = count_usage(tenant, limit)
+    if used + adding > cap:
+        code, _ = COUNT_LIMITS[limit]
+        raise LimitExceeded(code=code, limit=cap, used=used)
+
+
+def _counter(tenant: Tenant, metric: Metric, period: date):
+    return UsageCounter.objects.filter(tenant=tenant, metric=metric.value, period=period)
+
+
+@contextmanager
+def quota_reservation(tenant: Tenant, metric: Metric):
+    """Reserves one unit of a monthly quota for the work in the `with` block.
+
+    The reservation is one conditional UPDATE (`used < limit`), which PostgreSQL evaluates
+    against the latest committed row, so under any number of concurrent requests exactly
+    `limit` of them get through. If the block raises, the unit is given back.
+    """
+    limit, code, _ = QUOTAS[metric]
+    cap = effective_plan(tenant).limit(limit)
+    period = current_period(tenant)
+    UsageCounter.objects.bulk_create(
+        [UsageCounter(tenant=tenant, metric=metric.value, period=period)], ignore_conflicts=True
+    )
+    counter = _counter(tenant, metric, period)
+    reserved = counter if cap is None else counter.filter(used__lt=cap)
+    if not reserved.update(used=F("used") + 1):
+        used = counter.values_list("used", flat=True).first() or 0
+        raise LimitExceeded(code=code, limit=cap, used=used)
+    try:
+        yield
+    except BaseException:
+        counter.filter(used__gt=0).update(used=F("used") - 1)
+        raise

@@ -1,0 +1,78 @@
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.utils import timezone
+
+from stockscan.entitlements.models import UsageCounter
+from stockscan.entitlements.plans import COUNT_LIMITS, QUOTAS, Metric
+from stockscan.entitlements.resolution import EffectivePlan, resolve_effective_plan
+from stockscan.entitlements.usage import count_usage, counted_limits
+from stockscan.orgs.models import Tenant
+
+_MEMO = "_effective_plan"
+
+
+def effective_plan(tenant: Tenant) -> EffectivePlan:
+    """The tenant's plan now. One query (billing state and override joined), then memoised
+    on the tenant object, which lives as long as the request or task that loaded it."""
+    cached = tenant.__dict__.get(_MEMO)
+    if cached is not None:
+        return cached
+    row = Tenant.objects.select_related("billing_state", "plan_override").get(pk=tenant.pk)
+    plan = resolve_effective_plan(
+        billing=_related_or_none(row, "billing_state"),
+        override=_related_or_none(row, "plan_override"),
+        now=timezone.now(),
+    )
+    tenant.__dict__[_MEMO] = plan
+    return plan
+
+
+def forget_effective_plan(tenant: Tenant) -> None:
+    tenant.__dict__.pop(_MEMO, None)
+
+
+def _related_or_none(row, name):
+    try:
+        return getattr(row, name)
+    except ObjectDoesNotExist:
+        return None
+
+
+def current_period(tenant: Tenant) -> date:
+    """The first day of the tenant's current month, in its own time zone."""
+    return timezone.localdate(timezone=ZoneInfo(tenant.timezone)).replace(day=1)
+
+
+def monthly_usage(tenant: Tenant) -> dict[Metric, int]:
+    used = dict(UsageCounter.objects.filter(tenant=tenant, period=current_period(tenant)).values_list("metric", "used"))
+    return {metric: used.get(metric.value, 0) for metric in Metric}
+
+
+def entitlements_summary(tenant: Tenant) -> dict:
+    plan = effective_plan(tenant)
+    usage, over_limit = {}, {}
+    for limit in counted_limits():
+        _, usage_key = COUNT_LIMITS[limit]
+        usage[usage_key] = count_usage(tenant, limit)
+        cap = plan.limit(limit)
+        over_limit[limit.value] = cap is not None and usage[usage_key] > cap
+    for metric, used in monthly_usage(tenant).items():
+        limit, _, usage_key = QUOTAS[metric]
+        usage[usage_key] = used
+        cap = plan.limit(limit)
+        over_limit[limit.value] = cap is not None and used > cap
+    return {
+        "plan_effective": plan.code.value,
+        "plan_source": plan.source.value,
+        "expires_at": plan.expires_at,
+        "subscription_status": plan.subscription_status,
+        "cancel_at_period_end": plan.cancel_at_period_end,
+        "trial_ends_at": plan.trial_ends_at,
+        "grace_ends_at": plan.grace_ends_at,
+        "entitlements": sorted(feature.value for feature in plan.features),
+        "limits": {limit.value: value for limit, value in plan.limits.items()},
+        "usage": usage,
+        "over_limit": over_limit,
+    }

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# One command from a fresh clone to a running API on http://127.0.0.1:8000 with demo data:
+# virtualenv, pinned dependencies, migrations on the embedded SQLite, demo tenant, server.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+PYTHON_BIN="${PYTHON:-$(command -v python3.11 || command -v python3)}"
+[ -x .venv/bin/python ] || "$PYTHON_BIN" -m venv .venv
+PY="$ROOT/.venv/bin/python"
+"$PY" -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+
+cd backend
+"$PY" manage.py migrate --noinput
+"$PY" manage.py seed_demo
+echo
+echo "StockScan API: http://127.0.0.1:${PORT:-8000}/api/docs/  (health: /health)"
+exec "$PY" manage.py runserver "127.0.0.1:${PORT:-8000}"
