@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django_scopes import scopes_disabled
 
 from stockscan.core.audit import audit_record
 from stockscan.entitlements.models import BillingState, TenantPlanOverride
@@ -61,12 +62,14 @@ def billing_state_update(*, tenant, actor=None, reason: str, **changes) -> Billi
 
 @transaction.atomic
 def plan_override_save(*, override: TenantPlanOverride, actor) -> TenantPlanOverride:
-    """Saves staff's override (admin) with an audit entry of the override and the plan."""
+    """Saves staff's override (admin) with an audit entry of the override and the plan.
+    Staff act across tenants, hence no tenant scope here."""
     tenant = override.tenant
-    previous = TenantPlanOverride.objects.with_scopes_disabled().filter(pk=override.pk).first()
-    before = {**_override_fields(previous), **_plan_snapshot(tenant)}
-    override.full_clean()
-    override.save()
+    with scopes_disabled():
+        previous = TenantPlanOverride.objects.filter(pk=override.pk).first()
+        before = {**_override_fields(previous), **_plan_snapshot(tenant)}
+        override.full_clean()
+        override.save()
     after = {**_override_fields(override), **_plan_snapshot(tenant)}
     audit_record(
         tenant_id=tenant.pk, actor=actor, action="plan.override_saved", target=override, before=before, after=after
