@@ -27,7 +27,9 @@ class ExtraServiceSerializer(serializers.Serializer):
 
 
 class RegisterSerializer(serializers.Serializer):
-    username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
+    # No "@": an identifier with one is an email address at login, and a username must not
+    # be able to pose as someone's email.
+    username = serializers.RegexField(r"^[\w.+-]+\Z", max_length=150)
     email = serializers.EmailField()
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
     password_confirm = serializers.CharField(write_only=True, style={"input_type": "password"})

@@ -11,3 +11,8 @@ class ServiceNameTaken(Conflict):
 class LastServiceRequired(Conflict):
     error_code = "LAST_SERVICE"
     default_detail = _("An organisation keeps at least one service.")
+
+
+class ServiceHasMembers(Conflict):
+    error_code = "SERVICE_HAS_MEMBERS"
+    default_detail = _("Members are limited to this service: give them another service first.")

@@ -77,7 +77,10 @@ class Membership(TenantOwnedModel):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=16, choices=Role.choices)
-    service = models.ForeignKey(Service, on_delete=models.SET_NULL, null=True, blank=True, related_name="memberships")
+    # No service means "every service": deleting the service must never widen a member's
+    # access, so a service with members limited to it cannot be deleted (RESTRICT still lets
+    # a whole tenant be deleted).
+    service = models.ForeignKey(Service, on_delete=models.RESTRICT, null=True, blank=True, related_name="memberships")
     status = models.CharField(max_length=16, choices=MembershipStatus.choices, default=MembershipStatus.ACTIVE)
 
     class Meta:

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from stockscan.orgs.models import Membership, Service, Tenant
@@ -18,7 +19,7 @@ class FeaturesField(serializers.DictField):
         value = super().to_internal_value(data)
         unknown = sorted(set(value) - set(FEATURE_KEYS))
         if unknown:
-            raise serializers.ValidationError(f"Unknown features: {', '.join(unknown)}.")
+            raise serializers.ValidationError(_("Unknown features: %(names)s.") % {"names": ", ".join(unknown)})
         return value
 
 
@@ -37,7 +38,7 @@ class ServiceCreateSerializer(serializers.Serializer):
 
     def validate_name(self, value):
         if not value.strip():
-            raise serializers.ValidationError("This field may not be blank.")
+            raise serializers.ValidationError(_("This field may not be blank."))
         return value
 
 
@@ -48,7 +49,7 @@ class ServiceUpdateSerializer(serializers.Serializer):
 
     def validate_name(self, value):
         if not value.strip():
-            raise serializers.ValidationError("This field may not be blank.")
+            raise serializers.ValidationError(_("This field may not be blank."))
         return value
 
 

@@ -8,7 +8,7 @@ from stockscan.core.audit import audit_record
 from stockscan.entitlements.enforcement import check_count_limit
 from stockscan.entitlements.plans import Limit
 from stockscan.entitlements.services import billing_state_start_trial
-from stockscan.orgs.errors import LastServiceRequired, ServiceNameTaken
+from stockscan.orgs.errors import LastServiceRequired, ServiceHasMembers, ServiceNameTaken
 from stockscan.orgs.models import Membership, Role, Service, Tenant
 from stockscan.orgs.presets import FEATURE_KEYS, preset_for
 
@@ -123,6 +123,8 @@ def service_delete(*, service: Service, actor) -> None:
     )
     if len(remaining) <= 1:
         raise LastServiceRequired()
+    if Membership.objects.filter(tenant_id=service.tenant_id, service=service).exists():
+        raise ServiceHasMembers()
     audit_record(
         tenant_id=service.tenant_id,
         actor=actor,

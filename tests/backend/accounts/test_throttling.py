@@ -1,0 +1,145 @@
+"""Throttles on the unauthenticated entry points: per account and per client address, and
+a forged X-Forwarded-For cannot buy a fresh bucket.
+
+Rates are read from the settings (the throttle classes read them at import time, so they
+are never overridden here)."""
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.test import override_settings
+
+from stockscan.orgs.models import Role
+from tests.factories import PASSWORD
+
+LOGIN_URL = "/api/auth/login/"
+RESET_URL = "/api/auth/password-reset/"
+PROXY = "10.0.0.1"
+
+
+def allowed(scope: str) -> int:
+    """How many requests the scope's rate lets through in one period."""
+    rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope]
+    return int(rate.split("/", 1)[0])
+
+
+def assert_throttled(response) -> None:
+    assert response.status_code == 429, response.content
+    body = response.json()
+    assert body["code"] == "THROTTLED"
+    assert isinstance(body["detail"], str)
+    assert isinstance(body["retry_after"], int)
+    assert body["retry_after"] > 0
+    assert int(response["Retry-After"]) > 0
+
+
+def login(client, username, password="Wrong-Password-000", **extra):
+    return client.post(LOGIN_URL, {"username": username, "password": password}, format="json", **extra)
+
+
+@pytest.fixture
+def owner(workspace):
+    user = workspace.user(Role.OWNER)
+    user.username = "Camille"
+    user.save()
+    return user
+
+
+def test_login_is_throttled_per_username_across_addresses(api_client, owner, other_workspace):
+    limit = allowed("login_username")
+    spellings = ["Camille", "camille", " CAMILLE "]
+    for attempt in range(limit):
+        # A new address each time: only the username bucket can fill up.
+        response = login(api_client, spellings[attempt % 3], REMOTE_ADDR=f"192.0.2.{attempt + 1}")
+        assert response.status_code == 401, attempt
+
+    # Even the right password is refused while the username is throttled.
+    refused = login(api_client, "camille", PASSWORD, REMOTE_ADDR="192.0.2.200")
+    assert_throttled(refused)
+    assert "access" not in refused.json()
+
+    # Another account from a fresh address is not affected.
+    other = other_workspace.user(Role.OWNER)
+    assert login(api_client, other.username, PASSWORD, REMOTE_ADDR="192.0.2.201").status_code == 200
+
+
+def test_login_is_throttled_per_address_across_usernames(api_client, owner):
+    limit = allowed("login_ip")
+    for attempt in range(limit):
+        response = login(api_client, f"guess-{attempt}", REMOTE_ADDR="198.51.100.9")
+        assert response.status_code == 401, attempt
+
+    assert_throttled(login(api_client, "Camille", PASSWORD, REMOTE_ADDR="198.51.100.9"))
+    # Another address still logs in.
+    assert login(api_client, "Camille", PASSWORD, REMOTE_ADDR="198.51.100.10").status_code == 200
+
+
+def test_rotating_x_forwarded_for_does_not_bypass_the_address_throttle(api_client, owner):
+    assert settings.TRUSTED_PROXY_COUNT == 0
+    limit = allowed("login_ip")
+    for attempt in range(limit):
+        response = login(
+            api_client, f"guess-{attempt}", REMOTE_ADDR="198.51.100.9", HTTP_X_FORWARDED_FOR=f"203.0.113.{attempt + 1}"
+        )
+        assert response.status_code == 401, attempt
+
+    assert_throttled(
+        login(api_client, "Camille", PASSWORD, REMOTE_ADDR="198.51.100.9", HTTP_X_FORWARDED_FOR="203.0.113.250")
+    )
+
+
+@pytest.fixture
+def one_trusted_proxy():
+    with override_settings(REST_FRAMEWORK={**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}):
+        yield
+
+
+@pytest.mark.usefixtures("one_trusted_proxy")
+def test_behind_one_proxy_the_last_forwarded_address_is_the_client(api_client, owner):
+    limit = allowed("login_ip")
+    for attempt in range(limit):
+        # The client prepends a different fake address each time; the proxy appends the
+        # address it really saw.
+        forwarded = f"203.0.113.{attempt + 1}, 198.51.100.77"
+        response = login(api_client, f"guess-{attempt}", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=forwarded)
+        assert response.status_code == 401, attempt
+
+    assert_throttled(
+        login(api_client, "Camille", PASSWORD, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="203.0.113.250, 198.51.100.77")
+    )
+    # Behind the same proxy, another real client has its own bucket: the proxy's own
+    # address is not what is counted.
+    other_client = login(api_client, "Camille", PASSWORD, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="198.51.100.78")
+    assert other_client.status_code == 200
+
+
+def test_password_reset_is_throttled_per_email(api_client, owner, django_capture_on_commit_callbacks):
+    limit = allowed("password_reset_email")
+    spellings = [owner.email, owner.email.upper(), f"  {owner.email}  "]
+    with django_capture_on_commit_callbacks(execute=True):
+        for attempt in range(limit):
+            response = api_client.post(
+                RESET_URL, {"email": spellings[attempt % 3]}, format="json", REMOTE_ADDR=f"192.0.2.{attempt + 1}"
+            )
+            assert response.status_code == 202, attempt
+    assert len(mail.outbox) == limit
+
+    with django_capture_on_commit_callbacks(execute=True):
+        refused = api_client.post(RESET_URL, {"email": owner.email}, format="json", REMOTE_ADDR="192.0.2.200")
+    assert_throttled(refused)
+    assert len(mail.outbox) == limit
+
+    # Another address from a fresh client is not affected.
+    other = api_client.post(RESET_URL, {"email": "someone@else.test"}, format="json", REMOTE_ADDR="192.0.2.201")
+    assert other.status_code == 202
+
+
+def test_password_reset_is_throttled_per_address(api_client, db):
+    limit = allowed("password_reset_ip")
+    for attempt in range(limit):
+        response = api_client.post(
+            RESET_URL, {"email": f"nobody{attempt}@else.test"}, format="json", REMOTE_ADDR="198.51.100.9"
+        )
+        assert response.status_code == 202, attempt
+
+    assert_throttled(api_client.post(RESET_URL, {"email": "late@else.test"}, format="json", REMOTE_ADDR="198.51.100.9"))
