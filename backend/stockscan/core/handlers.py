@@ -1,10 +1,13 @@
 """JSON answers for errors raised outside DRF views (unknown paths, Django-level failures)."""
 
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 
 from stockscan.core.errors import ErrorCode, error_json_response
 
 
+# The API authenticates with bearer tokens, never cookies: no CSRF check on its answers.
+@csrf_exempt
 def not_found(request, exception=None):
     return error_json_response(ErrorCode.NOT_FOUND, _("Not found."), 404)
 
@@ -21,3 +24,7 @@ def permission_denied(request, exception=None):
 
 def server_error(request):
     return error_json_response(ErrorCode.INTERNAL_ERROR, _("An unexpected error occurred. It has been logged."), 500)
+
+
+def csrf_failure(request, reason=""):
+    return error_json_response(ErrorCode.PERMISSION_DENIED, _("CSRF verification failed."), 403)

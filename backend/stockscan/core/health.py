@@ -4,14 +4,19 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.utils import timezone
-from django.views.decorators.http import require_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from stockscan.core.errors import ErrorCode, error_json_response
 
 logger = logging.getLogger("stockscan.health")
 
 
-@require_safe
+@csrf_exempt
 def health(request):
     """Liveness and database check for the platform's health checker and the runbook."""
+    if request.method not in ("GET", "HEAD"):
+        return error_json_response(ErrorCode.METHOD_NOT_ALLOWED, _("Method not allowed."), 405)
     body = {
         "status": "ok",
         "timestamp": timezone.now().isoformat(),

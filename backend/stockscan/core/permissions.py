@@ -50,6 +50,7 @@ class TenantRolePermission(BasePermission):
     def has_permission(self, request, view) -> bool:
         perm = required_permission(view, request)
         if perm is None:
-            # A view that forgot to declare its permission is closed, not open.
-            return False
+            # No handler for this method: let DRF answer 405, since nothing would run.
+            # A view that has a handler but forgot to declare its permission is closed.
+            return not hasattr(view, request.method.lower())
         return role_has(request.membership.role, perm)

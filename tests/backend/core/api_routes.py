@@ -1,0 +1,249 @@
+"""The project's API routes, found by walking the URL configuration, and how to make a row
+for each tenant model they serve.
+
+The isolation walk and the query-count tests use this, so a new endpoint is covered the day
+it is added: it either names a registered tenant model (through its view's `queryset` or a
+`tenant_model` attribute) or sits in the allowlist with a reason. Anything else fails the
+walk with a message saying what to do.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from django.db import models
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.urls.exceptions import Resolver404
+from django_scopes import scopes_disabled
+
+from stockscan.core.views import TenantScopedMixin
+from stockscan.orgs.models import Membership, Role, Service
+from stockscan.orgs.presets import ServiceType
+from tests.conftest import Workspace
+from tests.factories import MembershipFactory, ServiceFactory
+
+# Routes under /api/ that serve no tenant object, each with the reason it may skip the walk.
+# A tenant view (one built on TenantScopedMixin) can never be listed here.
+NO_TENANT_OBJECT_ROUTES: dict[str, str] = {
+    "health": "platform health check; reads no business data",
+    "schema": "OpenAPI document of the API itself",
+    "docs": "Swagger UI page for the schema",
+    "register": "creates a new user and a new tenant; reads no existing tenant",
+    "login": "exchanges credentials for tokens; answers only about the caller",
+    "token-refresh": "rotates the caller's own refresh token",
+    "logout": "blacklists the caller's own refresh token",
+    "me": "the caller's own profile and memberships (the one cross-tenant read, by design)",
+    "password-change": "changes the caller's own password",
+    "password-reset": "emails a reset link; answers the same whoever asks",
+    "password-reset-confirm": "consumes a reset token; touches only the user it names",
+    "api-not-found": "catch-all answering the JSON 404 for unknown /api/ paths",
+}
+
+# Tenant routes with no object id and no rows to list: they answer about the caller's current
+# tenant as a whole. The walk checks that another tenant's id in X-Tenant-Id is not found and
+# that the answer does not move when another tenant's data does.
+CURRENT_TENANT_ROUTES: dict[str, str] = {
+    "entitlements": "the current tenant's plan, limits and usage",
+}
+
+
+@dataclass(frozen=True)
+class TenantRows:
+    """How to add one row of a tenant model to a workspace, and a valid body to create one
+    through the model's list route (used to check that a POST cannot reach another tenant)."""
+
+    make: Callable[[Workspace], models.Model]
+    create_body: Callable[[Workspace], dict]
+
+
+# Register every tenant model an API route serves. Each `make` call must add a new row.
+TENANT_MODELS: dict[type[models.Model], TenantRows] = {
+    Service: TenantRows(
+        make=lambda ws: ServiceFactory(tenant=ws.tenant, service_type=ServiceType.GROCERY_FOOD),
+        create_body=lambda ws: {"name": "Cave", "service_type": ServiceType.BAR},
+    ),
+    Membership: TenantRows(
+        make=lambda ws: MembershipFactory(tenant=ws.tenant, role=Role.OPERATOR, service=ws.kitchen),
+        create_body=lambda ws: {"email": "newcomer@example.test", "role": Role.OPERATOR, "service": ws.kitchen.pk},
+    ),
+}
+
+# URL keyword arguments the walk knows how to fill for a detail route: the object's key.
+OBJECT_KWARGS = {"pk", "id"}
+
+
+@dataclass(frozen=True)
+class ApiRoute:
+    name: str  # namespaced URL name
+    pattern: str  # the full pattern, for messages
+    callback: Callable
+    kwarg_names: frozenset[str]
+
+    def __str__(self):
+        return f"{self.name} ({self.pattern})"
+
+    @property
+    def view_class(self) -> type | None:
+        return getattr(self.callback, "cls", None) or getattr(self.callback, "view_class", None)
+
+    @property
+    def is_tenant_view(self) -> bool:
+        return self.view_class is not None and issubclass(self.view_class, TenantScopedMixin)
+
+    @property
+    def is_detail(self) -> bool:
+        return bool(self.kwarg_names)
+
+    @property
+    def methods(self) -> frozenset[str]:
+        """The HTTP methods the route has a handler for (OPTIONS and HEAD left aside)."""
+        actions = getattr(self.callback, "actions", None)
+        if actions is not None:
+            return frozenset(method.upper() for method in actions) - {"HEAD", "OPTIONS"}
+        cls = self.view_class
+        if cls is None:
+            return frozenset()
+        return frozenset(
+            method.upper()
+            for method in cls.http_method_names
+            if method not in ("options", "head") and hasattr(cls, method)
+        )
+
+    @property
+    def model(self) -> type[models.Model] | None:
+        cls = self.view_class
+        if cls is None:
+            return None
+        model = getattr(cls, "tenant_model", None)
+        if model is None:
+            queryset = getattr(cls, "queryset", None)
+            model = queryset.model if queryset is not None else None
+        return model
+
+    def url(self, obj: models.Model | None = None) -> str:
+        """The route's URL, with the trailing slash when the route accepts it (as the SPA sends)."""
+        kwargs = dict.fromkeys(self.kwarg_names, obj.pk) if obj is not None else {}
+        url = reverse(self.name, kwargs=kwargs)
+        if not url.endswith("/"):
+            try:
+                if _route_name(resolve(url + "/")) == self.name:
+                    url += "/"
+            except Resolver404:
+                pass
+        return url
+
+
+def _route_name(match) -> str:
+    return ":".join([*match.namespaces, match.url_name])
+
+
+def _walk(patterns, prefix: str, namespace: str, kwarg_names: frozenset[str]) -> Iterator[ApiRoute]:
+    for entry in patterns:
+        names = kwarg_names | frozenset(entry.pattern.regex.groupindex)
+        pattern = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            inner = ":".join(part for part in (namespace, entry.namespace) if part)
+            yield from _walk(entry.url_patterns, pattern, inner, names)
+        elif isinstance(entry, URLPattern):
+            name = ":".join(part for part in (namespace, entry.name) if part) if entry.name else ""
+            yield ApiRoute(name=name, pattern=pattern, callback=entry.callback, kwarg_names=names)
+
+
+def api_routes() -> list[ApiRoute]:
+    """Every URL pattern whose path starts with api/."""
+    return [
+        route
+        for route in _walk(get_resolver().url_patterns, "", "", frozenset())
+        if route.pattern.lstrip("^").startswith("api/")
+    ]
+
+
+def classification_problems(routes: list[ApiRoute]) -> list[str]:
+    """What keeps the walk from covering every route, each with what the developer should do."""
+    problems = []
+    names = {route.name for route in routes}
+    for name in sorted(set(NO_TENANT_OBJECT_ROUTES) - names):
+        problems.append(f"{name}: in NO_TENANT_OBJECT_ROUTES but no such /api/ route exists; remove it.")
+    for name in sorted(set(CURRENT_TENANT_ROUTES) - names):
+        problems.append(f"{name}: in CURRENT_TENANT_ROUTES but no such /api/ route exists; remove it.")
+    for route in routes:
+        if not route.name:
+            problems.append(f"{route.pattern}: give this route a name= so the isolation walk can reverse it.")
+            continue
+        if route.name in NO_TENANT_OBJECT_ROUTES:
+            if route.is_tenant_view:
+                problems.append(
+                    f"{route}: a tenant view cannot be allowlisted; register its model in TENANT_MODELS instead."
+                )
+            continue
+        if route.name in CURRENT_TENANT_ROUTES:
+            if not route.is_tenant_view or route.is_detail:
+                problems.append(
+                    f"{route}: CURRENT_TENANT_ROUTES is for tenant views without URL arguments; classify it elsewhere."
+                )
+            continue
+        model = route.model
+        if model is None:
+            problems.append(
+                f"{route}: the walk cannot tell which tenant model this route serves. Give the view a "
+                "`queryset` (e.g. Model.objects.none()) or a `tenant_model` attribute and register the model "
+                "in TENANT_MODELS (tests/backend/core/api_routes.py); if it answers about the current tenant "
+                "as a whole (no id, no rows), add it to CURRENT_TENANT_ROUTES; if it serves no tenant data at "
+                "all, add it to NO_TENANT_OBJECT_ROUTES. Each entry takes a one-line reason."
+            )
+        elif model not in TENANT_MODELS:
+            problems.append(
+                f"{route}: serves {model._meta.label}, which is not registered. Add a TenantRows entry for it "
+                "to TENANT_MODELS in tests/backend/core/api_routes.py so the isolation walk covers this route."
+            )
+        elif unknown := route.kwarg_names - OBJECT_KWARGS:
+            problems.append(
+                f"{route}: URL arguments {sorted(unknown)} are unknown to the walk; teach ApiRoute.url to fill them."
+            )
+        else:
+            try:
+                route.url(None if not route.is_detail else model(pk=1))
+            except NoReverseMatch as exc:
+                problems.append(f"{route}: cannot be reversed ({exc}).")
+    return problems
+
+
+def tenant_routes() -> list[ApiRoute]:
+    """The routes that serve a registered tenant model: the ones the walk checks by object."""
+    return [
+        route
+        for route in api_routes()
+        if route.name
+        and route.name not in NO_TENANT_OBJECT_ROUTES
+        and route.name not in CURRENT_TENANT_ROUTES
+        and route.model in TENANT_MODELS
+    ]
+
+
+def current_tenant_routes() -> list[ApiRoute]:
+    return [route for route in api_routes() if route.name in CURRENT_TENANT_ROUTES and route.is_tenant_view]
+
+
+def tenant_list_routes() -> list[ApiRoute]:
+    return [route for route in tenant_routes() if not route.is_detail]
+
+
+def tenant_detail_routes() -> list[ApiRoute]:
+    return [route for route in tenant_routes() if route.is_detail]
+
+
+def row_ids(model: type[models.Model], tenant) -> set[int]:
+    """The ids of the tenant's rows of this model, read outside any request scope."""
+    with scopes_disabled():
+        return set(model.objects.filter(tenant=tenant).values_list("pk", flat=True))
+
+
+def snapshot(obj: models.Model) -> dict | None:
+    """The row as stored now (None once deleted)."""
+    with scopes_disabled():
+        return type(obj).objects.filter(pk=obj.pk).values().first()
+
+
+def listed_ids(response) -> set[int]:
+    body = response.json()
+    rows = body["results"] if isinstance(body, dict) else body
+    return {row["id"] for row in rows}

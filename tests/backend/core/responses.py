@@ -1,0 +1,30 @@
+"""Assertions on the API's answers, shared by the core test modules."""
+
+from rest_framework.test import APIClient
+
+
+def assert_json(response) -> dict | list:
+    """Every answer of the API is JSON and never a server error."""
+    assert response.status_code < 500, f"{response.status_code}: {response.content[:500]!r}"
+    content_type = response.get("Content-Type", "")
+    assert content_type.startswith("application/json"), (
+        f"{response.status_code} answered with {content_type!r}: {response.content[:200]!r}"
+    )
+    return response.json()
+
+
+def assert_error(response, status: int, code: str) -> dict:
+    """The one error shape: {"code": "UPPER_SNAKE", "detail": "sentence", ...}."""
+    body = assert_json(response)
+    assert (response.status_code, body.get("code")) == (status, code), body
+    assert isinstance(body.get("detail"), str), body
+    assert body["detail"].strip(), body
+    return body
+
+
+def send(client: APIClient, method: str, url: str, body: dict | None = None, **extra):
+    """A JSON request; GET and DELETE carry no body."""
+    call = getattr(client, method.lower())
+    if method in ("GET", "DELETE", "HEAD", "OPTIONS"):
+        return call(url, **extra)
+    return call(url, body or {}, format="json", **extra)
