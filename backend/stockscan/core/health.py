@@ -16,7 +16,9 @@ logger = logging.getLogger("stockscan.health")
 def health(request):
     """Liveness and database check for the platform's health checker and the runbook."""
     if request.method not in ("GET", "HEAD"):
-        return error_json_response(ErrorCode.METHOD_NOT_ALLOWED, _("Method not allowed."), 405)
+        response = error_json_response(ErrorCode.METHOD_NOT_ALLOWED, _("Method not allowed."), 405)
+        response["Allow"] = "GET, HEAD"
+        return response
     body = {
         "status": "ok",
         "timestamp": timezone.now().isoformat(),

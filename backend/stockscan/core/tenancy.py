@@ -41,13 +41,18 @@ class TenantContext:
         return self.membership.role
 
 
+# The largest id a BigAutoField holds: a larger one cannot exist, and SQLite cannot even
+# compare it (OverflowError).
+MAX_ID = 2**63 - 1
+
+
 def parse_id(raw, *, not_found: type[ApiError]) -> int:
     """Ids from headers and query strings: anything but a positive integer is unknown."""
     try:
         value = int(str(raw).strip())
     except (TypeError, ValueError):
         raise not_found() from None
-    if value <= 0:
+    if not 0 < value <= MAX_ID:
         raise not_found()
     return value
 
