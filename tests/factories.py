@@ -1,12 +1,15 @@
 """Factories for tests. Tenant-owned rows are created outside any tenant scope, as the
 admin or a command would, so the factories disable scopes for their own inserts only."""
 
+from decimal import Decimal
+
 import factory
 from django.contrib.auth import get_user_model
 from django_scopes import scopes_disabled
 from factory.django import DjangoModelFactory
 
 from stockscan.entitlements.services import billing_state_start_trial
+from stockscan.inventory.models import Category, Product
 from stockscan.orgs.models import Membership, Role, Service, Tenant
 from stockscan.orgs.presets import ServiceType, preset_for
 
@@ -72,3 +75,25 @@ class MembershipFactory(ScopedFactory):
     tenant = factory.SubFactory(TenantFactory)
     user = factory.SubFactory(UserFactory)
     role = Role.OWNER
+
+
+class CategoryFactory(ScopedFactory):
+    class Meta:
+        model = Category
+
+    service = factory.SubFactory(ServiceFactory)
+    tenant = factory.SelfAttribute("service.tenant")
+    name = factory.Sequence(lambda n: f"Category {n}")
+
+
+class ProductFactory(ScopedFactory):
+    class Meta:
+        model = Product
+
+    service = factory.SubFactory(ServiceFactory)
+    tenant = factory.SelfAttribute("service.tenant")
+    name = factory.Sequence(lambda n: f"Product {n}")
+    barcode = factory.Sequence(lambda n: f"{3760000000000 + n}")
+    unit = "pcs"
+    purchase_price = Decimal("2.5000")
+    selling_price = Decimal("4.0000")

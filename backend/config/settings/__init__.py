@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "stockscan.accounts",
     "stockscan.orgs",
     "stockscan.entitlements",
+    "stockscan.inventory",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,8 @@ class Perm(StrEnum):
     VIEW_MEMBERS = "view_members"
     MANAGE_MEMBERS = "manage_members"
     MANAGE_BILLING = "manage_billing"
+    VIEW_CATALOG = "view_catalog"
+    MANAGE_CATALOG = "manage_catalog"
 
 
 _MANAGER_PERMS = {
@@ -22,8 +24,10 @@ _MANAGER_PERMS = {
     Perm.VIEW_SERVICES,
     Perm.MANAGE_SERVICES,
     Perm.VIEW_MEMBERS,
+    Perm.VIEW_CATALOG,
+    Perm.MANAGE_CATALOG,
 }
-_OPERATOR_PERMS = {Perm.VIEW_TENANT, Perm.VIEW_SERVICES}
+_OPERATOR_PERMS = {Perm.VIEW_TENANT, Perm.VIEW_SERVICES, Perm.VIEW_CATALOG}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.OWNER: frozenset(Perm),

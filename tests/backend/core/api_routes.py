@@ -16,10 +16,11 @@ from django.urls.exceptions import Resolver404
 from django_scopes import scopes_disabled
 
 from stockscan.core.views import TenantScopedMixin
+from stockscan.inventory.models import Category, Product
 from stockscan.orgs.models import Membership, Role, Service
 from stockscan.orgs.presets import ServiceType
 from tests.conftest import Workspace
-from tests.factories import MembershipFactory, ServiceFactory
+from tests.factories import CategoryFactory, MembershipFactory, ProductFactory, ServiceFactory
 
 # Routes under /api/ that serve no tenant object, each with the reason it may skip the walk.
 # A tenant view (one built on TenantScopedMixin) can never be listed here.
@@ -65,6 +66,20 @@ TENANT_MODELS: dict[type[models.Model], TenantRows] = {
         make=lambda ws: MembershipFactory(tenant=ws.tenant, role=Role.OPERATOR, service=ws.kitchen),
         create_body=lambda ws: {"email": "newcomer@example.test", "role": Role.OPERATOR, "service": ws.kitchen.pk},
     ),
+    Category: TenantRows(
+        make=lambda ws: CategoryFactory(tenant=ws.tenant, service=ws.kitchen),
+        create_body=lambda ws: {"name": "Épicerie sèche"},
+    ),
+    Product: TenantRows(
+        make=lambda ws: ProductFactory(tenant=ws.tenant, service=ws.kitchen),
+        create_body=lambda ws: {"name": "Farine T55", "unit": "kg"},
+    ),
+}
+
+# Tenant routes that find one row by a query parameter rather than an id in the path: the
+# walk asks them for tenant A's row as tenant B (must be not found) and for B's own row.
+LOOKUP_ROUTES: dict[str, Callable[[models.Model], dict]] = {
+    "product-lookup": lambda product: {"barcode": product.barcode},
 }
 
 # URL keyword arguments the walk knows how to fill for a detail route: the object's key.
@@ -224,7 +239,11 @@ def current_tenant_routes() -> list[ApiRoute]:
 
 
 def tenant_list_routes() -> list[ApiRoute]:
-    return [route for route in tenant_routes() if not route.is_detail]
+    return [route for route in tenant_routes() if not route.is_detail and route.name not in LOOKUP_ROUTES]
+
+
+def tenant_lookup_routes() -> list[ApiRoute]:
+    return [route for route in tenant_routes() if route.name in LOOKUP_ROUTES]
 
 
 def tenant_detail_routes() -> list[ApiRoute]:

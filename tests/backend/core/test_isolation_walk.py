@@ -19,6 +19,7 @@ from stockscan.entitlements.plans import PlanCode
 from stockscan.orgs.models import Role
 from tests.backend.core.api_routes import (
     CURRENT_TENANT_ROUTES,
+    LOOKUP_ROUTES,
     NO_TENANT_OBJECT_ROUTES,
     TENANT_MODELS,
     ApiRoute,
@@ -30,6 +31,7 @@ from tests.backend.core.api_routes import (
     snapshot,
     tenant_detail_routes,
     tenant_list_routes,
+    tenant_lookup_routes,
     tenant_routes,
 )
 from tests.backend.core.responses import assert_error, assert_json, send
@@ -37,6 +39,7 @@ from tests.plans import set_plan
 
 DETAIL_ROUTES = tenant_detail_routes()
 LIST_ROUTES = tenant_list_routes()
+LOOKUP_ROUTES_WALKED = tenant_lookup_routes()
 CURRENT_ROUTES = current_tenant_routes()
 DETAIL_METHODS = ("GET", "PUT", "PATCH", "DELETE")
 
@@ -148,8 +151,23 @@ def test_post_naming_another_tenant_creates_nothing_there(workspace, other_works
         assert row_ids(model, other_workspace.tenant) == rows_of_b
 
 
+@pytest.mark.parametrize("route", LOOKUP_ROUTES_WALKED, ids=_route_id)
+def test_lookup_never_finds_another_tenants_row(workspace, other_workspace, route):
+    rows = TENANT_MODELS[route.model]
+    theirs = rows.make(workspace)
+    own = rows.make(other_workspace)
+    client = other_workspace.client(Role.OWNER)
+
+    found = client.get(route.url(), LOOKUP_ROUTES[route.name](own))
+    foreign = client.get(route.url(), LOOKUP_ROUTES[route.name](theirs))
+
+    assert found.status_code == 200, found.content
+    assert found.json()["id"] == own.pk, "the lookup does not even find the caller's own row: the check proves nothing"
+    assert_error(foreign, 404, "NOT_FOUND")
+
+
 def _header_cases():
-    for route in LIST_ROUTES:
+    for route in [*LIST_ROUTES, *LOOKUP_ROUTES_WALKED]:
         for method in sorted(route.methods & {"GET", "POST"}):
             yield pytest.param(route, method, id=f"{route.name}-{method}")
     for route in DETAIL_ROUTES:

@@ -45,6 +45,7 @@ def test_exact_keys_and_values_of_a_trial_tenant(workspace, other_workspace):
         "history_days": None,
     }
     assert body["usage"] == {
+        "products": 0,
         "services": 2,
         "users": 4,
         "exports_csv_month": 0,
@@ -52,6 +53,7 @@ def test_exact_keys_and_values_of_a_trial_tenant(workspace, other_workspace):
         "ai_requests_month": 0,
     }
     assert body["over_limit"] == {
+        "max_products": False,
         "max_services": False,
         "max_users": True,  # 4 members on a 3-seat plan: shown, nothing removed
         "csv_monthly_limit": False,
@@ -91,9 +93,9 @@ def test_query_count_is_fixed(workspace, other_workspace):
     client = workspace.client()
     with CaptureQueriesContext(connection) as queries:
         assert client.get(URL).status_code == 200
-    # user, membership+tenant, plan (billing state + override joined), services count,
-    # members count, this month's counters
-    assert len(queries) == 6, "\n".join(q["sql"] for q in queries)
+    # user, membership+tenant, plan (billing state + override joined), products count,
+    # services count, members count, this month's counters
+    assert len(queries) == 7, "\n".join(q["sql"] for q in queries)
 
 
 def test_plan_resolution_costs_one_query_per_request(workspace, other_workspace):

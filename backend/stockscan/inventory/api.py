@@ -1,0 +1,163 @@
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from stockscan.core.errors import ApiError, NotFound
+from stockscan.core.permissions import Perm
+from stockscan.core.tenancy import parse_id
+from stockscan.core.views import TenantScopedMixin
+from stockscan.inventory import selectors, services
+from stockscan.inventory.models import Category, Product
+from stockscan.inventory.serializers import (
+    CategorySerializer,
+    CategoryWriteSerializer,
+    ProductSerializer,
+    ProductWithWarningsSerializer,
+    ProductWriteSerializer,
+)
+
+SERVICE_PARAM = OpenApiParameter("service", OpenApiTypes.INT, description="Service id (or X-Service-Id).")
+
+_CATALOG_PERMISSIONS = {
+    "list": Perm.VIEW_CATALOG,
+    "retrieve": Perm.VIEW_CATALOG,
+    "lookup": Perm.VIEW_CATALOG,
+    "create": Perm.MANAGE_CATALOG,
+    "update": Perm.MANAGE_CATALOG,
+    "partial_update": Perm.MANAGE_CATALOG,
+    "destroy": Perm.MANAGE_CATALOG,
+}
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[SERVICE_PARAM]),
+    create=extend_schema(
+        request=CategoryWriteSerializer, responses={201: CategorySerializer}, parameters=[SERVICE_PARAM]
+    ),
+    update=extend_schema(request=CategoryWriteSerializer, responses=CategorySerializer),
+    partial_update=extend_schema(request=CategoryWriteSerializer, responses=CategorySerializer),
+)
+class CategoryViewSet(TenantScopedMixin, viewsets.ModelViewSet):
+    """Product categories of a service."""
+
+    queryset = Category.objects.none()
+    serializer_class = CategorySerializer
+    permissions = _CATALOG_PERMISSIONS
+
+    def get_queryset(self):
+        service = self.get_service(required=False) if self.action == "list" else None
+        return selectors.category_list(tenant=self.request.tenant, membership=self.request.membership, service=service)
+
+    def create(self, request, *args, **kwargs):
+        params = CategoryWriteSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        category = services.category_create(
+            tenant=request.tenant, service=self.get_service(), name=params.validated_data["name"], actor=request.user
+        )
+        return Response(CategorySerializer(category).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        category = self.get_object()
+        params = CategoryWriteSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        category = services.category_update(category=category, name=params.validated_data["name"], actor=request.user)
+        return Response(CategorySerializer(category).data)
+
+    def perform_destroy(self, instance):
+        services.category_delete(category=instance, actor=self.request.user)
+
+
+ARCHIVED_PARAM = OpenApiParameter(
+    "archived", OpenApiTypes.STR, enum=["false", "true", "all"], description="Archived products: hidden by default."
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            SERVICE_PARAM,
+            ARCHIVED_PARAM,
+            OpenApiParameter("category", OpenApiTypes.INT),
+            OpenApiParameter("search", OpenApiTypes.STR, description="Name contains, or exact barcode/SKU."),
+        ]
+    ),
+    create=extend_schema(
+        request=ProductWriteSerializer, responses={201: ProductWithWarningsSerializer}, parameters=[SERVICE_PARAM]
+    ),
+    update=extend_schema(request=ProductWriteSerializer, responses=ProductWithWarningsSerializer),
+    partial_update=extend_schema(request=ProductWriteSerializer, responses=ProductWithWarningsSerializer),
+)
+class ProductViewSet(TenantScopedMixin, viewsets.ModelViewSet):
+    """The catalog: products of the services the member can see."""
+
+    queryset = Product.objects.none()
+    serializer_class = ProductSerializer
+    permissions = _CATALOG_PERMISSIONS
+
+    def get_queryset(self):
+        request = self.request
+        if self.action != "list":
+            return selectors.product_list(
+                tenant=request.tenant, membership=request.membership, include_archived=True
+            ).select_related("service")
+        archived = request.query_params.get("archived", "false")
+        if archived not in ("false", "true", "all"):
+            raise ApiError(_("archived must be false, true or all."), code="INVALID_FILTER")
+        category = request.query_params.get("category")
+        products = selectors.product_list(
+            tenant=request.tenant,
+            membership=request.membership,
+            service=self.get_service(required=False),
+            include_archived=archived != "false",
+            search=request.query_params.get("search", "").strip(),
+            category=parse_id(category, not_found=NotFound) if category else None,
+        )
+        return products.filter(archived=True) if archived == "true" else products
+
+    def _with_warnings(self, product, service):
+        product.warnings = services.product_warnings(product, service)
+        return ProductWithWarningsSerializer(product).data
+
+    def create(self, request, *args, **kwargs):
+        params = ProductWriteSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        service = self.get_service()
+        product = services.product_create(
+            tenant=request.tenant, service=service, actor=request.user, **params.validated_data
+        )
+        return Response(self._with_warnings(product, service), status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        product = self.get_object()
+        params = ProductWriteSerializer(data=request.data, partial=kwargs.get("partial", False))
+        params.is_valid(raise_exception=True)
+        product = services.product_update(
+            tenant=request.tenant, product=product, actor=request.user, **params.validated_data
+        )
+        return Response(self._with_warnings(product, product.service))
+
+    def perform_destroy(self, instance):
+        services.product_delete(product=instance, actor=self.request.user)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("barcode", OpenApiTypes.STR, required=True), SERVICE_PARAM],
+        responses=ProductSerializer,
+    )
+    @action(detail=False, methods=["get"])
+    def lookup(self, request):
+        """The product with this barcode: in the requested service first, then the others."""
+        barcode = request.query_params.get("barcode", "").strip()
+        if not barcode:
+            raise ApiError(_("Give a barcode: ?barcode=…"), code="BARCODE_REQUIRED")
+        product = selectors.product_by_barcode(
+            tenant=request.tenant,
+            membership=request.membership,
+            barcode=barcode,
+            service=self.get_service(required=False),
+        )
+        if product is None:
+            raise NotFound(_("No product has this barcode."))
+        return Response(ProductSerializer(product).data)

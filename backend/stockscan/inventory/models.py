@@ -1,0 +1,107 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+from stockscan.core.models import TenantOwnedModel
+from stockscan.orgs.presets import CountingMode
+
+MONEY = {"max_digits": 12, "decimal_places": 4}
+QUANTITY = {"max_digits": 14, "decimal_places": 3}
+
+
+class Unit(models.TextChoices):
+    PIECE = "pcs", _("pieces")
+    KILOGRAM = "kg", _("kilograms")
+    GRAM = "g", _("grams")
+    LITRE = "l", _("litres")
+    MILLILITRE = "ml", _("millilitres")
+
+
+# Which units a service may count in, by its counting mode.
+UNITS_BY_COUNTING_MODE: dict[str, frozenset[str]] = {
+    CountingMode.UNIT: frozenset({Unit.PIECE}),
+    CountingMode.WEIGHT: frozenset({Unit.KILOGRAM, Unit.GRAM}),
+    CountingMode.VOLUME: frozenset({Unit.LITRE, Unit.MILLILITRE}),
+    CountingMode.MIXED: frozenset(Unit.values),
+}
+
+
+class Category(TenantOwnedModel):
+    service = models.ForeignKey("orgs.Service", on_delete=models.CASCADE, related_name="categories")
+    name = models.CharField(_("name"), max_length=120)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        constraints = [
+            models.UniqueConstraint("service", Lower("name"), name="inventory_category_unique_name_per_service"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Product(TenantOwnedModel):
+    """A catalog item of one service. Monthly counts refer to it; it is archived, not
+    deleted, once it has history."""
+
+    service = models.ForeignKey("orgs.Service", on_delete=models.CASCADE, related_name="products")
+    category = models.ForeignKey(Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="products")
+    name = models.CharField(_("name"), max_length=200)
+    barcode = models.CharField(max_length=64, blank=True)
+    sku = models.CharField(max_length=64, blank=True)
+    unit = models.CharField(max_length=8, choices=Unit.choices, default=Unit.PIECE)
+    purchase_price = models.DecimalField(**MONEY, null=True, blank=True, validators=[MinValueValidator(0)])
+    selling_price = models.DecimalField(**MONEY, null=True, blank=True, validators=[MinValueValidator(0)])
+    vat_rate = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    min_quantity = models.DecimalField(**QUANTITY, null=True, blank=True, validators=[MinValueValidator(0)])
+    supplier = models.CharField(max_length=120, blank=True)
+    brand = models.CharField(max_length=120, blank=True)
+    notes = models.TextField(blank=True)
+    archived = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "barcode"],
+                condition=~Q(barcode=""),
+                name="inventory_product_unique_barcode",
+            ),
+            models.UniqueConstraint(
+                fields=["service", "sku"], condition=~Q(sku=""), name="inventory_product_unique_sku"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "barcode"], name="inventory_product_barcode_idx"),
+            models.Index(fields=["service", "archived", "name"], name="inventory_product_list_idx"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class SkuSequence(TenantOwnedModel):
+    """The last internal SKU number given in a service: numbers only go up, so a SKU is
+    never given twice, even after its product is deleted."""
+
+    service = models.OneToOneField("orgs.Service", on_delete=models.CASCADE, related_name="sku_sequence")
+    last_value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("SKU sequence")
+        verbose_name_plural = _("SKU sequences")
+
+    def __str__(self):
+        return f"{self.service_id}: {self.last_value}"
