@@ -1,6 +1,7 @@
 """Factories for tests. Tenant-owned rows are created outside any tenant scope, as the
 admin or a command would, so the factories disable scopes for their own inserts only."""
 
+from datetime import date
 from decimal import Decimal
 
 import factory
@@ -9,7 +10,7 @@ from django_scopes import scopes_disabled
 from factory.django import DjangoModelFactory
 
 from stockscan.entitlements.services import billing_state_start_trial
-from stockscan.inventory.models import Category, Product
+from stockscan.inventory.models import Category, CountLine, Product, StockCount
 from stockscan.orgs.models import Membership, Role, Service, Tenant
 from stockscan.orgs.presets import ServiceType, preset_for
 
@@ -97,3 +98,24 @@ class ProductFactory(ScopedFactory):
     unit = "pcs"
     purchase_price = Decimal("2.5000")
     selling_price = Decimal("4.0000")
+
+
+class StockCountFactory(ScopedFactory):
+    class Meta:
+        model = StockCount
+
+    service = factory.SubFactory(ServiceFactory)
+    tenant = factory.SelfAttribute("service.tenant")
+    month = factory.Sequence(lambda n: date(2020 + n // 12, n % 12 + 1, 1))
+
+
+class CountLineFactory(ScopedFactory):
+    class Meta:
+        model = CountLine
+
+    count = factory.SubFactory(StockCountFactory)
+    tenant = factory.SelfAttribute("count.tenant")
+    product = factory.SubFactory(ProductFactory, service=factory.SelfAttribute("..count.service"))
+    quantity = Decimal("3")
+    unit_cost = factory.SelfAttribute("product.purchase_price")
+    unit_price = factory.SelfAttribute("product.selling_price")

@@ -17,6 +17,8 @@ class Perm(StrEnum):
     MANAGE_BILLING = "manage_billing"
     VIEW_CATALOG = "view_catalog"
     MANAGE_CATALOG = "manage_catalog"
+    COUNT_STOCK = "count_stock"
+    MANAGE_COUNTS = "manage_counts"
 
 
 _MANAGER_PERMS = {
@@ -26,8 +28,10 @@ _MANAGER_PERMS = {
     Perm.VIEW_MEMBERS,
     Perm.VIEW_CATALOG,
     Perm.MANAGE_CATALOG,
+    Perm.COUNT_STOCK,
+    Perm.MANAGE_COUNTS,
 }
-_OPERATOR_PERMS = {Perm.VIEW_TENANT, Perm.VIEW_SERVICES, Perm.VIEW_CATALOG}
+_OPERATOR_PERMS = {Perm.VIEW_TENANT, Perm.VIEW_SERVICES, Perm.VIEW_CATALOG, Perm.COUNT_STOCK}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.OWNER: frozenset(Perm),

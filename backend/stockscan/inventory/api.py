@@ -1,22 +1,30 @@
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from stockscan.core.errors import ApiError, NotFound
+from stockscan.core.months import parse_month
 from stockscan.core.permissions import Perm
 from stockscan.core.tenancy import parse_id
 from stockscan.core.views import TenantScopedMixin
-from stockscan.inventory import selectors, services
-from stockscan.inventory.models import Category, Product
+from stockscan.entitlements.retention import is_month_visible
+from stockscan.inventory import counting, selectors, services
+from stockscan.inventory.errors import MonthOutsideHistory
+from stockscan.inventory.models import Category, CountLine, Product, StockCount
 from stockscan.inventory.serializers import (
     CategorySerializer,
     CategoryWriteSerializer,
+    CountLineCreateSerializer,
+    CountLineSerializer,
+    CountLineWriteSerializer,
     ProductSerializer,
     ProductWithWarningsSerializer,
     ProductWriteSerializer,
+    StockCountSerializer,
+    StockCountStartSerializer,
 )
 
 SERVICE_PARAM = OpenApiParameter("service", OpenApiTypes.INT, description="Service id (or X-Service-Id).")
@@ -161,3 +169,138 @@ class ProductViewSet(TenantScopedMixin, viewsets.ModelViewSet):
         if product is None:
             raise NotFound(_("No product has this barcode."))
         return Response(ProductSerializer(product).data)
+
+
+MONTH_PARAM = OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM")
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[SERVICE_PARAM, MONTH_PARAM]),
+    create=extend_schema(
+        request=StockCountStartSerializer,
+        responses={201: StockCountSerializer, 200: StockCountSerializer},
+        parameters=[SERVICE_PARAM],
+    ),
+)
+class StockCountViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Inventory months of each service: start one (optionally from the previous month),
+    close it, reopen it."""
+
+    queryset = StockCount.objects.none()
+    serializer_class = StockCountSerializer
+    permissions = {
+        "list": Perm.VIEW_CATALOG,
+        "retrieve": Perm.VIEW_CATALOG,
+        "create": Perm.COUNT_STOCK,
+        "close": Perm.MANAGE_COUNTS,
+        "reopen": Perm.MANAGE_COUNTS,
+    }
+
+    def get_queryset(self):
+        request = self.request
+        if self.action != "list":
+            return selectors.count_list(tenant=request.tenant, membership=request.membership)
+        month = request.query_params.get("month")
+        return selectors.count_list(
+            tenant=request.tenant,
+            membership=request.membership,
+            service=self.get_service(required=False),
+            month=parse_month(month) if month else None,
+        )
+
+    def create(self, request, *args, **kwargs):
+        params = StockCountStartSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        if not is_month_visible(request.tenant, params.validated_data["month"]):
+            raise MonthOutsideHistory()
+        count, created = counting.count_start(
+            tenant=request.tenant, service=self.get_service(), actor=request.user, **params.validated_data
+        )
+        return Response(
+            StockCountSerializer(count).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+    @extend_schema(request=None, responses=StockCountSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        return Response(StockCountSerializer(counting.count_close(count=self.get_object(), actor=request.user)).data)
+
+    @extend_schema(request=None, responses=StockCountSerializer)
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        return Response(StockCountSerializer(counting.count_reopen(count=self.get_object(), actor=request.user)).data)
+
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, description="Same as the body's client_id."
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[SERVICE_PARAM, MONTH_PARAM, OpenApiParameter("count", OpenApiTypes.INT)],
+        description="The counted items of a month (`?service=&month=`) or of one count (`?count=`).",
+    ),
+    create=extend_schema(
+        request=CountLineCreateSerializer,
+        responses={201: CountLineSerializer, 200: CountLineSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+    ),
+    update=extend_schema(request=CountLineWriteSerializer, responses=CountLineSerializer),
+    partial_update=extend_schema(request=CountLineWriteSerializer, responses=CountLineSerializer),
+)
+class CountLineViewSet(TenantScopedMixin, viewsets.ModelViewSet):
+    """Lines of the monthly counts. A write that carries a client id is applied once."""
+
+    queryset = CountLine.objects.none()
+    serializer_class = CountLineSerializer
+    permissions = {
+        "list": Perm.VIEW_CATALOG,
+        "retrieve": Perm.VIEW_CATALOG,
+        "create": Perm.COUNT_STOCK,
+        "update": Perm.COUNT_STOCK,
+        "partial_update": Perm.COUNT_STOCK,
+        "destroy": Perm.COUNT_STOCK,
+    }
+
+    def get_queryset(self):
+        request = self.request
+        if self.action != "list":
+            return selectors.count_line_list(tenant=request.tenant, membership=request.membership)
+        count, month = request.query_params.get("count"), request.query_params.get("month")
+        if not count and not month:
+            raise ApiError(_("Give ?count=<id>, or ?service=<id>&month=YYYY-MM."), code="COUNT_REQUIRED")
+        return selectors.count_line_list(
+            tenant=request.tenant,
+            membership=request.membership,
+            count=parse_id(count, not_found=NotFound) if count else None,
+            service=self.get_service(required=bool(month)),
+            month=parse_month(month) if month else None,
+        )
+
+    def _fresh(self, line) -> dict:
+        # Read back through the selector: the line value comes from the one definition of
+        # the effective quantity (selectors.EFFECTIVE_QUANTITY).
+        return CountLineSerializer(self.get_queryset().get(pk=line.pk)).data
+
+    def create(self, request, *args, **kwargs):
+        params = CountLineCreateSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = dict(params.validated_data)
+        count = data.pop("count")
+        client_id = data.pop("client_id", "") or request.headers.get("Idempotency-Key", "").strip()[:64]
+        visible = selectors.count_list(tenant=request.tenant, membership=request.membership).filter(pk=count.pk)
+        if not visible.exists():
+            raise NotFound()
+        line, created = counting.line_add(count=count, actor=request.user, client_id=client_id, **data)
+        return Response(self._fresh(line), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    def update(self, request, *args, **kwargs):
+        line = self.get_object()
+        params = CountLineWriteSerializer(data=request.data, partial=kwargs.get("partial", False))
+        params.is_valid(raise_exception=True)
+        line = counting.line_update(line=line, actor=request.user, **params.validated_data)
+        return Response(self._fresh(line))
+
+    def perform_destroy(self, instance):
+        counting.line_delete(line=instance, actor=self.request.user)

@@ -105,3 +105,82 @@ class SkuSequence(TenantOwnedModel):
 
     def __str__(self):
         return f"{self.service_id}: {self.last_value}"
+
+
+class CountStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class StockCount(TenantOwnedModel):
+    """One service's inventory for one month. Closed months are read-only until an owner or
+    manager reopens them."""
+
+    service = models.ForeignKey("orgs.Service", on_delete=models.CASCADE, related_name="counts")
+    month = models.DateField(help_text=_("First day of the month counted."))
+    status = models.CharField(max_length=8, choices=CountStatus.choices, default=CountStatus.OPEN)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-month", "service_id"]
+        verbose_name = _("stock count")
+        verbose_name_plural = _("stock counts")
+        constraints = [models.UniqueConstraint(fields=["service", "month"], name="inventory_count_unique_month")]
+        indexes = [models.Index(fields=["tenant", "month"], name="inventory_count_month_idx")]
+
+    def __str__(self):
+        return f"{self.service_id} {self.month:%Y-%m}"
+
+
+class ContainerState(models.TextChoices):
+    SEALED = "SEALED", _("Sealed")
+    OPENED = "OPENED", _("Opened")
+
+
+class ExpiryKind(models.TextChoices):
+    DLC = "DLC", _("Use by (DLC)")
+    DDM = "DDM", _("Best before (DDM)")
+
+
+class CountLine(TenantOwnedModel):
+    """A counted quantity of one product in one month, with the costs of that moment so
+    that last year's value does not move when a price changes."""
+
+    count = models.ForeignKey(StockCount, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="count_lines")
+    quantity = models.DecimalField(**QUANTITY, validators=[MinValueValidator(0)])
+    container_state = models.CharField(max_length=8, choices=ContainerState.choices, default=ContainerState.SEALED)
+    # An opened container: what is left, as a fraction of each container or as a quantity
+    # in the product's unit (exactly one of the two).
+    remaining_fraction = models.DecimalField(
+        max_digits=4, decimal_places=3, null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(1)]
+    )
+    remaining_quantity = models.DecimalField(**QUANTITY, null=True, blank=True, validators=[MinValueValidator(0)])
+    expiry_date = models.DateField(null=True, blank=True)
+    expiry_kind = models.CharField(max_length=3, choices=ExpiryKind.choices, default=ExpiryKind.DLC)
+    lot = models.CharField(max_length=64, blank=True)
+    unit_cost = models.DecimalField(**MONEY, null=True, blank=True)
+    unit_price = models.DecimalField(**MONEY, null=True, blank=True)
+    # The client's id for this line (body `client_id` or the Idempotency-Key header): a
+    # phone resending the same line on a flaky network gets the first one back.
+    client_id = models.CharField(max_length=64, blank=True)
+    counted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("count line")
+        verbose_name_plural = _("count lines")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["count", "client_id"], condition=~Q(client_id=""), name="inventory_line_idempotent"
+            ),
+        ]
+        indexes = [models.Index(fields=["count", "product"], name="inventory_line_product_idx")]
+
+    def __str__(self):
+        return f"{self.product_id}: {self.quantity}"

@@ -1,7 +1,8 @@
-from django.db.models import Q
+from django.db.models import Case, DecimalField, ExpressionWrapper, F, Q, When
 
 from stockscan.core.tenancy import visible_services
-from stockscan.inventory.models import Category, Product
+from stockscan.entitlements.retention import visible_months
+from stockscan.inventory.models import Category, ContainerState, CountLine, Product, StockCount
 
 
 def catalog_product_count(tenant) -> int:
@@ -42,3 +43,44 @@ def product_by_barcode(*, tenant, membership, barcode: str, service=None):
     if service is not None:
         products.sort(key=lambda product: product.service_id != service.pk)
     return products[0] if products else None
+
+
+# What a line holds in the product's unit: a sealed line its quantity; an opened one the
+# fraction left of each container, or the quantity left.
+EFFECTIVE_QUANTITY = Case(
+    When(
+        container_state=ContainerState.OPENED,
+        remaining_fraction__isnull=False,
+        then=ExpressionWrapper(
+            F("quantity") * F("remaining_fraction"), output_field=DecimalField(max_digits=20, decimal_places=6)
+        ),
+    ),
+    When(container_state=ContainerState.OPENED, remaining_quantity__isnull=False, then=F("remaining_quantity")),
+    default=F("quantity"),
+    output_field=DecimalField(max_digits=20, decimal_places=6),
+)
+
+
+def count_list(*, tenant, membership, service=None, month=None):
+    counts = StockCount.objects.filter(tenant=tenant, service__in=visible_services(membership))
+    if service is not None:
+        counts = counts.filter(service=service)
+    if month is not None:
+        counts = counts.filter(month=month)
+    return visible_months(counts, tenant=tenant).select_related("service").order_by("-month", "service_id")
+
+
+def count_line_list(*, tenant, membership, count=None, service=None, month=None):
+    lines = CountLine.objects.filter(tenant=tenant, count__service__in=visible_services(membership))
+    if count is not None:
+        lines = lines.filter(count=count)
+    if service is not None:
+        lines = lines.filter(count__service=service)
+    if month is not None:
+        lines = lines.filter(count__month=month)
+    return (
+        visible_months(lines, tenant=tenant, month_field="count__month")
+        .select_related("count", "product", "product__category")
+        .annotate(effective_quantity=EFFECTIVE_QUANTITY)
+        .order_by("product__name", "id")
+    )

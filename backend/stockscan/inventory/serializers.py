@@ -1,7 +1,13 @@
+from decimal import ROUND_HALF_UP, Decimal
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from stockscan.core.months import format_month, parse_month
 from stockscan.core.serializers import TenantRelatedField
-from stockscan.inventory.models import Category, Product, Unit
+from stockscan.inventory.models import Category, ContainerState, CountLine, ExpiryKind, Product, StockCount, Unit
+
+CENT = Decimal("0.01")
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -90,3 +96,92 @@ class ProductWriteSerializer(serializers.Serializer):
 
     def validate_sku(self, value):
         return _stripped(value)
+
+
+class StockCountSerializer(serializers.ModelSerializer):
+    month = serializers.SerializerMethodField()
+    service_name = serializers.CharField(source="service.name", read_only=True)
+
+    class Meta:
+        model = StockCount
+        fields = ["id", "service", "service_name", "month", "status", "closed_at", "closed_by", "created_at"]
+        read_only_fields = fields
+
+    def get_month(self, count) -> str:
+        return format_month(count.month)
+
+
+class StockCountStartSerializer(serializers.Serializer):
+    month = serializers.CharField(allow_blank=True, help_text="YYYY-MM")
+    from_previous = serializers.BooleanField(default=False, help_text="Carry over the previous month's lines.")
+
+    def validate_month(self, value):
+        return parse_month(value)
+
+
+class CountLineSerializer(serializers.ModelSerializer):
+    month = serializers.SerializerMethodField()
+    product_name = serializers.CharField(source="product.name", read_only=True)
+    category_name = serializers.CharField(source="product.category.name", read_only=True, default=None)
+    unit = serializers.CharField(source="product.unit", read_only=True)
+    min_quantity = serializers.DecimalField(
+        source="product.min_quantity", max_digits=14, decimal_places=3, read_only=True, allow_null=True
+    )
+    line_value = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CountLine
+        fields = [
+            "id",
+            "count",
+            "month",
+            "product",
+            "product_name",
+            "category_name",
+            "unit",
+            "min_quantity",
+            "quantity",
+            "container_state",
+            "remaining_fraction",
+            "remaining_quantity",
+            "expiry_date",
+            "expiry_kind",
+            "lot",
+            "unit_cost",
+            "unit_price",
+            "line_value",
+            "client_id",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_month(self, line) -> str:
+        return format_month(line.count.month)
+
+    @extend_schema_field(serializers.DecimalField(max_digits=20, decimal_places=2, allow_null=True))
+    def get_line_value(self, line) -> str | None:
+        """Needs the `effective_quantity` annotation of selectors.count_line_list."""
+        if line.unit_cost is None:
+            return None
+        return str((line.effective_quantity * line.unit_cost).quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+class CountLineWriteSerializer(serializers.Serializer):
+    product = TenantRelatedField(Product)
+    quantity = serializers.DecimalField(max_digits=14, decimal_places=3, min_value=0)
+    container_state = serializers.ChoiceField(choices=ContainerState.choices, default=ContainerState.SEALED)
+    remaining_fraction = serializers.DecimalField(
+        max_digits=4, decimal_places=3, min_value=0, max_value=1, allow_null=True, required=False
+    )
+    remaining_quantity = serializers.DecimalField(
+        max_digits=14, decimal_places=3, min_value=0, allow_null=True, required=False
+    )
+    expiry_date = serializers.DateField(allow_null=True, required=False)
+    expiry_kind = serializers.ChoiceField(choices=ExpiryKind.choices, required=False)
+    lot = serializers.CharField(max_length=64, allow_blank=True, required=False)
+
+
+class CountLineCreateSerializer(CountLineWriteSerializer):
+    count = TenantRelatedField(StockCount)
+    client_id = serializers.RegexField(r"^[A-Za-z0-9_.:-]{1,64}$", required=False)

@@ -9,6 +9,7 @@ walk with a message saying what to do.
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 
 from django.db import models
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, resolve, reverse
@@ -16,11 +17,18 @@ from django.urls.exceptions import Resolver404
 from django_scopes import scopes_disabled
 
 from stockscan.core.views import TenantScopedMixin
-from stockscan.inventory.models import Category, Product
+from stockscan.inventory.models import Category, CountLine, Product, StockCount
 from stockscan.orgs.models import Membership, Role, Service
 from stockscan.orgs.presets import ServiceType
 from tests.conftest import Workspace
-from tests.factories import CategoryFactory, MembershipFactory, ProductFactory, ServiceFactory
+from tests.factories import (
+    CategoryFactory,
+    CountLineFactory,
+    MembershipFactory,
+    ProductFactory,
+    ServiceFactory,
+    StockCountFactory,
+)
 
 # Routes under /api/ that serve no tenant object, each with the reason it may skip the walk.
 # A tenant view (one built on TenantScopedMixin) can never be listed here.
@@ -47,6 +55,13 @@ CURRENT_TENANT_ROUTES: dict[str, str] = {
 }
 
 
+def _walk_month(ws: Workspace) -> StockCount:
+    """The one month (June 2019) that the walk's count lines of a workspace go to."""
+    with scopes_disabled():
+        count = StockCount.objects.filter(service=ws.kitchen, month=date(2019, 6, 1)).first()
+    return count or StockCountFactory(tenant=ws.tenant, service=ws.kitchen, month=date(2019, 6, 1))
+
+
 @dataclass(frozen=True)
 class TenantRows:
     """How to add one row of a tenant model to a workspace, and a valid body to create one
@@ -54,6 +69,8 @@ class TenantRows:
 
     make: Callable[[Workspace], models.Model]
     create_body: Callable[[Workspace], dict]
+    # Query parameters the model's list route needs to list the rows `make` adds.
+    list_query: Callable[[Workspace], dict] = lambda ws: {}
 
 
 # Register every tenant model an API route serves. Each `make` call must add a new row.
@@ -73,6 +90,19 @@ TENANT_MODELS: dict[type[models.Model], TenantRows] = {
     Product: TenantRows(
         make=lambda ws: ProductFactory(tenant=ws.tenant, service=ws.kitchen),
         create_body=lambda ws: {"name": "Farine T55", "unit": "kg"},
+    ),
+    StockCount: TenantRows(
+        make=lambda ws: StockCountFactory(tenant=ws.tenant, service=ws.kitchen),
+        create_body=lambda ws: {"month": "2026-05"},
+    ),
+    CountLine: TenantRows(
+        make=lambda ws: CountLineFactory(count=_walk_month(ws), product__service=ws.kitchen),
+        create_body=lambda ws: {
+            "count": _walk_month(ws).pk,
+            "product": ProductFactory(tenant=ws.tenant, service=ws.kitchen).pk,
+            "quantity": "3",
+        },
+        list_query=lambda ws: {"service": ws.kitchen.pk, "month": "2019-06"},
     ),
 }
 

@@ -116,7 +116,9 @@ def test_list_never_shows_another_tenants_rows(workspace, other_workspace, route
     rows.make(workspace)
     own = rows.make(other_workspace)
 
-    response = other_workspace.client(Role.OWNER).get(route.url(), {"page_size": 200})
+    response = other_workspace.client(Role.OWNER).get(
+        route.url(), {"page_size": 200, **rows.list_query(other_workspace)}
+    )
 
     assert response.status_code == 200, response.content
     listed = listed_ids(response)

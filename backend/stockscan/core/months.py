@@ -1,0 +1,33 @@
+"""Inventory months travel as `YYYY-MM` and are stored as the first day of the month."""
+
+import re
+from datetime import date
+
+from django.utils.translation import gettext_lazy as _
+
+from stockscan.core.errors import ApiError
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+class InvalidMonth(ApiError):
+    error_code = "INVALID_MONTH"
+    default_detail = _("A month is written YYYY-MM, e.g. 2026-03.")
+
+
+def parse_month(raw) -> date:
+    match = _MONTH.match(str(raw).strip()) if raw is not None else None
+    if not match:
+        raise InvalidMonth()
+    year, month = int(match.group(1)), int(match.group(2))
+    if not (1 <= month <= 12 and 2000 <= year <= 2100):
+        raise InvalidMonth()
+    return date(year, month, 1)
+
+
+def format_month(month: date) -> str:
+    return f"{month:%Y-%m}"
+
+
+def previous_month(month: date) -> date:
+    return date(month.year - 1, 12, 1) if month.month == 1 else date(month.year, month.month - 1, 1)

@@ -1,0 +1,286 @@
+"""Monthly counts: months, lines written safely on flaky networks, closing and reopening."""
+
+import threading
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from stockscan.entitlements.plans import PlanCode
+from stockscan.inventory.models import CountLine, StockCount
+from stockscan.orgs.models import Role
+from tests.factories import CountLineFactory, ProductFactory, StockCountFactory
+from tests.plans import set_plan
+
+pytestmark = pytest.mark.django_db
+
+COUNTS = "/api/counts/"
+LINES = "/api/count-lines/"
+
+
+def lines_of(count) -> list[CountLine]:
+    with scopes_disabled():
+        return list(CountLine.objects.filter(count=count).order_by("id"))
+
+
+@pytest.fixture
+def month(workspace):
+    return StockCountFactory(tenant=workspace.tenant, service=workspace.bar, month=date(2026, 10, 1))
+
+
+@pytest.fixture
+def rum(workspace):
+    return ProductFactory(
+        tenant=workspace.tenant, service=workspace.bar, name="Rhum", unit="pcs", purchase_price=Decimal("18.90")
+    )
+
+
+def add_line(client, count, product, headers=None, **fields):
+    body = {"count": count.pk, "product": product.pk, "quantity": "2", **fields}
+    return client.post(LINES, body, format="json", headers=headers)
+
+
+# --- Months
+
+
+def test_start_a_month_once(workspace, other_workspace):
+    client = workspace.client(Role.OPERATOR)
+    first = client.post(COUNTS, {"service": workspace.bar.pk, "month": "2026-11"}, format="json")
+    again = client.post(COUNTS, {"service": workspace.bar.pk, "month": "2026-11"}, format="json")
+
+    assert first.status_code == 201
+    assert (again.status_code, again.json()["id"]) == (200, first.json()["id"])
+    assert first.json()["month"] == "2026-11"
+    assert first.json()["status"] == "open"
+
+
+@pytest.mark.parametrize("bad", ["2026-13", "2026-00", "2026/11", "11-2026", "abc", " ", "1999-12", "2026-1"])
+def test_malformed_month_is_invalid_month(workspace, other_workspace, bad):
+    started = workspace.client().post(COUNTS, {"service": workspace.bar.pk, "month": bad}, format="json")
+    listed = workspace.client().get(COUNTS, {"month": bad})
+    lines = workspace.client().get(LINES, {"service": workspace.bar.pk, "month": bad})
+
+    for response in (started, listed, lines):
+        assert (response.status_code, response.json()["code"]) == (400, "INVALID_MONTH")
+    with scopes_disabled():
+        assert not StockCount.objects.exists()
+
+
+def test_start_from_the_previous_month_carries_lines_at_todays_prices(workspace, other_workspace, rum):
+    october = StockCountFactory(tenant=workspace.tenant, service=workspace.bar, month=date(2026, 10, 1))
+    CountLineFactory(count=october, product=rum, quantity=Decimal("4"), unit_cost=Decimal("15.00"))
+    CountLineFactory(
+        count=october, product=rum, quantity=Decimal("1"), container_state="OPENED", remaining_fraction=Decimal("0.5")
+    )
+    archived = ProductFactory(tenant=workspace.tenant, service=workspace.bar, archived=True)
+    CountLineFactory(count=october, product=archived)
+
+    response = workspace.client().post(
+        COUNTS, {"service": workspace.bar.pk, "month": "2026-11", "from_previous": True}, format="json"
+    )
+
+    with scopes_disabled():
+        november = StockCount.objects.get(pk=response.json()["id"])
+    carried = lines_of(november)
+    assert [(line.quantity, line.container_state, line.remaining_fraction) for line in carried] == [
+        (Decimal("4"), "SEALED", None),
+        (Decimal("1"), "OPENED", Decimal("0.5")),
+    ]
+    assert {line.unit_cost for line in carried} == {Decimal("18.90")}
+    assert len(lines_of(october)) == 3
+
+
+def test_closing_makes_the_month_read_only_until_reopened(workspace, other_workspace, month, rum):
+    manager, operator = workspace.client(Role.MANAGER), workspace.client(Role.OPERATOR)
+    line = add_line(operator, month, rum).json()
+
+    assert operator.post(f"{COUNTS}{month.pk}/close/").status_code == 403
+    closed = manager.post(f"{COUNTS}{month.pk}/close/")
+    assert (closed.status_code, closed.json()["status"]) == (200, "closed")
+
+    refused = [
+        add_line(operator, month, rum),
+        operator.patch(f"{LINES}{line['id']}/", {"quantity": "9"}, format="json"),
+        operator.delete(f"{LINES}{line['id']}/"),
+    ]
+    assert [(r.status_code, r.json()["code"]) for r in refused] == [(409, "COUNT_CLOSED")] * 3
+    assert [line.quantity for line in lines_of(month)] == [Decimal("2")]
+
+    assert manager.post(f"{COUNTS}{month.pk}/reopen/").json()["status"] == "open"
+    assert operator.patch(f"{LINES}{line['id']}/", {"quantity": "9"}, format="json").status_code == 200
+
+
+# --- Lines
+
+
+def test_add_a_line_with_costs_of_the_day(workspace, other_workspace, month, rum):
+    response = add_line(workspace.client(Role.OPERATOR), month, rum, expiry_date="2027-01-31", lot="L42")
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["month"], body["product_name"], body["unit_cost"], body["line_value"]) == (
+        "2026-10",
+        "Rhum",
+        "18.9000",
+        "37.80",
+    )
+    with scopes_disabled():
+        rum.purchase_price = Decimal("25")
+        rum.save()
+    assert lines_of(month)[0].unit_cost == Decimal("18.90")
+
+
+def test_the_same_client_id_twice_gives_one_line(workspace, other_workspace, month, rum):
+    client = workspace.client(Role.OPERATOR)
+    first = add_line(client, month, rum, client_id="phone-7f3a")
+    again = add_line(client, month, rum, client_id="phone-7f3a")
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"]
+    assert len(lines_of(month)) == 1
+
+
+def test_the_idempotency_key_header_works_like_client_id(workspace, other_workspace, month, rum):
+    client = workspace.client(Role.OPERATOR)
+    responses = [add_line(client, month, rum, headers={"Idempotency-Key": "retry-1"}) for _ in range(3)]
+
+    assert [r.status_code for r in responses] == [201, 200, 200]
+    assert len(lines_of(month)) == 1
+
+
+def test_a_reused_key_with_another_quantity_is_a_conflict(workspace, other_workspace, month, rum):
+    client = workspace.client(Role.OPERATOR)
+    add_line(client, month, rum, client_id="k1")
+    reused = add_line(client, month, rum, client_id="k1", quantity="5")
+
+    assert (reused.status_code, reused.json()["code"]) == (409, "IDEMPOTENCY_KEY_REUSED")
+    assert [line.quantity for line in lines_of(month)] == [Decimal("2")]
+
+
+@pytest.mark.parametrize(
+    ("fields", "line_value"),
+    [
+        ({"container_state": "OPENED", "quantity": "1", "remaining_fraction": "0.4"}, "7.56"),
+        ({"container_state": "OPENED", "quantity": "1", "remaining_quantity": "0.25"}, "4.73"),
+        ({"quantity": "3"}, "56.70"),
+    ],
+)
+def test_opened_containers_count_what_is_left(workspace, other_workspace, month, rum, fields, line_value):
+    response = add_line(workspace.client(Role.OPERATOR), month, rum, **fields)
+    assert response.status_code == 201, response.content
+    assert response.json()["line_value"] == line_value
+
+
+@pytest.mark.parametrize(
+    ("fields", "bad_field"),
+    [
+        ({"container_state": "OPENED"}, "remaining_fraction"),
+        ({"container_state": "OPENED", "remaining_fraction": "0.5", "remaining_quantity": "1"}, "remaining_fraction"),
+        ({"remaining_fraction": "0.5"}, "container_state"),
+        ({"container_state": "OPENED", "remaining_fraction": "1.5"}, "remaining_fraction"),
+        ({"quantity": "-1"}, "quantity"),
+        ({"quantity": "beaucoup"}, "quantity"),
+        ({"container_state": "HALF"}, "container_state"),
+        ({"expiry_date": "31/01/2027"}, "expiry_date"),
+    ],
+)
+def test_bad_lines_are_field_errors(workspace, other_workspace, month, rum, fields, bad_field):
+    response = add_line(workspace.client(Role.OPERATOR), month, rum, **fields)
+    assert response.status_code == 400, response.content
+    assert bad_field in response.json()["fields"]
+    assert lines_of(month) == []
+
+
+def test_a_service_without_open_container_tracking_refuses_opened_lines(workspace, other_workspace, month, rum):
+    workspace.client().patch(
+        f"/api/auth/services/{workspace.bar.pk}/", {"features": {"open_container_tracking": False}}, format="json"
+    )
+    response = add_line(workspace.client(Role.OPERATOR), month, rum, container_state="OPENED", remaining_fraction="0.5")
+    assert (response.status_code, list(response.json()["fields"])) == (400, ["container_state"])
+
+
+def test_products_of_another_service_or_tenant_are_refused(workspace, other_workspace, month):
+    kitchen_product = ProductFactory(tenant=workspace.tenant, service=workspace.kitchen)
+    foreign_product = ProductFactory(tenant=other_workspace.tenant, service=other_workspace.bar)
+    client = workspace.client(Role.OPERATOR)
+
+    other_service = add_line(client, month, kitchen_product)
+    other_tenant = add_line(client, month, foreign_product)
+
+    assert (other_service.status_code, list(other_service.json()["fields"])) == (400, ["product"])
+    assert (other_tenant.status_code, list(other_tenant.json()["fields"])) == (400, ["product"])
+    assert lines_of(month) == []
+
+
+def test_the_months_items_for_the_inventory_page(workspace, other_workspace, month, rum):
+    kitchen_month = StockCountFactory(tenant=workspace.tenant, service=workspace.kitchen, month=month.month)
+    bar_line = CountLineFactory(count=month, product=rum)
+    CountLineFactory(count=kitchen_month, product__service=workspace.kitchen)
+    CountLineFactory(count__service=other_workspace.bar, count__month=month.month, product__service=other_workspace.bar)
+    client = workspace.client(Role.MANAGER)
+
+    by_month = client.get(LINES, {"service": workspace.bar.pk, "month": "2026-10"})
+    by_count = client.get(LINES, {"count": month.pk})
+    missing = client.get(LINES)
+    limited = workspace.client("operator_bar").get(LINES, {"service": workspace.kitchen.pk, "month": "2026-10"})
+
+    assert [line["id"] for line in by_month.json()["results"]] == [bar_line.pk]
+    assert [line["id"] for line in by_count.json()["results"]] == [bar_line.pk]
+    assert (missing.status_code, missing.json()["code"]) == (400, "COUNT_REQUIRED")
+    assert limited.status_code == 404
+
+
+def test_essentiel_hides_months_older_than_its_history(workspace, other_workspace, rum):
+    today = timezone.localdate()
+    old = StockCountFactory(tenant=workspace.tenant, service=workspace.bar, month=date(today.year - 1, today.month, 1))
+    current = StockCountFactory(tenant=workspace.tenant, service=workspace.bar, month=today.replace(day=1))
+    CountLineFactory(count=old, product=rum)
+    CountLineFactory(count=current, product=rum)
+    set_plan(workspace.tenant, PlanCode.ESSENTIEL)
+    client = workspace.client()
+
+    counts = [c["id"] for c in client.get(COUNTS, {"service": workspace.bar.pk}).json()["results"]]
+    old_lines = client.get(LINES, {"count": old.pk}).json()["results"]
+    start_old = client.post(
+        COUNTS, {"service": workspace.bar.pk, "month": f"{today.year - 1}-{today.month:02d}"}, format="json"
+    )
+
+    assert counts == [current.pk]
+    assert old_lines == []
+    assert client.get(f"{COUNTS}{old.pk}/").status_code == 404
+    assert (start_old.status_code, start_old.json()["code"]) == (403, "MONTH_OUTSIDE_HISTORY")
+    set_plan(workspace.tenant, PlanCode.PRO)
+    assert client.get(f"{COUNTS}{old.pk}/").status_code == 200  # nothing was deleted
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="concurrent transactions need PostgreSQL")
+def test_twenty_simultaneous_retries_of_one_line_make_one_line():
+    from tests.conftest import make_workspace
+
+    workspace = make_workspace("Flaky network")
+    make_workspace("Other tenant")
+    count = StockCountFactory(tenant=workspace.tenant, service=workspace.bar, month=date(2026, 10, 1))
+    product = ProductFactory(tenant=workspace.tenant, service=workspace.bar)
+    client_by_thread = [workspace.client(Role.OPERATOR) for _ in range(20)]
+    barrier = threading.Barrier(20)
+    statuses = []
+
+    def send(client):
+        try:
+            barrier.wait()
+            statuses.append(add_line(client, count, product, client_id="same-line").status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(client,)) for client in client_by_thread]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(statuses) == [200] * 19 + [201]
+    assert len(lines_of(count)) == 1
