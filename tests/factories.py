@@ -10,7 +10,7 @@ from django_scopes import scopes_disabled
 from factory.django import DjangoModelFactory
 
 from stockscan.entitlements.services import billing_state_start_trial
-from stockscan.inventory.models import Category, CountLine, Product, StockCount
+from stockscan.inventory.models import Category, CountLine, Loss, Product, StockCount
 from stockscan.orgs.models import Membership, Role, Service, Tenant
 from stockscan.orgs.presets import ServiceType, preset_for
 
@@ -119,3 +119,18 @@ class CountLineFactory(ScopedFactory):
     quantity = Decimal("3")
     unit_cost = factory.SelfAttribute("product.purchase_price")
     unit_price = factory.SelfAttribute("product.selling_price")
+
+
+class LossFactory(ScopedFactory):
+    class Meta:
+        model = Loss
+
+    product = factory.SubFactory(ProductFactory)
+    service = factory.SelfAttribute("product.service")
+    tenant = factory.SelfAttribute("product.tenant")
+    quantity = Decimal("1")
+    unit = factory.SelfAttribute("product.unit")
+    product_quantity = factory.SelfAttribute("quantity")
+    unit_cost = factory.SelfAttribute("product.purchase_price")
+    reason = "breakage"
+    occurred_on = date(2019, 6, 15)

@@ -19,6 +19,7 @@ class Perm(StrEnum):
     MANAGE_CATALOG = "manage_catalog"
     COUNT_STOCK = "count_stock"
     MANAGE_COUNTS = "manage_counts"
+    RECORD_LOSSES = "record_losses"
 
 
 _MANAGER_PERMS = {
@@ -30,8 +31,9 @@ _MANAGER_PERMS = {
     Perm.MANAGE_CATALOG,
     Perm.COUNT_STOCK,
     Perm.MANAGE_COUNTS,
+    Perm.RECORD_LOSSES,
 }
-_OPERATOR_PERMS = {Perm.VIEW_TENANT, Perm.VIEW_SERVICES, Perm.VIEW_CATALOG, Perm.COUNT_STOCK}
+_OPERATOR_PERMS = {Perm.VIEW_TENANT, Perm.VIEW_SERVICES, Perm.VIEW_CATALOG, Perm.COUNT_STOCK, Perm.RECORD_LOSSES}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.OWNER: frozenset(Perm),

@@ -10,16 +10,21 @@ from stockscan.core.months import parse_month
 from stockscan.core.permissions import Perm
 from stockscan.core.tenancy import parse_id
 from stockscan.core.views import TenantScopedMixin
+from stockscan.entitlements.enforcement import require_feature
+from stockscan.entitlements.plans import Feature
 from stockscan.entitlements.retention import is_month_visible
-from stockscan.inventory import counting, selectors, services
+from stockscan.inventory import counting, losses, selectors, services
 from stockscan.inventory.errors import MonthOutsideHistory
-from stockscan.inventory.models import Category, CountLine, Product, StockCount
+from stockscan.inventory.models import Category, CountLine, Loss, Product, StockCount
 from stockscan.inventory.serializers import (
     CategorySerializer,
     CategoryWriteSerializer,
     CountLineCreateSerializer,
     CountLineSerializer,
     CountLineWriteSerializer,
+    LossCreateSerializer,
+    LossSerializer,
+    LossWriteSerializer,
     ProductSerializer,
     ProductWithWarningsSerializer,
     ProductWriteSerializer,
@@ -147,8 +152,14 @@ class ProductViewSet(TenantScopedMixin, viewsets.ModelViewSet):
         )
         return Response(self._with_warnings(product, product.service))
 
-    def perform_destroy(self, instance):
-        services.product_delete(product=instance, actor=self.request.user)
+    @extend_schema(
+        responses={204: None, 200: ProductSerializer}, description="A product with history is archived (200)."
+    )
+    def destroy(self, request, *args, **kwargs):
+        product = self.get_object()
+        if services.product_delete(product=product, actor=request.user):
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(ProductSerializer(product).data)
 
     @extend_schema(
         parameters=[OpenApiParameter("barcode", OpenApiTypes.STR, required=True), SERVICE_PARAM],
@@ -304,3 +315,64 @@ class CountLineViewSet(TenantScopedMixin, viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         counting.line_delete(line=instance, actor=self.request.user)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[SERVICE_PARAM, MONTH_PARAM]),
+    create=extend_schema(
+        request=LossCreateSerializer,
+        responses={201: LossSerializer, 200: LossSerializer},
+        parameters=[SERVICE_PARAM, IDEMPOTENCY_HEADER],
+    ),
+    update=extend_schema(request=LossWriteSerializer, responses=LossSerializer),
+    partial_update=extend_schema(request=LossWriteSerializer, responses=LossSerializer),
+)
+class LossViewSet(TenantScopedMixin, viewsets.ModelViewSet):
+    """Losses (breakage, expiry, theft…). Recording needs the `loss_management` entitlement;
+    reading stays possible after a downgrade."""
+
+    queryset = Loss.objects.none()
+    serializer_class = LossSerializer
+    permissions = {
+        "list": Perm.VIEW_CATALOG,
+        "retrieve": Perm.VIEW_CATALOG,
+        "create": Perm.RECORD_LOSSES,
+        "update": Perm.RECORD_LOSSES,
+        "partial_update": Perm.RECORD_LOSSES,
+        "destroy": Perm.RECORD_LOSSES,
+    }
+
+    def get_queryset(self):
+        request = self.request
+        if self.action != "list":
+            return selectors.loss_list(tenant=request.tenant, membership=request.membership)
+        month = request.query_params.get("month")
+        return selectors.loss_list(
+            tenant=request.tenant,
+            membership=request.membership,
+            service=self.get_service(required=False),
+            month=parse_month(month) if month else None,
+        )
+
+    def create(self, request, *args, **kwargs):
+        require_feature(request.tenant, Feature.LOSS_MANAGEMENT)
+        params = LossCreateSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = dict(params.validated_data)
+        client_id = data.pop("client_id", "") or request.headers.get("Idempotency-Key", "").strip()[:64]
+        # The product says which service lost it; a member limited to a service is held to it.
+        service = self.get_service(required=False) or data["product"].service
+        loss, created = losses.loss_record(
+            tenant=request.tenant, service=service, actor=request.user, client_id=client_id, **data
+        )
+        return Response(LossSerializer(loss).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    def update(self, request, *args, **kwargs):
+        require_feature(request.tenant, Feature.LOSS_MANAGEMENT)
+        loss = self.get_object()
+        params = LossWriteSerializer(data=request.data, partial=kwargs.get("partial", False))
+        params.is_valid(raise_exception=True)
+        return Response(LossSerializer(losses.loss_update(loss=loss, actor=request.user, **params.validated_data)).data)
+
+    def perform_destroy(self, instance):
+        losses.loss_delete(loss=instance, actor=self.request.user)

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -184,3 +186,61 @@ class CountLine(TenantOwnedModel):
 
     def __str__(self):
         return f"{self.product_id}: {self.quantity}"
+
+
+class LossReason(models.TextChoices):
+    BREAKAGE = "breakage", _("Breakage")
+    EXPIRED = "expired", _("Expired")
+    THEFT = "theft", _("Theft")
+    FREE = "free", _("Given away")
+    MISTAKE = "mistake", _("Mistake")
+    OTHER = "other", _("Other")
+
+
+# How many of the product's unit one unit of a loss is (a loss in grams of a product kept
+# in kilograms…). Units of different kinds do not convert.
+UNIT_FACTORS: dict[tuple[str, str], Decimal] = {
+    (Unit.GRAM, Unit.KILOGRAM): Decimal("0.001"),
+    (Unit.KILOGRAM, Unit.GRAM): Decimal("1000"),
+    (Unit.MILLILITRE, Unit.LITRE): Decimal("0.001"),
+    (Unit.LITRE, Unit.MILLILITRE): Decimal("1000"),
+}
+
+
+def unit_factor(loss_unit: str, product_unit: str) -> Decimal | None:
+    if loss_unit == product_unit:
+        return Decimal(1)
+    return UNIT_FACTORS.get((loss_unit, product_unit))
+
+
+class Loss(TenantOwnedModel):
+    """Stock that left without being sold: broken, expired, stolen, given away…"""
+
+    service = models.ForeignKey("orgs.Service", on_delete=models.CASCADE, related_name="losses")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="losses")
+    quantity = models.DecimalField(**QUANTITY, validators=[MinValueValidator(0)])
+    unit = models.CharField(max_length=8, choices=Unit.choices)
+    # The quantity in the product's unit when it was recorded, and the cost of that day.
+    product_quantity = models.DecimalField(**QUANTITY)
+    unit_cost = models.DecimalField(**MONEY, null=True, blank=True)
+    reason = models.CharField(max_length=16, choices=LossReason.choices)
+    occurred_on = models.DateField()
+    note = models.TextField(blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    client_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_on", "-id"]
+        verbose_name = _("loss")
+        verbose_name_plural = _("losses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "client_id"], condition=~Q(client_id=""), name="inventory_loss_idempotent"
+            ),
+        ]
+        indexes = [models.Index(fields=["service", "occurred_on"], name="inventory_loss_month_idx")]
+
+    def __str__(self):
+        return f"{self.product_id}: -{self.quantity} {self.unit} ({self.reason})"

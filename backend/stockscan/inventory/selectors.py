@@ -1,8 +1,9 @@
 from django.db.models import Case, DecimalField, ExpressionWrapper, F, Q, When
 
+from stockscan.core.months import next_month
 from stockscan.core.tenancy import visible_services
 from stockscan.entitlements.retention import visible_months
-from stockscan.inventory.models import Category, ContainerState, CountLine, Product, StockCount
+from stockscan.inventory.models import Category, ContainerState, CountLine, Loss, Product, StockCount
 
 
 def catalog_product_count(tenant) -> int:
@@ -83,4 +84,17 @@ def count_line_list(*, tenant, membership, count=None, service=None, month=None)
         .select_related("count", "product", "product__category")
         .annotate(effective_quantity=EFFECTIVE_QUANTITY)
         .order_by("product__name", "id")
+    )
+
+
+def loss_list(*, tenant, membership, service=None, month=None):
+    losses = Loss.objects.filter(tenant=tenant, service__in=visible_services(membership))
+    if service is not None:
+        losses = losses.filter(service=service)
+    if month is not None:
+        losses = losses.filter(occurred_on__gte=month, occurred_on__lt=next_month(month))
+    return (
+        visible_months(losses, tenant=tenant, month_field="occurred_on")
+        .select_related("product")
+        .order_by("-occurred_on", "-id")
     )

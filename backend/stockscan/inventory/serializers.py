@@ -5,7 +5,17 @@ from rest_framework import serializers
 
 from stockscan.core.months import format_month, parse_month
 from stockscan.core.serializers import TenantRelatedField
-from stockscan.inventory.models import Category, ContainerState, CountLine, ExpiryKind, Product, StockCount, Unit
+from stockscan.inventory.models import (
+    Category,
+    ContainerState,
+    CountLine,
+    ExpiryKind,
+    Loss,
+    LossReason,
+    Product,
+    StockCount,
+    Unit,
+)
 
 CENT = Decimal("0.01")
 
@@ -184,4 +194,49 @@ class CountLineWriteSerializer(serializers.Serializer):
 
 class CountLineCreateSerializer(CountLineWriteSerializer):
     count = TenantRelatedField(StockCount)
+    client_id = serializers.RegexField(r"^[A-Za-z0-9_.:-]{1,64}$", required=False)
+
+
+class LossSerializer(serializers.ModelSerializer):
+    product_name = serializers.CharField(source="product.name", read_only=True)
+    value = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Loss
+        fields = [
+            "id",
+            "service",
+            "product",
+            "product_name",
+            "quantity",
+            "unit",
+            "product_quantity",
+            "unit_cost",
+            "value",
+            "reason",
+            "occurred_on",
+            "note",
+            "author",
+            "client_id",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.DecimalField(max_digits=20, decimal_places=2, allow_null=True))
+    def get_value(self, loss) -> str | None:
+        if loss.unit_cost is None:
+            return None
+        return str((loss.product_quantity * loss.unit_cost).quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+class LossWriteSerializer(serializers.Serializer):
+    product = TenantRelatedField(Product)
+    quantity = serializers.DecimalField(max_digits=14, decimal_places=3, min_value=Decimal("0.001"))
+    unit = serializers.ChoiceField(choices=Unit.choices, required=False)
+    reason = serializers.ChoiceField(choices=LossReason.choices)
+    occurred_on = serializers.DateField()
+    note = serializers.CharField(max_length=2000, allow_blank=True, required=False)
+
+
+class LossCreateSerializer(LossWriteSerializer):
     client_id = serializers.RegexField(r"^[A-Za-z0-9_.:-]{1,64}$", required=False)

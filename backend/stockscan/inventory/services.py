@@ -120,7 +120,14 @@ def product_update(*, tenant, product: Product, actor, **changes) -> Product:
 
 
 @transaction.atomic
-def product_delete(*, product: Product, actor) -> None:
+def product_delete(*, product: Product, actor) -> bool:
+    """Deletes a product without history; one that was counted or lost is archived instead,
+    so past months keep their lines. Returns whether it was deleted."""
+    if product.count_lines.exists() or product.losses.exists():
+        product.archived = True
+        product.save(update_fields=["archived", "updated_at"])
+        audit_record(tenant_id=product.tenant_id, actor=actor, action="product.archived", target=product)
+        return False
     audit_record(
         tenant_id=product.tenant_id,
         actor=actor,
@@ -129,6 +136,7 @@ def product_delete(*, product: Product, actor) -> None:
         before={"name": product.name},
     )
     product.delete()
+    return True
 
 
 def _save_category(category: Category) -> Category:

@@ -17,13 +17,14 @@ from django.urls.exceptions import Resolver404
 from django_scopes import scopes_disabled
 
 from stockscan.core.views import TenantScopedMixin
-from stockscan.inventory.models import Category, CountLine, Product, StockCount
+from stockscan.inventory.models import Category, CountLine, Loss, Product, StockCount
 from stockscan.orgs.models import Membership, Role, Service
 from stockscan.orgs.presets import ServiceType
 from tests.conftest import Workspace
 from tests.factories import (
     CategoryFactory,
     CountLineFactory,
+    LossFactory,
     MembershipFactory,
     ProductFactory,
     ServiceFactory,
@@ -103,6 +104,15 @@ TENANT_MODELS: dict[type[models.Model], TenantRows] = {
             "quantity": "3",
         },
         list_query=lambda ws: {"service": ws.kitchen.pk, "month": "2019-06"},
+    ),
+    Loss: TenantRows(
+        make=lambda ws: LossFactory(product__tenant=ws.tenant, product__service=ws.kitchen),
+        create_body=lambda ws: {
+            "product": ProductFactory(tenant=ws.tenant, service=ws.kitchen).pk,
+            "quantity": "1",
+            "reason": "breakage",
+            "occurred_on": "2019-06-15",
+        },
     ),
 }
 

@@ -1,0 +1,89 @@
+"""Recording losses: retry-safe like count lines, valued at the cost of the day."""
+
+from datetime import date
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ValidationError
+
+from stockscan.core.audit import audit_record
+from stockscan.inventory.errors import IdempotencyKeyReused
+from stockscan.inventory.models import Loss, Product, unit_factor
+from stockscan.orgs.models import Service
+
+
+def _product_quantity(*, product: Product, quantity, unit: str):
+    factor = unit_factor(unit, product.unit)
+    if factor is None:
+        raise ValidationError(
+            {"unit": [_("This unit does not convert to the product's unit (%(unit)s).") % {"unit": product.unit}]}
+        )
+    return quantity * factor
+
+
+def _check_product(product: Product, service: Service) -> None:
+    if product.service_id != service.pk:
+        raise ValidationError({"product": [_("This product belongs to another service.")]})
+
+
+@transaction.atomic
+def loss_record(
+    *,
+    tenant,
+    service: Service,
+    actor,
+    product: Product,
+    quantity,
+    reason: str,
+    occurred_on: date,
+    unit: str = "",
+    note: str = "",
+    client_id: str = "",
+) -> tuple[Loss, bool]:
+    _check_product(product, service)
+    unit = unit or product.unit
+    fields = {"product": product, "quantity": quantity, "unit": unit, "reason": reason, "occurred_on": occurred_on}
+    if client_id:
+        # Serialise retries of one loss on the service row, then answer the first one.
+        Service.objects.select_for_update().filter(tenant=tenant, pk=service.pk).values_list("pk", flat=True).first()
+        existing = Loss.objects.filter(tenant=tenant, service=service, client_id=client_id).first()
+        if existing is not None:
+            if any(getattr(existing, name) != value for name, value in fields.items()):
+                raise IdempotencyKeyReused()
+            return existing, False
+    loss = Loss.objects.create(
+        tenant=tenant,
+        service=service,
+        product_quantity=_product_quantity(product=product, quantity=quantity, unit=unit),
+        unit_cost=product.purchase_price,
+        note=note,
+        author=actor if getattr(actor, "is_authenticated", False) else None,
+        client_id=client_id,
+        **fields,
+    )
+    audit_record(tenant_id=tenant.pk, actor=actor, action="loss.recorded", target=loss, after={"reason": reason})
+    return loss, True
+
+
+@transaction.atomic
+def loss_update(*, loss: Loss, actor, **changes) -> Loss:
+    for name, value in changes.items():
+        setattr(loss, name, value)
+    _check_product(loss.product, loss.service)
+    if {"product", "quantity", "unit"} & set(changes):
+        loss.product_quantity = _product_quantity(product=loss.product, quantity=loss.quantity, unit=loss.unit)
+    if "product" in changes:
+        loss.unit_cost = loss.product.purchase_price
+    loss.save()
+    audit_record(
+        tenant_id=loss.tenant_id, actor=actor, action="loss.updated", target=loss, after={"fields": sorted(changes)}
+    )
+    return loss
+
+
+@transaction.atomic
+def loss_delete(*, loss: Loss, actor) -> None:
+    audit_record(
+        tenant_id=loss.tenant_id, actor=actor, action="loss.deleted", target=loss, before={"reason": loss.reason}
+    )
+    loss.delete()
