@@ -20,6 +20,7 @@ class Perm(StrEnum):
     COUNT_STOCK = "count_stock"
     MANAGE_COUNTS = "manage_counts"
     RECORD_LOSSES = "record_losses"
+    VIEW_STATS = "view_stats"
 
 
 _MANAGER_PERMS = {
@@ -32,6 +33,7 @@ _MANAGER_PERMS = {
     Perm.COUNT_STOCK,
     Perm.MANAGE_COUNTS,
     Perm.RECORD_LOSSES,
+    Perm.VIEW_STATS,
 }
 _OPERATOR_PERMS = {Perm.VIEW_TENANT, Perm.VIEW_SERVICES, Perm.VIEW_CATALOG, Perm.COUNT_STOCK, Perm.RECORD_LOSSES}
 

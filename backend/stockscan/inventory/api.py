@@ -8,12 +8,12 @@ from rest_framework.response import Response
 from stockscan.core.errors import ApiError, NotFound
 from stockscan.core.months import parse_month
 from stockscan.core.permissions import Perm
-from stockscan.core.tenancy import parse_id
-from stockscan.core.views import TenantScopedMixin
+from stockscan.core.tenancy import parse_id, visible_services
+from stockscan.core.views import TenantAPIView, TenantScopedMixin
 from stockscan.entitlements.enforcement import require_feature
 from stockscan.entitlements.plans import Feature
 from stockscan.entitlements.retention import is_month_visible
-from stockscan.inventory import counting, losses, selectors, services
+from stockscan.inventory import counting, losses, selectors, services, stats
 from stockscan.inventory.errors import MonthOutsideHistory
 from stockscan.inventory.models import Category, CountLine, Loss, Product, StockCount
 from stockscan.inventory.serializers import (
@@ -22,6 +22,7 @@ from stockscan.inventory.serializers import (
     CountLineCreateSerializer,
     CountLineSerializer,
     CountLineWriteSerializer,
+    InventoryStatsSerializer,
     LossCreateSerializer,
     LossSerializer,
     LossWriteSerializer,
@@ -31,6 +32,7 @@ from stockscan.inventory.serializers import (
     StockCountSerializer,
     StockCountStartSerializer,
 )
+from stockscan.orgs.models import Service
 
 SERVICE_PARAM = OpenApiParameter("service", OpenApiTypes.INT, description="Service id (or X-Service-Id).")
 
@@ -376,3 +378,30 @@ class LossViewSet(TenantScopedMixin, viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         losses.loss_delete(loss=instance, actor=self.request.user)
+
+
+class InventoryStatsView(TenantAPIView):
+    """A month's stock value, potential sales and margin, by category, with its losses and the
+    change from the previous month. `service=all` needs `multi_service_analytics`."""
+
+    permissions = {"GET": Perm.VIEW_STATS}
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("month", OpenApiTypes.STR, required=True, description="YYYY-MM"),
+            OpenApiParameter("service", OpenApiTypes.STR, required=True, description='A service id, or "all".'),
+        ],
+        responses=InventoryStatsSerializer,
+    )
+    def get(self, request):
+        month = parse_month(request.query_params.get("month"))
+        if not is_month_visible(request.tenant, month):
+            raise MonthOutsideHistory()
+        if request.query_params.get("service") == "all":
+            require_feature(request.tenant, Feature.MULTI_SERVICE_ANALYTICS)
+            services, service_label = visible_services(request.membership), "all"
+        else:
+            service = self.get_service()
+            services, service_label = Service.objects.filter(pk=service.pk), str(service.pk)
+        body = stats.inventory_stats(tenant=request.tenant, services=services, month=month)
+        return Response({**body, "service": service_label})

@@ -240,3 +240,62 @@ class LossWriteSerializer(serializers.Serializer):
 
 class LossCreateSerializer(LossWriteSerializer):
     client_id = serializers.RegexField(r"^[A-Za-z0-9_.:-]{1,64}$", required=False)
+
+
+class _StatsTotalsSerializer(serializers.Serializer):
+    lines = serializers.IntegerField()
+    products = serializers.IntegerField()
+    quantity = serializers.DecimalField(max_digits=24, decimal_places=3)
+    stock_value = serializers.DecimalField(max_digits=24, decimal_places=2)
+    potential_sales_value = serializers.DecimalField(max_digits=24, decimal_places=2)
+    potential_margin = serializers.DecimalField(max_digits=24, decimal_places=2)
+
+
+class _StatsCategorySerializer(serializers.Serializer):
+    category = serializers.IntegerField(allow_null=True)
+    category_name = serializers.CharField(allow_null=True)
+    lines = serializers.IntegerField()
+    quantity = serializers.DecimalField(max_digits=24, decimal_places=3)
+    stock_value = serializers.DecimalField(max_digits=24, decimal_places=2)
+    potential_sales_value = serializers.DecimalField(max_digits=24, decimal_places=2)
+
+
+class _StatsReasonSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=LossReason.choices)
+    count = serializers.IntegerField()
+    quantity = serializers.DecimalField(max_digits=24, decimal_places=3)
+    value = serializers.DecimalField(max_digits=24, decimal_places=2)
+
+
+class _StatsLossesSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    quantity = serializers.DecimalField(max_digits=24, decimal_places=3)
+    value = serializers.DecimalField(max_digits=24, decimal_places=2)
+    by_reason = _StatsReasonSerializer(many=True)
+
+
+class _StatsPreviousSerializer(serializers.Serializer):
+    lines = serializers.IntegerField()
+    quantity = serializers.DecimalField(max_digits=24, decimal_places=3)
+    stock_value = serializers.DecimalField(max_digits=24, decimal_places=2)
+    losses_value = serializers.DecimalField(max_digits=24, decimal_places=2)
+
+
+class _StatsChangeSerializer(serializers.Serializer):
+    quantity = serializers.DecimalField(max_digits=24, decimal_places=3)
+    stock_value = serializers.DecimalField(max_digits=24, decimal_places=2)
+    stock_value_percent = serializers.DecimalField(max_digits=12, decimal_places=1, allow_null=True)
+    losses_value = serializers.DecimalField(max_digits=24, decimal_places=2)
+
+
+class InventoryStatsSerializer(serializers.Serializer):
+    """Documents the stats answer (built by inventory.stats, already formatted)."""
+
+    month = serializers.CharField()
+    previous_month = serializers.CharField()
+    service = serializers.CharField(help_text='The service id, or "all".')
+    totals = _StatsTotalsSerializer()
+    by_category = _StatsCategorySerializer(many=True)
+    losses = _StatsLossesSerializer()
+    previous = _StatsPreviousSerializer(allow_null=True, help_text="Null when the previous month is outside history.")
+    change = _StatsChangeSerializer(allow_null=True)

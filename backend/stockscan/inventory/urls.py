@@ -1,5 +1,13 @@
 from stockscan.core.routers import Router
-from stockscan.inventory.api import CategoryViewSet, CountLineViewSet, LossViewSet, ProductViewSet, StockCountViewSet
+from stockscan.core.urls import route
+from stockscan.inventory.api import (
+    CategoryViewSet,
+    CountLineViewSet,
+    InventoryStatsView,
+    LossViewSet,
+    ProductViewSet,
+    StockCountViewSet,
+)
 
 router = Router()
 router.register("categories", CategoryViewSet, basename="category")
@@ -8,4 +16,7 @@ router.register("counts", StockCountViewSet, basename="count")
 router.register("count-lines", CountLineViewSet, basename="count-line")
 router.register("losses", LossViewSet, basename="loss")
 
-urlpatterns = router.urls
+urlpatterns = [
+    route("inventory-stats/", InventoryStatsView.as_view(), "inventory-stats"),
+    *router.urls,
+]

@@ -18,6 +18,7 @@ from stockscan.core.views import TenantAPIView, TenantModelViewSet
 from stockscan.entitlements.plans import PlanCode
 from stockscan.orgs.models import Role
 from tests.backend.core.api_routes import (
+    CURRENT_TENANT_QUERY,
     CURRENT_TENANT_ROUTES,
     LOOKUP_ROUTES,
     NO_TENANT_OBJECT_ROUTES,
@@ -213,13 +214,14 @@ def test_current_tenant_route_refuses_another_tenants_header(workspace, other_wo
 @pytest.mark.parametrize("route", [route for route in CURRENT_ROUTES if "GET" in route.methods], ids=_route_id)
 def test_current_tenant_answer_ignores_another_tenants_data(workspace, other_workspace, route):
     client = other_workspace.client(Role.OWNER)
-    before = client.get(route.url())
+    query = CURRENT_TENANT_QUERY.get(route.name, lambda ws: {})(other_workspace)
+    before = client.get(route.url(), query)
     assert before.status_code == 200, before.content
 
     for rows in TENANT_MODELS.values():
         for _ in range(3):
             rows.make(workspace)
-    after = client.get(route.url())
+    after = client.get(route.url(), query)
 
     assert after.json() == before.json(), f"{route.url()} for tenant B moved when tenant A's data did"
 

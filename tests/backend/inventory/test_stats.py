@@ -1,0 +1,183 @@
+"""Inventory stats, checked against figures computed by hand on a small bar."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django_scopes import scopes_disabled
+
+from stockscan.entitlements.plans import PlanCode
+from stockscan.inventory.models import StockCount
+from stockscan.orgs.models import Role
+from tests.factories import CategoryFactory, CountLineFactory, LossFactory, ProductFactory, StockCountFactory
+from tests.plans import set_plan
+
+pytestmark = pytest.mark.django_db
+
+STATS = "/api/inventory-stats/"
+OCTOBER, SEPTEMBER = date(2026, 10, 1), date(2026, 9, 1)
+
+
+@pytest.fixture
+def bar(workspace, other_workspace):
+    """October and September of the bar, a kitchen line, and another tenant's bar."""
+    tenant, service = workspace.tenant, workspace.bar
+    spirits = CategoryFactory(tenant=tenant, service=service, name="Spiritueux")
+    softs = CategoryFactory(tenant=tenant, service=service, name="Softs")
+    rum = ProductFactory(
+        tenant=tenant, service=service, category=spirits, purchase_price=Decimal("18.90"), selling_price=Decimal("45")
+    )
+    cola = ProductFactory(
+        tenant=tenant, service=service, category=softs, purchase_price=Decimal("0.6333"), selling_price=Decimal("2.50")
+    )
+    lemons = ProductFactory(tenant=tenant, service=service, purchase_price=Decimal("0.25"), selling_price=None)
+
+    october = StockCountFactory(tenant=tenant, service=service, month=OCTOBER)
+    CountLineFactory(count=october, product=rum, quantity=Decimal("4"))
+    CountLineFactory(
+        count=october, product=rum, quantity=Decimal("1"), container_state="OPENED", remaining_fraction=Decimal("0.4")
+    )
+    CountLineFactory(count=october, product=cola, quantity=Decimal("24"))
+    CountLineFactory(count=october, product=lemons, quantity=Decimal("10"))
+    LossFactory(product=rum, quantity=Decimal("1"), reason="breakage", occurred_on=date(2026, 10, 3))
+    LossFactory(product=cola, quantity=Decimal("6"), reason="expired", occurred_on=date(2026, 10, 20))
+    LossFactory(product=cola, quantity=Decimal("2"), reason="expired", occurred_on=date(2026, 10, 31))
+
+    september = StockCountFactory(tenant=tenant, service=service, month=SEPTEMBER)
+    CountLineFactory(count=september, product=rum, quantity=Decimal("5"), unit_cost=Decimal("17.50"))
+    LossFactory(product=rum, quantity=Decimal("1"), reason="theft", occurred_on=date(2026, 9, 30))
+
+    kitchen_october = StockCountFactory(tenant=tenant, service=workspace.kitchen, month=OCTOBER)
+    CountLineFactory(count=kitchen_october, product__service=workspace.kitchen, product__purchase_price=Decimal("100"))
+
+    foreign = StockCountFactory(tenant=other_workspace.tenant, service=other_workspace.bar, month=OCTOBER)
+    CountLineFactory(count=foreign, product__service=other_workspace.bar, quantity=Decimal("999"))
+    LossFactory(
+        product__tenant=other_workspace.tenant, product__service=other_workspace.bar, occurred_on=date(2026, 10, 3)
+    )
+    return workspace
+
+
+def stats(client, **params):
+    return client.get(STATS, {"month": "2026-10", **params})
+
+
+def test_figures_match_the_hand_computed_ones(bar):
+    response = stats(bar.client(Role.MANAGER), service=bar.bar.pk)
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["month"], body["previous_month"], body["service"]) == ("2026-10", "2026-09", str(bar.bar.pk))
+    # value: 4x18.90 + 1x0.4x18.90 + 24x0.6333 + 10x0.25 = 75.60 + 7.56 + 15.1992 + 2.50
+    assert body["totals"] == {
+        "lines": 4,
+        "products": 3,
+        "quantity": "38.400",
+        "stock_value": "100.86",
+        "potential_sales_value": "258.00",  # 4x45 + 0.4x45 + 24x2.50 (lemons have no price)
+        "potential_margin": "157.14",
+    }
+    assert body["by_category"] == [
+        {
+            "category": body["by_category"][0]["category"],
+            "category_name": "Softs",
+            "lines": 1,
+            "quantity": "24.000",
+            "stock_value": "15.20",
+            "potential_sales_value": "60.00",
+        },
+        {
+            "category": body["by_category"][1]["category"],
+            "category_name": "Spiritueux",
+            "lines": 2,
+            "quantity": "4.400",
+            "stock_value": "83.16",
+            "potential_sales_value": "198.00",
+        },
+        {
+            "category": None,
+            "category_name": None,
+            "lines": 1,
+            "quantity": "10.000",
+            "stock_value": "2.50",
+            "potential_sales_value": "0.00",
+        },
+    ]
+    assert body["losses"] == {
+        "count": 3,
+        "quantity": "9.000",
+        "value": "23.97",  # 18.90 + 8 x 0.6333
+        "by_reason": [
+            {"reason": "breakage", "count": 1, "quantity": "1.000", "value": "18.90"},
+            {"reason": "expired", "count": 2, "quantity": "8.000", "value": "5.07"},
+        ],
+    }
+    # September was counted at 17.50 a bottle: the snapshot, not today's price.
+    assert body["previous"] == {"lines": 1, "quantity": "5.000", "stock_value": "87.50", "losses_value": "18.90"}
+    assert body["change"] == {
+        "quantity": "33.400",
+        "stock_value": "13.36",
+        "stock_value_percent": "15.3",
+        "losses_value": "5.07",
+    }
+
+
+def test_all_services_needs_multi_service_analytics(bar):
+    client = bar.client(Role.OWNER)
+    refused = stats(client, service="all")
+    set_plan(bar.tenant, PlanCode.PRO)
+    allowed = stats(client, service="all")
+
+    assert (refused.status_code, refused.json()["code"]) == (403, "FEATURE_NOT_INCLUDED")
+    assert allowed.status_code == 200
+    assert allowed.json()["service"] == "all"
+    assert allowed.json()["totals"]["lines"] == 5
+    assert allowed.json()["totals"]["stock_value"] == "400.86"  # + the kitchen's 3 x 100
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "code"),
+    [
+        ({"month": "2026-13"}, 400, "INVALID_MONTH"),
+        ({"month": ""}, 400, "INVALID_MONTH"),
+        ({"service": "abc"}, 404, "NOT_FOUND"),
+        ({"service": "999999"}, 404, "NOT_FOUND"),
+        ({}, 400, "SERVICE_REQUIRED"),
+    ],
+)
+def test_bad_parameters(bar, params, status, code):
+    response = bar.client().get(STATS, {"month": "2026-10", **params})
+    assert (response.status_code, response.json()["code"]) == (status, code)
+
+
+def test_another_tenants_service_is_not_found(bar, other_workspace):
+    response = stats(bar.client(), service=other_workspace.bar.pk)
+    assert (response.status_code, response.json()["code"]) == (404, "NOT_FOUND")
+
+
+def test_operators_do_not_see_stats(bar):
+    response = stats(bar.client(Role.OPERATOR), service=bar.bar.pk)
+    assert (response.status_code, response.json()["code"]) == (403, "PERMISSION_DENIED")
+
+
+def test_essentiel_history_hides_old_months_in_stats(bar):
+    set_plan(bar.tenant, PlanCode.ESSENTIEL)
+    response = stats(bar.client(), service=bar.bar.pk)
+    assert (response.status_code, response.json()["code"]) == (403, "MONTH_OUTSIDE_HISTORY")
+
+
+def test_query_count_does_not_grow_with_products(bar):
+    client = bar.client(Role.MANAGER)
+    stats(client, service=bar.bar.pk)
+    with CaptureQueriesContext(connection) as few:
+        stats(client, service=bar.bar.pk)
+    with scopes_disabled():
+        count = StockCount.objects.get(service=bar.bar, month=OCTOBER)
+    CountLineFactory.create_batch(50, count=count, product__service=bar.bar)
+    with CaptureQueriesContext(connection) as many:
+        stats(client, service=bar.bar.pk)
+
+    assert len(few) == len(many), "\n".join(q["sql"] for q in many)
+    assert len(many) <= 10
