@@ -1,3 +1,6 @@
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -9,14 +12,16 @@ from stockscan.core.errors import ApiError, NotFound
 from stockscan.core.months import parse_month
 from stockscan.core.permissions import Perm
 from stockscan.core.tenancy import parse_id, visible_services
-from stockscan.core.views import TenantAPIView, TenantScopedMixin
+from stockscan.core.views import TenantAPIView, TenantGenericAPIView, TenantScopedMixin
 from stockscan.entitlements.enforcement import require_feature
 from stockscan.entitlements.plans import Feature
 from stockscan.entitlements.retention import is_month_visible
-from stockscan.inventory import counting, losses, selectors, services, stats
+from stockscan.entitlements.selectors import current_period, effective_plan
+from stockscan.inventory import alerts, counting, losses, selectors, services, stats
 from stockscan.inventory.errors import MonthOutsideHistory
 from stockscan.inventory.models import Category, CountLine, Loss, Product, StockCount
 from stockscan.inventory.serializers import (
+    AlertSerializer,
     CategorySerializer,
     CategoryWriteSerializer,
     CountLineCreateSerializer,
@@ -26,6 +31,7 @@ from stockscan.inventory.serializers import (
     LossCreateSerializer,
     LossSerializer,
     LossWriteSerializer,
+    ProductLookupSerializer,
     ProductSerializer,
     ProductWithWarningsSerializer,
     ProductWriteSerializer,
@@ -165,7 +171,7 @@ class ProductViewSet(TenantScopedMixin, viewsets.ModelViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("barcode", OpenApiTypes.STR, required=True), SERVICE_PARAM],
-        responses=ProductSerializer,
+        responses=ProductLookupSerializer,
     )
     @action(detail=False, methods=["get"])
     def lookup(self, request):
@@ -181,7 +187,8 @@ class ProductViewSet(TenantScopedMixin, viewsets.ModelViewSet):
         )
         if product is None:
             raise NotFound(_("No product has this barcode."))
-        return Response(ProductSerializer(product).data)
+        product.history = stats.product_history(tenant=request.tenant, product=product)
+        return Response(ProductLookupSerializer(product).data)
 
 
 MONTH_PARAM = OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM")
@@ -405,3 +412,63 @@ class InventoryStatsView(TenantAPIView):
             services, service_label = Service.objects.filter(pk=service.pk), str(service.pk)
         body = stats.inventory_stats(tenant=request.tenant, services=services, month=month)
         return Response({**body, "service": service_label})
+
+
+class AlertsView(TenantGenericAPIView):
+    """This month's alerts: products under their minimum (`alerts_stock`) and stock whose
+    DLC is within 30 days or DDM within 90 (`alerts_expiry`). Paginated in the database."""
+
+    permissions = {"GET": Perm.VIEW_CATALOG}
+    serializer_class = AlertSerializer
+
+    @extend_schema(
+        parameters=[
+            SERVICE_PARAM,
+            OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM; this month by default."),
+            OpenApiParameter("type", OpenApiTypes.STR, enum=[alerts.LOW_STOCK, alerts.EXPIRY]),
+        ],
+        responses=AlertSerializer(many=True),
+    )
+    def get(self, request):
+        tenant = request.tenant
+        month_param = request.query_params.get("month")
+        month = parse_month(month_param) if month_param else current_period(tenant)
+        if not is_month_visible(tenant, month):
+            raise MonthOutsideHistory()
+        kinds = self._kinds(request.query_params.get("type"))
+        service = self.get_service(required=False)
+        services = Service.objects.filter(pk=service.pk) if service else visible_services(request.membership)
+        today = timezone.localdate(timezone=ZoneInfo(tenant.timezone))
+        rows = alerts.alert_rows(tenant=tenant, services=services, month=month, today=today, kinds=kinds)
+        page = [dict(zip(alerts.COLUMNS, row, strict=True)) for row in self.paginate_queryset(rows)]
+        return self.get_paginated_response(AlertSerializer([_alert(row, today) for row in page], many=True).data)
+
+    def _kinds(self, requested: str | None) -> set[str]:
+        features = {alerts.LOW_STOCK: Feature.ALERTS_STOCK, alerts.EXPIRY: Feature.ALERTS_EXPIRY}
+        if requested is not None:
+            if requested not in features:
+                raise ApiError(_("type must be low_stock or expiry."), code="INVALID_FILTER")
+            require_feature(self.request.tenant, features[requested])
+            return {requested}
+        plan = effective_plan(self.request.tenant)
+        kinds = {kind for kind, feature in features.items() if plan.has(feature)}
+        if not kinds:
+            require_feature(self.request.tenant, Feature.ALERTS_STOCK)
+        return kinds
+
+
+def _alert(row: dict, today) -> dict:
+    expiry = row["alert_expiry_date"]
+    return {
+        "kind": row["kind"],
+        "product": row["product_id"],
+        "product_name": row["product_name"],
+        "service": row["service_id"],
+        "line": row["line_id"],
+        "quantity": row["alert_quantity"],
+        "min_quantity": row["alert_min_quantity"],
+        "expiry_date": expiry,
+        "expiry_kind": row["alert_expiry_kind"],
+        "lot": row["alert_lot"],
+        "days_left": (expiry - today).days if expiry else None,
+    }

@@ -299,3 +299,31 @@ class InventoryStatsSerializer(serializers.Serializer):
     losses = _StatsLossesSerializer()
     previous = _StatsPreviousSerializer(allow_null=True, help_text="Null when the previous month is outside history.")
     change = _StatsChangeSerializer(allow_null=True)
+
+
+class AlertSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=[("low_stock", "low_stock"), ("expiry", "expiry")])
+    product = serializers.IntegerField()
+    product_name = serializers.CharField()
+    service = serializers.IntegerField()
+    line = serializers.IntegerField(allow_null=True, help_text="The count line (expiry alerts).")
+    quantity = serializers.DecimalField(max_digits=24, decimal_places=3)
+    min_quantity = serializers.DecimalField(max_digits=24, decimal_places=3, allow_null=True)
+    expiry_date = serializers.DateField(allow_null=True)
+    expiry_kind = serializers.CharField(allow_blank=True)
+    lot = serializers.CharField(allow_blank=True)
+    days_left = serializers.IntegerField(allow_null=True)
+
+
+class ProductHistorySerializer(serializers.Serializer):
+    month = serializers.CharField()
+    quantity = serializers.DecimalField(max_digits=24, decimal_places=3)
+    stock_value = serializers.DecimalField(max_digits=24, decimal_places=2)
+
+
+class ProductLookupSerializer(ProductSerializer):
+    history = ProductHistorySerializer(many=True, read_only=True)
+
+    class Meta(ProductSerializer.Meta):
+        fields = [*ProductSerializer.Meta.fields, "history"]
+        read_only_fields = fields

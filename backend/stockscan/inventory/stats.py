@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 
 from stockscan.core.months import format_month, next_month, previous_month
-from stockscan.entitlements.retention import is_month_visible
+from stockscan.entitlements.retention import is_month_visible, visible_months
 from stockscan.inventory.models import CountLine, Loss
 from stockscan.inventory.selectors import EFFECTIVE_QUANTITY
 
@@ -139,3 +139,23 @@ def inventory_stats(*, tenant, services, month: date) -> dict:
             "losses_value": _money(losses_value - previous_losses_value),
         }
     return body
+
+
+def product_history(*, tenant, product, months: int = 6) -> list[dict]:
+    """The product's last counted months (within the plan's history): quantity and value."""
+    rows = (
+        visible_months(
+            CountLine.objects.filter(tenant=tenant, product=product), tenant=tenant, month_field="count__month"
+        )
+        .values("count__month")
+        .annotate(total_quantity=Sum(EFFECTIVE_QUANTITY), stock_value=Sum(STOCK_VALUE))
+        .order_by("-count__month")[:months]
+    )
+    return [
+        {
+            "month": format_month(row["count__month"]),
+            "quantity": _quantity(row["total_quantity"]),
+            "stock_value": _money(row["stock_value"]),
+        }
+        for row in rows
+    ]

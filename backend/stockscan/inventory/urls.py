@@ -1,6 +1,7 @@
 from stockscan.core.routers import Router
 from stockscan.core.urls import route
 from stockscan.inventory.api import (
+    AlertsView,
     CategoryViewSet,
     CountLineViewSet,
     InventoryStatsView,
@@ -18,5 +19,6 @@ router.register("losses", LossViewSet, basename="loss")
 
 urlpatterns = [
     route("inventory-stats/", InventoryStatsView.as_view(), "inventory-stats"),
+    route("alerts/", AlertsView.as_view(), "alerts"),
     *router.urls,
 ]

@@ -54,11 +54,13 @@ NO_TENANT_OBJECT_ROUTES: dict[str, str] = {
 CURRENT_TENANT_ROUTES: dict[str, str] = {
     "entitlements": "the current tenant's plan, limits and usage",
     "inventory-stats": "aggregates of the current tenant's counts and losses for one month",
+    "alerts": "the current tenant's low-stock and expiry alerts for one month",
 }
 
 # Query parameters a current-tenant route needs to answer (the walk's rows are in June 2019).
 CURRENT_TENANT_QUERY: dict[str, Callable[[Workspace], dict]] = {
     "inventory-stats": lambda ws: {"service": ws.kitchen.pk, "month": "2019-06"},
+    "alerts": lambda ws: {"month": "2019-06"},
 }
 
 

@@ -281,3 +281,26 @@ def test_downgrade_from_pro_with_500_products_keeps_them_readable(workspace, oth
     assert entitlements["usage"]["products"] == 500
     assert entitlements["over_limit"]["max_products"] is True
     assert len(products_of(workspace.tenant)) == 500
+
+
+def test_lookup_shows_the_recent_monthly_history(workspace, other_workspace):
+    from datetime import date
+
+    from tests.factories import CountLineFactory, StockCountFactory
+
+    rum = ProductFactory(
+        tenant=workspace.tenant, service=workspace.bar, barcode="3263280112345", purchase_price=Decimal("10")
+    )
+    for month, quantity in ((date(2026, 9, 1), "4"), (date(2026, 10, 1), "2.5")):
+        count = StockCountFactory(tenant=workspace.tenant, service=workspace.bar, month=month)
+        CountLineFactory(count=count, product=rum, quantity=Decimal(quantity))
+    foreign = StockCountFactory(tenant=other_workspace.tenant, service=other_workspace.bar, month=date(2026, 10, 1))
+    CountLineFactory(count=foreign, product__service=other_workspace.bar, product__barcode="3263280112345")
+
+    body = workspace.client(Role.OPERATOR).get(f"{PRODUCTS}lookup/", {"barcode": "3263280112345"}).json()
+
+    assert body["id"] == rum.pk
+    assert body["history"] == [
+        {"month": "2026-10", "quantity": "2.500", "stock_value": "25.00"},
+        {"month": "2026-09", "quantity": "4.000", "stock_value": "40.00"},
+    ]

@@ -1,0 +1,89 @@
+"""Alerts of a month: products below their minimum and stock whose date is near (DLC within
+30 days, DDM within 90). Both kinds come from one UNION query, paginated in the database."""
+
+from datetime import date, timedelta
+
+from django.db.models import CharField, DateField, DecimalField, F, IntegerField, Q, Sum, Value
+from django.db.models.functions import Cast
+
+from stockscan.inventory.models import CountLine, ExpiryKind
+from stockscan.inventory.selectors import EFFECTIVE_QUANTITY
+
+EXPIRY_WINDOWS = {ExpiryKind.DLC: timedelta(days=30), ExpiryKind.DDM: timedelta(days=90)}
+LOW_STOCK, EXPIRY = "low_stock", "expiry"
+# The columns of both halves of the UNION, named alike so that it can be ordered.
+COLUMNS = (
+    "kind",
+    "product_id",
+    "product_name",
+    "service_id",
+    "line_id",
+    "alert_quantity",
+    "alert_min_quantity",
+    "alert_expiry_date",
+    "alert_expiry_kind",
+    "alert_lot",
+)
+_QUANTITY = DecimalField(max_digits=24, decimal_places=6)
+
+
+def _month_lines(*, tenant, services, month: date):
+    return CountLine.objects.filter(tenant=tenant, count__service__in=services, count__month=month)
+
+
+def _low_stock(lines):
+    return (
+        lines.filter(product__min_quantity__isnull=False)
+        .values("product_id", "product__name", "count__service_id", "product__min_quantity")
+        .annotate(total=Sum(EFFECTIVE_QUANTITY))
+        .filter(total__lt=F("product__min_quantity"))
+        .annotate(
+            kind=Value(LOW_STOCK, output_field=CharField()),
+            product_name=F("product__name"),
+            service_id=F("count__service_id"),
+            line_id=Value(None, output_field=IntegerField()),
+            alert_quantity=Cast("total", _QUANTITY),
+            alert_min_quantity=Cast("product__min_quantity", _QUANTITY),
+            alert_expiry_date=Value(None, output_field=DateField()),
+            alert_expiry_kind=Value("", output_field=CharField()),
+            alert_lot=Value("", output_field=CharField()),
+        )
+        .values_list(*COLUMNS)
+        .order_by()
+    )
+
+
+def _expiring(lines, *, today: date):
+    near = Q()
+    for kind, window in EXPIRY_WINDOWS.items():
+        near |= Q(expiry_kind=kind, expiry_date__lte=today + window)
+    return (
+        lines.filter(near, expiry_date__isnull=False)
+        .annotate(
+            kind=Value(EXPIRY, output_field=CharField()),
+            product_name=F("product__name"),
+            service_id=F("count__service_id"),
+            line_id=F("id"),
+            alert_quantity=Cast(EFFECTIVE_QUANTITY, _QUANTITY),
+            alert_min_quantity=Cast("product__min_quantity", _QUANTITY),
+            alert_expiry_date=F("expiry_date"),
+            alert_expiry_kind=F("expiry_kind"),
+            alert_lot=F("lot"),
+        )
+        .values_list(*COLUMNS)
+        .order_by()
+    )
+
+
+def alert_rows(*, tenant, services, month: date, today: date, kinds: set[str]):
+    """The alerts as tuples of COLUMNS: expiry first (soonest date first), then low stock."""
+    lines = _month_lines(tenant=tenant, services=services, month=month)
+    parts = []
+    if LOW_STOCK in kinds:
+        parts.append(_low_stock(lines))
+    if EXPIRY in kinds:
+        parts.append(_expiring(lines, today=today))
+    if not parts:
+        return CountLine.objects.none().values_list("id")
+    rows = parts[0] if len(parts) == 1 else parts[0].union(parts[1], all=True)
+    return rows.order_by("kind", "alert_expiry_date", "product_name", "line_id")
