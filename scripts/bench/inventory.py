@@ -1,0 +1,292 @@
+"""Inventory benchmark (issue: inventory). Seeds one tenant with N products counted in one
+month on PostgreSQL, serves it with gunicorn (2 workers) and measures, over repeated
+requests:
+
+- stats of the month: median time and the number of SQL queries of one request;
+- the whole month of 1,000 items fetched as the SPA does (all pages of 200): time per 1,000;
+- throughput of one page of 50 items with 8 concurrent clients, beside /health in the same run.
+
+    .venv/bin/python scripts/bench/inventory.py                # 1,000 / 10,000 / 50,000
+    .venv/bin/python scripts/bench/inventory.py --sizes 1000   # one size
+
+Needs PostgreSQL on 127.0.0.1:5432 (BENCH_DATABASE_URL to change); it uses and drops the
+database `stockscan_bench`. Times are measured by the client over loopback, so they include
+HTTP overhead and are an upper bound of the server's time.
+"""
+
+# ruff: noqa: S101, S311  (a benchmark: asserts check answers, randomness only shapes data)
+import argparse
+import http.client
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BACKEND = ROOT / "backend"
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/stockscan_bench")
+MONTH = date(2026, 10, 1)
+# Production settings, as deployed (DEBUG off), without the HTTPS redirect of a proxy; the
+# seeding process uses the same key so that the tokens it signs are valid on the server.
+SERVER_ENV = {
+    "DATABASE_URL": DATABASE_URL,
+    "DJANGO_DEBUG": "false",
+    "DJANGO_SECRET_KEY": "bench-" + "k" * 60,
+    "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+    "SECURE_SSL_REDIRECT": "false",
+    "LOG_LEVEL": "WARNING",
+}
+
+
+def setup_django():
+    os.environ.update(SERVER_ENV)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    sys.path.insert(0, str(BACKEND))
+    import django
+
+    django.setup()
+
+
+def recreate_database():
+    import psycopg
+
+    admin_url = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
+    name = DATABASE_URL.rsplit("/", 1)[1]
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def seed(size: int) -> tuple[str, int]:
+    """A tenant with `size` products, all counted in MONTH, and a few hundred losses."""
+    from django.core.management import call_command
+    from django_scopes import scopes_disabled
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from stockscan.accounts.models import User
+    from stockscan.entitlements.models import PlanGrant, TenantPlanOverride
+    from stockscan.inventory.models import Category, CountLine, Loss, Product, StockCount
+    from stockscan.orgs.models import Membership, Service, Tenant
+    from stockscan.orgs.presets import preset_for
+
+    call_command("migrate", verbosity=0)
+    rng = random.Random(size)
+    with scopes_disabled():
+        tenant = Tenant.objects.create(name="Bench", slug=f"bench-{size}")
+        TenantPlanOverride.objects.create(tenant=tenant, grant=PlanGrant.LIFETIME, plan="PRO")
+        service = Service.objects.create(tenant=tenant, name="Bar", service_type="bar", **preset_for("bar"))
+        user = User.objects.create_user(
+            username=f"bench{size}", email=f"bench{size}@example.test", password="x-Bench-42"
+        )
+        Membership.objects.create(tenant=tenant, user=user, role="owner")
+        categories = Category.objects.bulk_create(
+            Category(tenant=tenant, service=service, name=f"Catégorie {i}") for i in range(20)
+        )
+        products = Product.objects.bulk_create(
+            (
+                Product(
+                    tenant=tenant,
+                    service=service,
+                    category=rng.choice(categories),
+                    name=f"Produit {i:06d}",
+                    barcode=f"{3000000000000 + i}",
+                    unit=rng.choice(["pcs", "l", "kg"]),
+                    purchase_price=Decimal(rng.randint(50, 5000)) / 100,
+                    selling_price=Decimal(rng.randint(100, 9000)) / 100,
+                    vat_rate=Decimal("20"),
+                    min_quantity=Decimal(rng.randint(0, 10)),
+                    supplier=f"Fournisseur {i % 40}",
+                )
+                for i in range(size)
+            ),
+            batch_size=5000,
+        )
+        count = StockCount.objects.create(tenant=tenant, service=service, month=MONTH)
+        CountLine.objects.bulk_create(
+            (
+                CountLine(
+                    tenant=tenant,
+                    count=count,
+                    product=product,
+                    quantity=Decimal(rng.randint(0, 40)),
+                    container_state="OPENED" if i % 10 == 0 else "SEALED",
+                    remaining_fraction=Decimal("0.5") if i % 10 == 0 else None,
+                    expiry_date=date(2026, 11, rng.randint(1, 28)) if i % 7 == 0 else None,
+                    lot=f"L{i % 500}" if i % 5 == 0 else "",
+                    unit_cost=product.purchase_price,
+                    unit_price=product.selling_price,
+                )
+                for i, product in enumerate(products)
+            ),
+            batch_size=5000,
+        )
+        Loss.objects.bulk_create(
+            Loss(
+                tenant=tenant,
+                service=service,
+                product=product,
+                quantity=Decimal("1"),
+                unit=product.unit,
+                product_quantity=Decimal("1"),
+                unit_cost=product.purchase_price,
+                reason=rng.choice(["breakage", "expired", "theft", "free", "mistake", "other"]),
+                occurred_on=date(2026, 10, rng.randint(1, 31)),
+            )
+            for product in rng.sample(products, min(300, size))
+        )
+    return str(RefreshToken.for_user(user).access_token), service.pk
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    def __init__(self):
+        self.port = free_port()
+        env = {**os.environ, **SERVER_ENV}
+        self.process = subprocess.Popen(  # noqa: S603
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "config.wsgi:application",
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+            ],
+            cwd=BACKEND,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(100):
+            try:
+                self.get("/health")
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("gunicorn did not start")
+
+    def get(self, path: str, token: str | None = None, connection=None) -> tuple[int, bytes]:
+        conn = connection or http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        body = response.read()
+        if connection is None:
+            conn.close()
+        return response.status, body
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def timed(function, repeat: int) -> float:
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def stats_query_count(token: str, service: int) -> int:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = Client().get(
+            f"/api/inventory-stats/?month={MONTH:%Y-%m}&service={service}", HTTP_AUTHORIZATION=f"Bearer {token}"
+        )
+    assert response.status_code == 200, response.content
+    return len(queries)
+
+
+def throughput(server: Server, path: str, token: str | None, clients: int = 8, seconds: float = 4.0) -> float:
+    done = [0] * clients
+    stop_at = time.perf_counter() + seconds
+
+    def work(index):
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        while time.perf_counter() < stop_at:
+            status, _ = server.get(path, token, connection=conn)
+            assert status == 200, status
+            done[index] += 1
+        conn.close()
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(done) / seconds
+
+
+def run(size: int) -> dict:
+    from django.db import connections
+
+    connections.close_all()
+    recreate_database()
+    token, service = seed(size)
+    server = Server()
+    try:
+        stats_path = f"/api/inventory-stats/?month={MONTH:%Y-%m}&service={service}"
+        status, body = server.get(stats_path, token)
+        assert status == 200, (status, body[:300])
+        stats_ms = timed(lambda: server.get(stats_path, token), repeat=15)
+
+        def whole_month():
+            items, page = 0, 1
+            while True:
+                status, body = server.get(
+                    f"/api/count-lines/?service={service}&month={MONTH:%Y-%m}&page_size=200&page={page}", token
+                )
+                assert status == 200, body[:200]
+                data = json.loads(body)
+                items += len(data["results"])
+                if not data["next"] or items >= 1000:
+                    return items
+                page += 1
+
+        month_ms = timed(whole_month, repeat=7)
+        page_path = f"/api/count-lines/?service={service}&month={MONTH:%Y-%m}&page_size=50"
+        health_rps = throughput(server, "/health", None)
+        page_rps = throughput(server, page_path, token)
+    finally:
+        server.stop()
+    return {
+        "products": size,
+        "stats_median_ms": round(stats_ms, 1),
+        "stats_queries": stats_query_count(token, service),
+        "first_1000_items_all_pages_ms": round(month_ms, 1),
+        "page50_rps_8_clients": round(page_rps, 1),
+        "health_rps_8_clients": round(health_rps, 1),
+        "page50_vs_health": f"{page_rps / health_rps:.0%}",
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
+    args = parser.parse_args()
+    setup_django()
+    results = [run(size) for size in args.sizes]
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
