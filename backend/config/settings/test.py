@@ -1,12 +1,9 @@
-"""Test settings: the real settings, with a fast password hasher and in-memory email."""
+"""Test settings: the real settings, with a fast password hasher and in-memory email.
 
-import os
+Tests clear the cache between tests, which on Redis flushes the whole database: the gate
+points REDIS_URL at a database of its own (validate.sh uses /15)."""
 
 from config.settings import *  # noqa: F403
-from config.settings import CACHES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-
-# Parallel test workers must not clear each other's throttle counters on a shared Redis.
-CACHES["default"]["KEY_PREFIX"] = "stockscan-test-" + os.environ.get("PYTEST_XDIST_WORKER", "main")

@@ -194,6 +194,17 @@ class ProductViewSet(TenantScopedMixin, viewsets.ModelViewSet):
 MONTH_PARAM = OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM")
 
 
+def month_filters(view) -> dict:
+    """A list's optional `?service=` and `?month=YYYY-MM` filters."""
+    month = view.request.query_params.get("month")
+    return {"service": view.get_service(required=False), "month": parse_month(month) if month else None}
+
+
+def client_id_of(request, data: dict) -> str:
+    """The client's id for a retry-safe write: the body's `client_id`, or `Idempotency-Key`."""
+    return data.pop("client_id", "") or request.headers.get("Idempotency-Key", "").strip()[:64]
+
+
 @extend_schema_view(
     list=extend_schema(parameters=[SERVICE_PARAM, MONTH_PARAM]),
     create=extend_schema(
@@ -220,13 +231,7 @@ class StockCountViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.Retriev
         request = self.request
         if self.action != "list":
             return selectors.count_list(tenant=request.tenant, membership=request.membership)
-        month = request.query_params.get("month")
-        return selectors.count_list(
-            tenant=request.tenant,
-            membership=request.membership,
-            service=self.get_service(required=False),
-            month=parse_month(month) if month else None,
-        )
+        return selectors.count_list(tenant=request.tenant, membership=request.membership, **month_filters(self))
 
     def create(self, request, *args, **kwargs):
         params = StockCountStartSerializer(data=request.data)
@@ -308,7 +313,7 @@ class CountLineViewSet(TenantScopedMixin, viewsets.ModelViewSet):
         params.is_valid(raise_exception=True)
         data = dict(params.validated_data)
         count = data.pop("count")
-        client_id = data.pop("client_id", "") or request.headers.get("Idempotency-Key", "").strip()[:64]
+        client_id = client_id_of(request, data)
         visible = selectors.count_list(tenant=request.tenant, membership=request.membership).filter(pk=count.pk)
         if not visible.exists():
             raise NotFound()
@@ -355,20 +360,14 @@ class LossViewSet(TenantScopedMixin, viewsets.ModelViewSet):
         request = self.request
         if self.action != "list":
             return selectors.loss_list(tenant=request.tenant, membership=request.membership)
-        month = request.query_params.get("month")
-        return selectors.loss_list(
-            tenant=request.tenant,
-            membership=request.membership,
-            service=self.get_service(required=False),
-            month=parse_month(month) if month else None,
-        )
+        return selectors.loss_list(tenant=request.tenant, membership=request.membership, **month_filters(self))
 
     def create(self, request, *args, **kwargs):
         require_feature(request.tenant, Feature.LOSS_MANAGEMENT)
         params = LossCreateSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = dict(params.validated_data)
-        client_id = data.pop("client_id", "") or request.headers.get("Idempotency-Key", "").strip()[:64]
+        client_id = client_id_of(request, data)
         # The product says which service lost it; a member limited to a service is held to it.
         service = self.get_service(required=False) or data["product"].service
         loss, created = losses.loss_record(

@@ -16,17 +16,6 @@ from stockscan.core.months import format_month, previous_month
 from stockscan.inventory.errors import CountClosed, IdempotencyKeyReused
 from stockscan.inventory.models import ContainerState, CountLine, CountStatus, Product, StockCount
 
-LINE_FIELDS = (
-    "product",
-    "quantity",
-    "container_state",
-    "remaining_fraction",
-    "remaining_quantity",
-    "expiry_date",
-    "expiry_kind",
-    "lot",
-)
-
 
 @transaction.atomic
 def count_start(*, tenant, service, month: date, actor, from_previous: bool = False) -> tuple[StockCount, bool]:

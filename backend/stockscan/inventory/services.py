@@ -10,22 +10,6 @@ from stockscan.inventory.errors import BarcodeTaken, CategoryNameTaken, SkuTaken
 from stockscan.inventory.models import UNITS_BY_COUNTING_MODE, Category, Product, SkuSequence
 from stockscan.orgs.models import Service
 
-PRODUCT_FIELDS = (
-    "name",
-    "category",
-    "barcode",
-    "sku",
-    "unit",
-    "purchase_price",
-    "selling_price",
-    "vat_rate",
-    "min_quantity",
-    "supplier",
-    "brand",
-    "notes",
-    "archived",
-)
-
 # Fields a service's features recommend: missing ones produce a warning, never a refusal.
 RECOMMENDED_BY_FEATURE = {
     "barcode": ("barcode",),
