@@ -142,6 +142,11 @@ def seed(size: int) -> tuple[str, int]:
             )
             for product in rng.sample(products, min(300, size))
         )
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        # A live database has planner statistics; a freshly bulk-loaded one does not yet.
+        cursor.execute("ANALYZE")
     return str(RefreshToken.for_user(user).access_token), service.pk
 
 

@@ -109,7 +109,20 @@ def resolve_service(request, *, required: bool) -> Service | None:
 
 
 def visible_services(membership: Membership):
-    services = Service.objects.all()
+    services = Service.objects.filter(tenant_id=membership.tenant_id)
     if membership.service_id is not None:
         services = services.filter(pk=membership.service_id)
     return services
+
+
+def visible_service_ids(membership: Membership) -> list[int]:
+    return list(visible_services(membership).values_list("pk", flat=True))
+
+
+def restrict_to_member_services(queryset, membership: Membership, service_field: str = "service"):
+    """Rows of the services a member may see. A member limited to one service sees that
+    service's rows; the others see all of the tenant's rows, which the caller has already
+    filtered by tenant — so no subquery is added on the hot path."""
+    if membership.service_id is None:
+        return queryset
+    return queryset.filter(**{service_field: membership.service_id})

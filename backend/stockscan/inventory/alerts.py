@@ -27,8 +27,8 @@ COLUMNS = (
 _QUANTITY = DecimalField(max_digits=24, decimal_places=6)
 
 
-def _month_lines(*, tenant, services, month: date):
-    return CountLine.objects.filter(tenant=tenant, count__service__in=services, count__month=month)
+def _month_lines(*, tenant, service_ids: list[int], month: date):
+    return CountLine.objects.filter(tenant=tenant, count__service__in=service_ids, count__month=month)
 
 
 def _low_stock(lines):
@@ -75,9 +75,9 @@ def _expiring(lines, *, today: date):
     )
 
 
-def alert_rows(*, tenant, services, month: date, today: date, kinds: set[str]):
+def alert_rows(*, tenant, service_ids: list[int], month: date, today: date, kinds: set[str]):
     """The alerts as tuples of COLUMNS: expiry first (soonest date first), then low stock."""
-    lines = _month_lines(tenant=tenant, services=services, month=month)
+    lines = _month_lines(tenant=tenant, service_ids=service_ids, month=month)
     parts = []
     if LOW_STOCK in kinds:
         parts.append(_low_stock(lines))

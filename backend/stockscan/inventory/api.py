@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from stockscan.core.errors import ApiError, NotFound
 from stockscan.core.months import parse_month
 from stockscan.core.permissions import Perm
-from stockscan.core.tenancy import parse_id, visible_services
+from stockscan.core.tenancy import parse_id, visible_service_ids
 from stockscan.core.views import TenantAPIView, TenantGenericAPIView, TenantScopedMixin
 from stockscan.entitlements.enforcement import require_feature
 from stockscan.entitlements.plans import Feature
@@ -38,7 +38,6 @@ from stockscan.inventory.serializers import (
     StockCountSerializer,
     StockCountStartSerializer,
 )
-from stockscan.orgs.models import Service
 
 SERVICE_PARAM = OpenApiParameter("service", OpenApiTypes.INT, description="Service id (or X-Service-Id).")
 
@@ -405,11 +404,11 @@ class InventoryStatsView(TenantAPIView):
             raise MonthOutsideHistory()
         if request.query_params.get("service") == "all":
             require_feature(request.tenant, Feature.MULTI_SERVICE_ANALYTICS)
-            services, service_label = visible_services(request.membership), "all"
+            service_ids, service_label = visible_service_ids(request.membership), "all"
         else:
             service = self.get_service()
-            services, service_label = Service.objects.filter(pk=service.pk), str(service.pk)
-        body = stats.inventory_stats(tenant=request.tenant, services=services, month=month)
+            service_ids, service_label = [service.pk], str(service.pk)
+        body = stats.inventory_stats(tenant=request.tenant, service_ids=service_ids, month=month)
         return Response({**body, "service": service_label})
 
 
@@ -436,9 +435,9 @@ class AlertsView(TenantGenericAPIView):
             raise MonthOutsideHistory()
         kinds = self._kinds(request.query_params.get("type"))
         service = self.get_service(required=False)
-        services = Service.objects.filter(pk=service.pk) if service else visible_services(request.membership)
+        service_ids = [service.pk] if service else visible_service_ids(request.membership)
         today = timezone.localdate(timezone=ZoneInfo(tenant.timezone))
-        rows = alerts.alert_rows(tenant=tenant, services=services, month=month, today=today, kinds=kinds)
+        rows = alerts.alert_rows(tenant=tenant, service_ids=service_ids, month=month, today=today, kinds=kinds)
         page = [dict(zip(alerts.COLUMNS, row, strict=True)) for row in self.paginate_queryset(rows)]
         return self.get_paginated_response(AlertSerializer([_alert(row, today) for row in page], many=True).data)
 

@@ -182,7 +182,10 @@ class CountLine(TenantOwnedModel):
                 fields=["count", "client_id"], condition=~Q(client_id=""), name="inventory_line_idempotent"
             ),
         ]
-        indexes = [models.Index(fields=["count", "product"], name="inventory_line_product_idx")]
+        indexes = [
+            models.Index(fields=["count", "product"], name="inventory_line_product_idx"),
+            models.Index(fields=["count", "id"], name="inventory_line_order_idx"),
+        ]
 
     def __str__(self):
         return f"{self.product_id}: {self.quantity}"

@@ -1,7 +1,7 @@
 from django.db.models import Case, DecimalField, ExpressionWrapper, F, Q, When
 
 from stockscan.core.months import next_month
-from stockscan.core.tenancy import visible_services
+from stockscan.core.tenancy import restrict_to_member_services
 from stockscan.entitlements.retention import visible_months
 from stockscan.inventory.models import Category, ContainerState, CountLine, Loss, Product, StockCount
 
@@ -12,16 +12,14 @@ def catalog_product_count(tenant) -> int:
 
 
 def category_list(*, tenant, membership, service=None):
-    categories = Category.objects.filter(tenant=tenant, service__in=visible_services(membership))
+    categories = restrict_to_member_services(Category.objects.filter(tenant=tenant), membership)
     if service is not None:
         categories = categories.filter(service=service)
     return categories.order_by("name", "id")
 
 
 def product_list(*, tenant, membership, service=None, include_archived=False, search: str = "", category=None):
-    products = Product.objects.filter(tenant=tenant, service__in=visible_services(membership)).select_related(
-        "category"
-    )
+    products = restrict_to_member_services(Product.objects.filter(tenant=tenant), membership).select_related("category")
     if service is not None:
         products = products.filter(service=service)
     if not include_archived:
@@ -37,7 +35,7 @@ def product_by_barcode(*, tenant, membership, barcode: str, service=None):
     """The product with this barcode, looked up in the requested service first, then in
     the other services the member can see."""
     products = list(
-        Product.objects.filter(tenant=tenant, barcode=barcode, service__in=visible_services(membership))
+        restrict_to_member_services(Product.objects.filter(tenant=tenant, barcode=barcode), membership)
         .select_related("category", "service")
         .order_by("archived", "id")
     )
@@ -63,7 +61,7 @@ EFFECTIVE_QUANTITY = Case(
 
 
 def count_list(*, tenant, membership, service=None, month=None):
-    counts = StockCount.objects.filter(tenant=tenant, service__in=visible_services(membership))
+    counts = restrict_to_member_services(StockCount.objects.filter(tenant=tenant), membership)
     if service is not None:
         counts = counts.filter(service=service)
     if month is not None:
@@ -72,7 +70,7 @@ def count_list(*, tenant, membership, service=None, month=None):
 
 
 def count_line_list(*, tenant, membership, count=None, service=None, month=None):
-    lines = CountLine.objects.filter(tenant=tenant, count__service__in=visible_services(membership))
+    lines = restrict_to_member_services(CountLine.objects.filter(tenant=tenant), membership, "count__service")
     if count is not None:
         lines = lines.filter(count=count)
     if service is not None:
@@ -83,12 +81,14 @@ def count_line_list(*, tenant, membership, count=None, service=None, month=None)
         visible_months(lines, tenant=tenant, month_field="count__month")
         .select_related("count", "product", "product__category")
         .annotate(effective_quantity=EFFECTIVE_QUANTITY)
-        .order_by("product__name", "id")
+        # In counting order: an index walk that stops at the page, where sorting by product
+        # name would sort the whole month on every page (the SPA loads all pages and sorts).
+        .order_by("count_id", "id")
     )
 
 
 def loss_list(*, tenant, membership, service=None, month=None):
-    losses = Loss.objects.filter(tenant=tenant, service__in=visible_services(membership))
+    losses = restrict_to_member_services(Loss.objects.filter(tenant=tenant), membership)
     if service is not None:
         losses = losses.filter(service=service)
     if month is not None:

@@ -39,11 +39,11 @@ def _line_sums(prefix: str, month_filter: Q) -> dict:
     }
 
 
-def inventory_stats(*, tenant, services, month: date) -> dict:
-    """`services`: a queryset of the services to include (one, or all the member sees)."""
+def inventory_stats(*, tenant, service_ids: list[int], month: date) -> dict:
+    """`service_ids`: the services to include (one, or all the member sees)."""
     previous = previous_month(month)
     show_previous = is_month_visible(tenant, previous)
-    lines = CountLine.objects.filter(tenant=tenant, count__service__in=services)
+    lines = CountLine.objects.filter(tenant=tenant, count__service__in=service_ids)
     current_line = Q(count__month=month)
     previous_line = Q(count__month=previous)
 
@@ -64,7 +64,7 @@ def inventory_stats(*, tenant, services, month: date) -> dict:
     current_loss = Q(occurred_on__gte=month, occurred_on__lt=next_month(month))
     by_reason = list(
         Loss.objects.filter(
-            tenant=tenant, service__in=services, occurred_on__gte=previous, occurred_on__lt=next_month(month)
+            tenant=tenant, service__in=service_ids, occurred_on__gte=previous, occurred_on__lt=next_month(month)
         )
         .values("reason")
         .annotate(
