@@ -44,6 +44,18 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
 }
 
 
+def crud_permissions(*, read: Perm, write: Perm) -> dict[str, Perm]:
+    """The permission map of a read/write viewset."""
+    return {
+        "list": read,
+        "retrieve": read,
+        "create": write,
+        "update": write,
+        "partial_update": write,
+        "destroy": write,
+    }
+
+
 def role_has(role: str, perm: Perm) -> bool:
     return perm in ROLE_PERMISSIONS.get(role, frozenset())
 

@@ -6,9 +6,6 @@ Every inventory read goes through `visible_months`, so no read path can forget i
 """
 
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
-
-from django.utils import timezone
 
 from stockscan.entitlements.plans import Limit
 from stockscan.entitlements.selectors import effective_plan
@@ -23,7 +20,7 @@ def history_start(tenant, *, today: date | None = None) -> date | None:
     days = effective_plan(tenant).limit(Limit.HISTORY_DAYS)
     if days is None:
         return None
-    today = today or timezone.localdate(timezone=ZoneInfo(tenant.timezone))
+    today = today or tenant.today()
     return (today - timedelta(days=days)).replace(day=1)
 
 

@@ -1,5 +1,4 @@
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
@@ -42,7 +41,7 @@ def _related_or_none(row, name):
 
 def current_period(tenant: Tenant) -> date:
     """The first day of the tenant's current month, in its own time zone."""
-    return timezone.localdate(timezone=ZoneInfo(tenant.timezone)).replace(day=1)
+    return tenant.today().replace(day=1)
 
 
 def monthly_usage(tenant: Tenant) -> dict[Metric, int]:

@@ -1,6 +1,3 @@
-from zoneinfo import ZoneInfo
-
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -10,9 +7,9 @@ from rest_framework.response import Response
 
 from stockscan.core.errors import ApiError, NotFound
 from stockscan.core.months import parse_month
-from stockscan.core.permissions import Perm
+from stockscan.core.permissions import Perm, crud_permissions
 from stockscan.core.tenancy import parse_id, visible_service_ids
-from stockscan.core.views import TenantAPIView, TenantGenericAPIView, TenantScopedMixin
+from stockscan.core.views import TenantAPIView, TenantGenericAPIView, TenantModelViewSet, TenantScopedMixin
 from stockscan.entitlements.enforcement import require_feature
 from stockscan.entitlements.plans import Feature
 from stockscan.entitlements.retention import is_month_visible
@@ -42,13 +39,8 @@ from stockscan.inventory.serializers import (
 SERVICE_PARAM = OpenApiParameter("service", OpenApiTypes.INT, description="Service id (or X-Service-Id).")
 
 _CATALOG_PERMISSIONS = {
-    "list": Perm.VIEW_CATALOG,
-    "retrieve": Perm.VIEW_CATALOG,
+    **crud_permissions(read=Perm.VIEW_CATALOG, write=Perm.MANAGE_CATALOG),
     "lookup": Perm.VIEW_CATALOG,
-    "create": Perm.MANAGE_CATALOG,
-    "update": Perm.MANAGE_CATALOG,
-    "partial_update": Perm.MANAGE_CATALOG,
-    "destroy": Perm.MANAGE_CATALOG,
 }
 
 
@@ -60,7 +52,7 @@ _CATALOG_PERMISSIONS = {
     update=extend_schema(request=CategoryWriteSerializer, responses=CategorySerializer),
     partial_update=extend_schema(request=CategoryWriteSerializer, responses=CategorySerializer),
 )
-class CategoryViewSet(TenantScopedMixin, viewsets.ModelViewSet):
+class CategoryViewSet(TenantModelViewSet):
     """Product categories of a service."""
 
     queryset = Category.objects.none()
@@ -110,7 +102,7 @@ ARCHIVED_PARAM = OpenApiParameter(
     update=extend_schema(request=ProductWriteSerializer, responses=ProductWithWarningsSerializer),
     partial_update=extend_schema(request=ProductWriteSerializer, responses=ProductWithWarningsSerializer),
 )
-class ProductViewSet(TenantScopedMixin, viewsets.ModelViewSet):
+class ProductViewSet(TenantModelViewSet):
     """The catalog: products of the services the member can see."""
 
     queryset = Product.objects.none()
@@ -228,9 +220,8 @@ class StockCountViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.Retriev
 
     def get_queryset(self):
         request = self.request
-        if self.action != "list":
-            return selectors.count_list(tenant=request.tenant, membership=request.membership)
-        return selectors.count_list(tenant=request.tenant, membership=request.membership, **month_filters(self))
+        filters = month_filters(self) if self.action == "list" else {}
+        return selectors.count_list(tenant=request.tenant, membership=request.membership, **filters)
 
     def create(self, request, *args, **kwargs):
         params = StockCountStartSerializer(data=request.data)
@@ -273,19 +264,12 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     update=extend_schema(request=CountLineWriteSerializer, responses=CountLineSerializer),
     partial_update=extend_schema(request=CountLineWriteSerializer, responses=CountLineSerializer),
 )
-class CountLineViewSet(TenantScopedMixin, viewsets.ModelViewSet):
+class CountLineViewSet(TenantModelViewSet):
     """Lines of the monthly counts. A write that carries a client id is applied once."""
 
     queryset = CountLine.objects.none()
     serializer_class = CountLineSerializer
-    permissions = {
-        "list": Perm.VIEW_CATALOG,
-        "retrieve": Perm.VIEW_CATALOG,
-        "create": Perm.COUNT_STOCK,
-        "update": Perm.COUNT_STOCK,
-        "partial_update": Perm.COUNT_STOCK,
-        "destroy": Perm.COUNT_STOCK,
-    }
+    permissions = crud_permissions(read=Perm.VIEW_CATALOG, write=Perm.COUNT_STOCK)
 
     def get_queryset(self):
         request = self.request
@@ -340,26 +324,18 @@ class CountLineViewSet(TenantScopedMixin, viewsets.ModelViewSet):
     update=extend_schema(request=LossWriteSerializer, responses=LossSerializer),
     partial_update=extend_schema(request=LossWriteSerializer, responses=LossSerializer),
 )
-class LossViewSet(TenantScopedMixin, viewsets.ModelViewSet):
+class LossViewSet(TenantModelViewSet):
     """Losses (breakage, expiry, theft…). Recording needs the `loss_management` entitlement;
     reading stays possible after a downgrade."""
 
     queryset = Loss.objects.none()
     serializer_class = LossSerializer
-    permissions = {
-        "list": Perm.VIEW_CATALOG,
-        "retrieve": Perm.VIEW_CATALOG,
-        "create": Perm.RECORD_LOSSES,
-        "update": Perm.RECORD_LOSSES,
-        "partial_update": Perm.RECORD_LOSSES,
-        "destroy": Perm.RECORD_LOSSES,
-    }
+    permissions = crud_permissions(read=Perm.VIEW_CATALOG, write=Perm.RECORD_LOSSES)
 
     def get_queryset(self):
         request = self.request
-        if self.action != "list":
-            return selectors.loss_list(tenant=request.tenant, membership=request.membership)
-        return selectors.loss_list(tenant=request.tenant, membership=request.membership, **month_filters(self))
+        filters = month_filters(self) if self.action == "list" else {}
+        return selectors.loss_list(tenant=request.tenant, membership=request.membership, **filters)
 
     def create(self, request, *args, **kwargs):
         require_feature(request.tenant, Feature.LOSS_MANAGEMENT)
@@ -436,7 +412,7 @@ class AlertsView(TenantGenericAPIView):
         kinds = self._kinds(request.query_params.get("type"))
         service = self.get_service(required=False)
         service_ids = [service.pk] if service else visible_service_ids(request.membership)
-        today = timezone.localdate(timezone=ZoneInfo(tenant.timezone))
+        today = tenant.today()
         rows = alerts.alert_rows(tenant=tenant, service_ids=service_ids, month=month, today=today, kinds=kinds)
         page = [dict(zip(alerts.COLUMNS, row, strict=True)) for row in self.paginate_queryset(rows)]
         return self.get_paginated_response(AlertSerializer([_alert(row, today) for row in page], many=True).data)

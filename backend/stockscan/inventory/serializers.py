@@ -1,8 +1,9 @@
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from stockscan.core.decimals import money
 from stockscan.core.months import format_month, parse_month
 from stockscan.core.serializers import TenantRelatedField
 from stockscan.inventory.models import (
@@ -16,8 +17,6 @@ from stockscan.inventory.models import (
     StockCount,
     Unit,
 )
-
-CENT = Decimal("0.01")
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -174,7 +173,7 @@ class CountLineSerializer(serializers.ModelSerializer):
         """Needs the `effective_quantity` annotation of selectors.count_line_list."""
         if line.unit_cost is None:
             return None
-        return str((line.effective_quantity * line.unit_cost).quantize(CENT, rounding=ROUND_HALF_UP))
+        return money(line.effective_quantity * line.unit_cost)
 
 
 class CountLineWriteSerializer(serializers.Serializer):
@@ -226,7 +225,7 @@ class LossSerializer(serializers.ModelSerializer):
     def get_value(self, loss) -> str | None:
         if loss.unit_cost is None:
             return None
-        return str((loss.product_quantity * loss.unit_cost).quantize(CENT, rounding=ROUND_HALF_UP))
+        return money(loss.product_quantity * loss.unit_cost)
 
 
 class LossWriteSerializer(serializers.Serializer):

@@ -7,26 +7,17 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 
+from stockscan.core.decimals import money, quantity
 from stockscan.core.months import format_month, next_month, previous_month
 from stockscan.entitlements.retention import is_month_visible, visible_months
 from stockscan.inventory.models import CountLine, Loss
 from stockscan.inventory.selectors import EFFECTIVE_QUANTITY
 
 _AMOUNT = DecimalField(max_digits=24, decimal_places=6)
-CENT = Decimal("0.01")
-MILLI = Decimal("0.001")
 
 STOCK_VALUE = ExpressionWrapper(EFFECTIVE_QUANTITY * F("unit_cost"), output_field=_AMOUNT)
 SALES_VALUE = ExpressionWrapper(EFFECTIVE_QUANTITY * F("unit_price"), output_field=_AMOUNT)
 LOSS_VALUE = ExpressionWrapper(F("product_quantity") * F("unit_cost"), output_field=_AMOUNT)
-
-
-def _money(value) -> str:
-    return str(Decimal(value or 0).quantize(CENT, rounding=ROUND_HALF_UP))
-
-
-def _quantity(value) -> str:
-    return str(Decimal(value or 0).quantize(MILLI, rounding=ROUND_HALF_UP))
 
 
 def _line_sums(prefix: str, month_filter: Q) -> dict:
@@ -86,32 +77,32 @@ def inventory_stats(*, tenant, service_ids: list[int], month: date) -> dict:
         "totals": {
             "lines": totals["current_lines"],
             "products": totals["current_products"],
-            "quantity": _quantity(totals["current_quantity"]),
-            "stock_value": _money(stock_value),
-            "potential_sales_value": _money(sales_value),
-            "potential_margin": _money(sales_value - stock_value),
+            "quantity": quantity(totals["current_quantity"]),
+            "stock_value": money(stock_value),
+            "potential_sales_value": money(sales_value),
+            "potential_margin": money(sales_value - stock_value),
         },
         "by_category": [
             {
                 "category": row["product__category_id"],
                 "category_name": row["product__category__name"],
                 "lines": row["line_count"],
-                "quantity": _quantity(row["total_quantity"]),
-                "stock_value": _money(row["stock_value"]),
-                "potential_sales_value": _money(row["sales_value"]),
+                "quantity": quantity(row["total_quantity"]),
+                "stock_value": money(row["stock_value"]),
+                "potential_sales_value": money(row["sales_value"]),
             }
             for row in by_category
         ],
         "losses": {
             "count": sum(row["loss_count"] for row in by_reason),
-            "quantity": _quantity(sum((row["total_quantity"] or Decimal(0) for row in by_reason), Decimal(0))),
-            "value": _money(losses_value),
+            "quantity": quantity(sum((row["total_quantity"] or Decimal(0) for row in by_reason), Decimal(0))),
+            "value": money(losses_value),
             "by_reason": [
                 {
                     "reason": row["reason"],
                     "count": row["loss_count"],
-                    "quantity": _quantity(row["total_quantity"]),
-                    "value": _money(row["current_value"]),
+                    "quantity": quantity(row["total_quantity"]),
+                    "value": money(row["current_value"]),
                 }
                 for row in by_reason
                 if row["loss_count"]
@@ -124,19 +115,23 @@ def inventory_stats(*, tenant, service_ids: list[int], month: date) -> dict:
         previous_stock_value = Decimal(totals["previous_stock_value"] or 0)
         body["previous"] = {
             "lines": totals["previous_lines"],
-            "quantity": _quantity(totals["previous_quantity"]),
-            "stock_value": _money(previous_stock_value),
-            "losses_value": _money(previous_losses_value),
+            "quantity": quantity(totals["previous_quantity"]),
+            "stock_value": money(previous_stock_value),
+            "losses_value": money(previous_losses_value),
         }
         body["change"] = {
-            "quantity": _quantity(Decimal(totals["current_quantity"] or 0) - Decimal(totals["previous_quantity"] or 0)),
-            "stock_value": _money(stock_value - previous_stock_value),
+            "quantity": quantity(Decimal(totals["current_quantity"] or 0) - Decimal(totals["previous_quantity"] or 0)),
+            "stock_value": money(stock_value - previous_stock_value),
             "stock_value_percent": (
-                str(((stock_value - previous_stock_value) * 100 / previous_stock_value).quantize(Decimal("0.1")))
+                str(
+                    ((stock_value - previous_stock_value) * 100 / previous_stock_value).quantize(
+                        Decimal("0.1"), rounding=ROUND_HALF_UP
+                    )
+                )
                 if previous_stock_value
                 else None
             ),
-            "losses_value": _money(losses_value - previous_losses_value),
+            "losses_value": money(losses_value - previous_losses_value),
         }
     return body
 
@@ -154,8 +149,8 @@ def product_history(*, tenant, product, months: int = 6) -> list[dict]:
     return [
         {
             "month": format_month(row["count__month"]),
-            "quantity": _quantity(row["total_quantity"]),
-            "stock_value": _money(row["stock_value"]),
+            "quantity": quantity(row["total_quantity"]),
+            "stock_value": money(row["stock_value"]),
         }
         for row in rows
     ]

@@ -2,8 +2,8 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
-from stockscan.core.permissions import Perm
-from stockscan.core.views import TenantScopedMixin
+from stockscan.core.permissions import Perm, crud_permissions
+from stockscan.core.views import TenantModelViewSet, TenantScopedMixin
 from stockscan.orgs import selectors, services
 from stockscan.orgs.models import Membership, Service
 from stockscan.orgs.serializers import (
@@ -19,19 +19,12 @@ from stockscan.orgs.serializers import (
     partial_update=extend_schema(request=ServiceUpdateSerializer, responses=ServiceSerializer),
     update=extend_schema(request=ServiceUpdateSerializer, responses=ServiceSerializer),
 )
-class ServiceViewSet(TenantScopedMixin, viewsets.ModelViewSet):
+class ServiceViewSet(TenantModelViewSet):
     """The tenant's services. Operators see only the service they are limited to."""
 
     queryset = Service.objects.none()
     serializer_class = ServiceSerializer
-    permissions = {
-        "list": Perm.VIEW_SERVICES,
-        "retrieve": Perm.VIEW_SERVICES,
-        "create": Perm.MANAGE_SERVICES,
-        "update": Perm.MANAGE_SERVICES,
-        "partial_update": Perm.MANAGE_SERVICES,
-        "destroy": Perm.MANAGE_SERVICES,
-    }
+    permissions = crud_permissions(read=Perm.VIEW_SERVICES, write=Perm.MANAGE_SERVICES)
 
     def get_queryset(self):
         return selectors.service_list(membership=self.request.membership).filter(tenant=self.request.tenant)

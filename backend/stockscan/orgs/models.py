@@ -1,6 +1,10 @@
+from datetime import date
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from stockscan.core.models import TenantOwnedModel, TimeStampedModel
@@ -45,6 +49,10 @@ class Tenant(TimeStampedModel):
 
     def __str__(self):
         return self.name
+
+    def today(self) -> date:
+        """Today in the business's own time zone: months and expiry dates are local."""
+        return timezone.localdate(timezone=ZoneInfo(self.timezone))
 
 
 class Service(TenantOwnedModel):
