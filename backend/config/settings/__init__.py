@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from config import env
 
@@ -36,6 +37,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
+    "django_tasks",
+    "django_tasks_db",
     "stockscan.core",
     "stockscan.accounts",
     "stockscan.orgs",
@@ -107,6 +110,18 @@ else:
             "LOCATION": "stockscan",
         }
     }
+
+# --- Background tasks (Django Tasks API; the django-tasks backport on 5.2). "immediate" runs
+# a task inside the request that queued it (development, tests); "database" stores it for the
+# worker (`manage.py db_worker`, the Procfile's `worker:`), the production default.
+TASKS_BACKEND = env.string("TASKS_BACKEND", "immediate" if DEBUG else "database")
+_TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(f"TASKS_BACKEND must be one of {', '.join(_TASK_BACKENDS)}.")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["default"]}}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["stockscan.accounts.backends.UsernameOrEmailBackend"]
