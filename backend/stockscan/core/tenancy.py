@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import scopes_disabled
 
 from stockscan.core.errors import ApiError, ErrorCode, Forbidden, NotFound
+from stockscan.entitlements.selectors import PLAN_RELATIONS, remember_effective_plan
 from stockscan.orgs.models import Membership, MembershipStatus, Service, Tenant
 
 TENANT_HEADER = "X-Tenant-Id"
@@ -62,9 +63,10 @@ def resolve_tenant_context(request) -> TenantContext:
     # Memberships are looked up by user across tenants: this is the query that finds the
     # tenant, so it cannot run inside a tenant scope yet.
     with scopes_disabled():
-        memberships = Membership.objects.select_related("tenant", "service").filter(
-            user=request.user, status=MembershipStatus.ACTIVE
-        )
+        # The tenant comes with what its plan is computed from: most requests need the plan.
+        memberships = Membership.objects.select_related(
+            "tenant", "service", *(f"tenant__{name}" for name in PLAN_RELATIONS)
+        ).filter(user=request.user, status=MembershipStatus.ACTIVE)
         if requested:
             membership = memberships.filter(tenant_id=parse_id(requested, not_found=TenantNotFound)).first()
             if membership is None:
@@ -73,6 +75,7 @@ def resolve_tenant_context(request) -> TenantContext:
             membership = memberships.order_by("created_at", "id").first()
             if membership is None:
                 raise NoTenantMembership()
+    remember_effective_plan(membership.tenant)
     return TenantContext(tenant=membership.tenant, membership=membership)
 
 

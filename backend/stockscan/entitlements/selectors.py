@@ -12,19 +12,29 @@ from stockscan.orgs.models import Tenant
 _MEMO = "_effective_plan"
 
 
+# What the plan is computed from: a query loading a tenant with these (select_related
+# "tenant__billing_state"…) can hand them to `remember_effective_plan` and spare a query.
+PLAN_RELATIONS = ("billing_state", "plan_override")
+
+
 def effective_plan(tenant: Tenant) -> EffectivePlan:
     """The tenant's plan now. One query (billing state and override joined), then memoised
     on the tenant object, which lives as long as the request or task that loaded it."""
     cached = tenant.__dict__.get(_MEMO)
     if cached is not None:
         return cached
-    row = Tenant.objects.select_related("billing_state", "plan_override").get(pk=tenant.pk)
+    return remember_effective_plan(Tenant.objects.select_related(*PLAN_RELATIONS).get(pk=tenant.pk), memo=tenant)
+
+
+def remember_effective_plan(loaded: Tenant, *, memo: Tenant | None = None) -> EffectivePlan:
+    """Resolve the plan from a tenant just loaded with PLAN_RELATIONS, and memoise it on
+    `memo` (the loaded tenant itself by default)."""
     plan = resolve_effective_plan(
-        billing=_related_or_none(row, "billing_state"),
-        override=_related_or_none(row, "plan_override"),
+        billing=_related_or_none(loaded, "billing_state"),
+        override=_related_or_none(loaded, "plan_override"),
         now=timezone.now(),
     )
-    tenant.__dict__[_MEMO] = plan
+    (memo or loaded).__dict__[_MEMO] = plan
     return plan
 
 

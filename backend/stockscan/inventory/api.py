@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from stockscan.core.errors import ApiError, NotFound
 from stockscan.core.months import parse_month
+from stockscan.core.pagination import MonthPagination
 from stockscan.core.permissions import Perm, crud_permissions
 from stockscan.core.tenancy import parse_id, visible_service_ids
 from stockscan.core.views import TenantAPIView, TenantGenericAPIView, TenantModelViewSet, TenantScopedMixin
@@ -18,6 +19,7 @@ from stockscan.inventory import alerts, counting, losses, selectors, services, s
 from stockscan.inventory.errors import MonthOutsideHistory
 from stockscan.inventory.models import Category, CountLine, Loss, Product, StockCount
 from stockscan.inventory.serializers import (
+    COUNT_LINE_ROWS,
     AlertSerializer,
     CategorySerializer,
     CategoryWriteSerializer,
@@ -269,6 +271,7 @@ class CountLineViewSet(TenantModelViewSet):
 
     queryset = CountLine.objects.none()
     serializer_class = CountLineSerializer
+    pagination_class = MonthPagination
     permissions = crud_permissions(read=Perm.VIEW_CATALOG, write=Perm.COUNT_STOCK)
 
     def get_queryset(self):
@@ -286,10 +289,17 @@ class CountLineViewSet(TenantModelViewSet):
             month=parse_month(month) if month else None,
         )
 
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(COUNT_LINE_ROWS.rows(self.get_queryset()))
+        return self.get_paginated_response(COUNT_LINE_ROWS.many(page))
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(self._fresh(self.get_object()))
+
     def _fresh(self, line) -> dict:
         # Read back through the selector: the line value comes from the one definition of
         # the effective quantity (selectors.EFFECTIVE_QUANTITY).
-        return CountLineSerializer(self.get_queryset().get(pk=line.pk)).data
+        return COUNT_LINE_ROWS.to_representation(COUNT_LINE_ROWS.rows(self.get_queryset()).get(pk=line.pk))
 
     def create(self, request, *args, **kwargs):
         params = CountLineCreateSerializer(data=request.data)

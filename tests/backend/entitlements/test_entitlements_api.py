@@ -93,9 +93,9 @@ def test_query_count_is_fixed(workspace, other_workspace):
     client = workspace.client()
     with CaptureQueriesContext(connection) as queries:
         assert client.get(URL).status_code == 200
-    # user, membership+tenant, plan (billing state + override joined), products count,
-    # services count, members count, this month's counters
-    assert len(queries) == 7, "\n".join(q["sql"] for q in queries)
+    # user, membership with the tenant and what its plan is computed from (billing state,
+    # override), products count, services count, members count, this month's counters
+    assert len(queries) == 6, "\n".join(q["sql"] for q in queries)
 
 
 def test_plan_resolution_costs_one_query_per_request(workspace, other_workspace):

@@ -233,6 +233,59 @@ def test_the_months_items_for_the_inventory_page(workspace, other_workspace, mon
     assert limited.status_code == 404
 
 
+def test_a_line_reads_the_same_in_the_list_the_detail_and_the_write_answer(workspace, other_workspace, month):
+    gin = ProductFactory(
+        tenant=workspace.tenant,
+        service=workspace.bar,
+        name="Gin",
+        unit="l",
+        category=None,
+        min_quantity=Decimal("2"),
+        purchase_price=Decimal("21.3333"),
+        selling_price=Decimal("45"),
+    )
+    CountLineFactory(count__service=other_workspace.bar, count__month=month.month, product__service=other_workspace.bar)
+    client = workspace.client(Role.MANAGER)
+    created = add_line(
+        client,
+        month,
+        gin,
+        quantity="3",
+        container_state="OPENED",
+        remaining_fraction="0.25",
+        expiry_date="2027-01-31",
+        expiry_kind="DDM",
+        lot="L7",
+        client_id="phone-1",
+    ).json()
+
+    listed = client.get(LINES, {"service": workspace.bar.pk, "month": "2026-10"}).json()["results"]
+    detail = client.get(f"{LINES}{created['id']}/").json()
+
+    assert listed == [created]
+    assert detail == created
+    assert {key: created[key] for key in created if key not in ("id", "created_at", "updated_at")} == {
+        "count": month.pk,
+        "month": "2026-10",
+        "product": gin.pk,
+        "product_name": "Gin",
+        "category_name": None,
+        "unit": "l",
+        "min_quantity": "2.000",
+        "quantity": "3.000",
+        "container_state": "OPENED",
+        "remaining_fraction": "0.250",
+        "remaining_quantity": None,
+        "expiry_date": "2027-01-31",
+        "expiry_kind": "DDM",
+        "lot": "L7",
+        "unit_cost": "21.3333",
+        "unit_price": "45.0000",
+        "line_value": "16.00",  # 3 x 0.25 l left x 21.3333, to the cent
+        "client_id": "phone-1",
+    }
+
+
 def test_essentiel_hides_months_older_than_its_history(workspace, other_workspace, rum):
     today = timezone.localdate()
     old = StockCountFactory(tenant=workspace.tenant, service=workspace.bar, month=date(today.year - 1, today.month, 1))
