@@ -1,7 +1,7 @@
 """Stripe billing. Switched off until STRIPE_API_KEY and the four STRIPE_PRICE_* are set:
 checkout and portal then answer 503 BILLING_NOT_CONFIGURED; the webhook answers 503 while
-STRIPE_WEBHOOK_SECRET is empty. `stockscan.billing.stripe_api` is the only reader of the
-API settings below."""
+STRIPE_WEBHOOK_SECRET is empty. `stockscan.billing.stripe_api`, the one module that calls
+Stripe, builds its client from the API settings below."""
 
 from config import env
 
