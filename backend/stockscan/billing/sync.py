@@ -137,8 +137,8 @@ def _older_than_followed(subscription: dict, state: BillingState) -> str:
     ):
         return ""
     return (
-        f"subscription {subscription['id']} ({subscription['status']}) is older than the followed "
-        f"subscription {state.stripe_subscription_id} ({state.subscription_status}): left alone"
+        f"subscription {subscription['id']} ({subscription['status']}) is older than, or ranks below, the "
+        f"followed subscription {state.stripe_subscription_id} ({state.subscription_status}): left alone"
     )
 
 
