@@ -11,6 +11,7 @@ api_patterns = [
     path("auth/", include("stockscan.accounts.urls")),
     path("auth/", include("stockscan.orgs.urls")),
     path("auth/", include("stockscan.entitlements.urls")),
+    path("auth/", include("stockscan.billing.urls")),
     path("", include("stockscan.inventory.urls")),
     route("schema/", SpectacularAPIView.as_view(), "schema"),
     route("docs/", SpectacularSwaggerView.as_view(url_name="schema"), "docs"),

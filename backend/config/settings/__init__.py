@@ -1,6 +1,6 @@
 """StockScan settings: one module read from the environment (see .env.example).
 
-Per-integration parts (CORS, email, production security) live in small modules beside this
+Per-integration parts (CORS, email, Stripe billing, production security) live in small modules beside this
 one and are imported at the end, so each integration is switched on by its own variables.
 """
 
@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "stockscan.accounts",
     "stockscan.orgs",
     "stockscan.entitlements",
+    "stockscan.billing",
     "stockscan.inventory",
 ]
 
@@ -223,9 +224,12 @@ LOGGING = {
     "loggers": {
         "django.request": {"level": "ERROR"},
         "django.db.backends": {"level": "WARNING"},
+        # The SDK logs every call at INFO; billing logs the failures that matter itself.
+        "stripe": {"level": "WARNING"},
     },
 }
 
+from config.settings.billing import *  # noqa: E402, F403
 from config.settings.cors import *  # noqa: E402, F403
 from config.settings.email import *  # noqa: E402, F403
 from config.settings.production import *  # noqa: E402, F403

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
 from stockscan.entitlements.models import BillingState, TenantPlanOverride, UsageCounter
 from stockscan.entitlements.selectors import effective_plan
@@ -15,6 +17,9 @@ class BillingStateAdmin(admin.ModelAdmin):
         "trial_ends_at",
         "current_period_end",
         "cancel_at_period_end",
+        "stripe_customer_id",
+        "stripe_synced_at",
+        "stripe_events",
     ]
     list_filter = ["subscription_status", "subscription_plan"]
     search_fields = ["tenant__name", "stripe_customer_id", "stripe_subscription_id"]
@@ -26,6 +31,11 @@ class BillingStateAdmin(admin.ModelAdmin):
     def effective(self, obj):
         plan = effective_plan(obj.tenant)
         return f"{plan.code} ({plan.source})"
+
+    @admin.display(description="Stripe events")
+    def stripe_events(self, obj):
+        url = reverse("admin:billing_stripeevent_changelist")
+        return format_html('<a href="{}?tenant={}">events</a>', url, obj.tenant_id)
 
     def has_add_permission(self, request):
         return False

@@ -46,6 +46,10 @@ NO_TENANT_OBJECT_ROUTES: dict[str, str] = {
     "password-reset": "emails a reset link; answers the same whoever asks",
     "password-reset-confirm": "consumes a reset token; touches only the user it names",
     "api-not-found": "catch-all answering the JSON 404 for unknown /api/ paths",
+    "billing-webhook": (
+        "Stripe's webhook: no token, authenticated by the Stripe-Signature over the raw body; the tenant "
+        "comes from the stored Stripe customer, never from the caller"
+    ),
 }
 
 # Tenant routes with no object id and no rows to list: they answer about the caller's current
@@ -55,6 +59,8 @@ CURRENT_TENANT_ROUTES: dict[str, str] = {
     "entitlements": "the current tenant's plan, limits and usage",
     "inventory-stats": "aggregates of the current tenant's counts and losses for one month",
     "alerts": "the current tenant's low-stock and expiry alerts for one month",
+    "billing-checkout": "starts a Stripe Checkout for the current tenant (its own Stripe customer)",
+    "billing-portal": "opens Stripe's customer portal for the current tenant's Stripe customer",
 }
 
 # Query parameters a current-tenant route needs to answer (the walk's rows are in June 2019).

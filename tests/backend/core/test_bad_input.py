@@ -41,6 +41,7 @@ BODY_ENDPOINTS = [
     pytest.param("POST", lambda ws: "/api/auth/logout/", None, id="logout"),
     pytest.param("POST", lambda ws: "/api/auth/password-reset/", None, id="password-reset"),
     pytest.param("POST", lambda ws: "/api/auth/password-reset/confirm/", None, id="password-reset-confirm"),
+    pytest.param("POST", lambda ws: "/api/auth/billing/checkout/", Role.OWNER, id="billing-checkout"),
 ]
 
 

@@ -1,8 +1,6 @@
 """Quotas and count limits hold under concurrent requests on PostgreSQL (real threads, real
 transactions, each thread with its own connection)."""
 
-import threading
-
 import pytest
 from django.db import connection, transaction
 from django_scopes import scope, scopes_disabled
@@ -16,35 +14,14 @@ from stockscan.orgs.models import Service, Tenant
 from stockscan.orgs.services import service_create
 from tests.conftest import make_workspace
 from tests.plans import set_plan
+from tests.support.concurrency import run_concurrently
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
-        "connection.vendor != 'postgresql'", reason="row locks and concurrent transactions need PostgreSQL"
+        connection.vendor != "postgresql", reason="row locks and concurrent transactions need PostgreSQL"
     ),
 ]
-
-
-def run_concurrently(count: int, work) -> list:
-    """Starts `count` threads together; each returns "ok" or the exception it raised."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def target(index: int):
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        except Exception as exc:  # collected and asserted on by the test
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_fifty_concurrent_reservations_against_a_limit_of_five():

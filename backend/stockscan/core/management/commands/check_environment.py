@@ -8,7 +8,18 @@ from config.settings.production import production_configuration_problems
 
 # integration → (how it is switched on, the variables it then needs)
 INTEGRATIONS: dict[str, tuple[str, list[str]]] = {
-    "Stripe billing": ("STRIPE_API_KEY", ["STRIPE_WEBHOOK_SECRET", "STRIPE_SUCCESS_URL", "STRIPE_CANCEL_URL"]),
+    "Stripe billing": (
+        "STRIPE_API_KEY",
+        [
+            "STRIPE_WEBHOOK_SECRET",
+            "STRIPE_SUCCESS_URL",
+            "STRIPE_CANCEL_URL",
+            "STRIPE_PRICE_BOUTIQUE_MONTHLY",
+            "STRIPE_PRICE_BOUTIQUE_YEARLY",
+            "STRIPE_PRICE_PRO_MONTHLY",
+            "STRIPE_PRICE_PRO_YEARLY",
+        ],
+    ),
     "SendGrid email": ("SENDGRID_API_KEY", ["SENDGRID_FROM_EMAIL"]),
     "AI assistant": ("AI_ENABLED", ["OPENAI_API_KEY"]),
 }

@@ -1,0 +1,56 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from stockscan.billing import events, services
+from stockscan.billing.serializers import (
+    CheckoutRequestSerializer,
+    RedirectUrlSerializer,
+    WebhookAcknowledgementSerializer,
+)
+from stockscan.core.permissions import Perm
+from stockscan.core.views import TenantAPIView
+
+
+class CheckoutView(TenantAPIView):
+    """Starts a Stripe Checkout for a plan and billing cycle (owner only)."""
+
+    permissions = {"POST": Perm.MANAGE_BILLING}
+
+    @extend_schema(request=CheckoutRequestSerializer, responses=RedirectUrlSerializer)
+    def post(self, request):
+        params = CheckoutRequestSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        url = services.checkout_session_start(tenant=request.tenant, actor=request.user, **params.validated_data)
+        return Response({"url": url})
+
+
+class PortalView(TenantAPIView):
+    """Opens Stripe's customer portal for the organisation's subscription (owner only)."""
+
+    permissions = {"POST": Perm.MANAGE_BILLING}
+
+    @extend_schema(request=None, responses=RedirectUrlSerializer)
+    def post(self, request):
+        return Response({"url": services.portal_session_start(tenant=request.tenant)})
+
+
+class StripeWebhookView(APIView):
+    """Stripe's events. No token: the Stripe-Signature header over the raw body is the proof.
+    Each event id is stored and processed once; a redelivery is acknowledged as a duplicate."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request={"application/json": OpenApiTypes.OBJECT},
+        responses=WebhookAcknowledgementSerializer,
+        parameters=[OpenApiParameter("Stripe-Signature", str, OpenApiParameter.HEADER, required=True)],
+        auth=[],
+    )
+    def post(self, request):
+        # The signature covers the exact bytes Stripe sent: read them before any parsing.
+        created = events.stripe_event_receive(payload=request.body, signature=request.headers.get("Stripe-Signature"))
+        return Response({"received": True, "duplicate": not created})
