@@ -179,7 +179,8 @@ class MembersSummarySerializer(serializers.Serializer):
 
 
 class InvitationTokenSerializer(serializers.Serializer):
-    token = serializers.CharField(max_length=200, trim_whitespace=True)
+    # No length limit here: a token of any length is answered like an unknown one.
+    token = serializers.CharField()
 
 
 class InvitationPreviewSerializer(serializers.Serializer):
