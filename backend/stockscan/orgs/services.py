@@ -176,6 +176,9 @@ def membership_update(*, membership: Membership, actor, **changes) -> Membership
         membership.service = changes["service"]
     if role == Role.OWNER:
         membership.service = None
+    after = _membership_state(membership)
+    if after == before:
+        return membership
     membership.save(update_fields=["role", "service", "updated_at"])
     audit_record(
         tenant_id=membership.tenant_id,
@@ -183,7 +186,7 @@ def membership_update(*, membership: Membership, actor, **changes) -> Membership
         action="membership.updated",
         target=membership,
         before=before,
-        after=_membership_state(membership),
+        after=after,
     )
     return membership
 
