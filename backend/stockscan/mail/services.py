@@ -32,6 +32,7 @@ from stockscan.mail.models import EmailAttachment, EmailStatus, OutboundEmail
 from stockscan.mail.sealing import ContextUnreadable, seal_context, unseal_context
 from stockscan.mail.selectors import emails_due
 from stockscan.mail.tasks import email_send
+from stockscan.orgs.models import Tenant
 
 logger = logging.getLogger("stockscan.mail")
 
@@ -79,7 +80,7 @@ def email_queue(
     template: str,
     language: str,
     context: dict,
-    tenant=None,
+    tenant: Tenant | None = None,
     attachments: Iterable[Attachment | tuple[str, bytes, str]] = (),
 ) -> OutboundEmail:
     """Queues an email rendered from `<template>_subject.txt`, `<template>.txt` and

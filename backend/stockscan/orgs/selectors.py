@@ -25,15 +25,16 @@ def service_count(tenant) -> int:
     return Service.objects.filter(tenant=tenant).count()
 
 
-def active_member_count(tenant) -> int:
-    return Membership.objects.filter(tenant=tenant, status=MembershipStatus.ACTIVE).count()
-
-
-def open_invitation_count(tenant) -> int:
-    """Pending invitations that can still be accepted: each holds a seat (max_users)."""
-    return Invitation.objects.filter(
-        tenant=tenant, status=InvitationStatus.PENDING, expires_at__gt=timezone.now()
-    ).count()
+def seats_used(tenant) -> int:
+    """What max_users caps: active members plus pending invitations that can still be
+    accepted, counted in one query."""
+    members = Membership.objects.filter(tenant=tenant, status=MembershipStatus.ACTIVE).order_by().values_list("pk")
+    invitations = (
+        Invitation.objects.filter(tenant=tenant, status=InvitationStatus.PENDING, expires_at__gt=timezone.now())
+        .order_by()
+        .values_list("pk")
+    )
+    return members.union(invitations, all=True).count()
 
 
 def invitation_list(*, tenant):

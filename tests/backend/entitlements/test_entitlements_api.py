@@ -94,7 +94,7 @@ def test_query_count_is_fixed(workspace, other_workspace):
     with CaptureQueriesContext(connection) as queries:
         assert client.get(URL).status_code == 200
     # user, membership+tenant, plan (billing state + override joined), products count,
-    # services count, members count, this month's counters
+    # services count, seats (members and pending invitations, one query), this month's counters
     assert len(queries) == 7, "\n".join(q["sql"] for q in queries)
 
 

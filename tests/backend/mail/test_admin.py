@@ -1,5 +1,6 @@
-"""The outbox in the Django admin: status, attempts and errors for support staff, a retry action
-for failed emails, and never an attachment's bytes or an email's secret link."""
+"""The outbox and invitations in the Django admin: status, attempts and errors for support
+staff, a retry action for failed emails, and never an attachment's bytes, an email's secret
+link or an invitation's token hash."""
 
 import pytest
 from django.core import mail
@@ -9,7 +10,7 @@ from django.urls import reverse
 from stockscan.core.models import AuditEntry
 from stockscan.mail.models import EmailStatus, OutboundEmail
 from stockscan.mail.services import email_queue
-from tests.factories import UserFactory
+from tests.factories import InvitationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +100,14 @@ def test_retry_leaves_emails_that_did_not_fail_alone(staff_client, failed_email,
     queued.refresh_from_db()
     assert (queued.status, queued.attempts) == (EmailStatus.QUEUED, 0)
     assert not AuditEntry.objects.with_scopes_disabled().filter(action="email.retried").exists()
+
+
+def test_invitations_are_listed_for_support_without_their_token_hash(staff_client, workspace, other_workspace):
+    invitation = InvitationFactory(tenant=workspace.tenant, email="support.view@example.test")
+
+    listing = staff_client.get(reverse("admin:orgs_invitation_changelist"))
+    detail = staff_client.get(reverse("admin:orgs_invitation_change", args=[invitation.pk]))
+
+    assert listing.status_code == detail.status_code == 200
+    assert b"support.view@example.test" in listing.content
+    assert invitation.token_hash.encode() not in detail.content
