@@ -99,7 +99,9 @@ class MembershipViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.Retriev
         invitation, link = invitations.invitation_create(
             tenant=request.tenant, actor=request.user, **params.validated_data
         )
-        return Response(InvitationCreatedSerializer(invitation, context={"link": link}).data, status=201)
+        return Response(
+            InvitationCreatedSerializer(invitation, context={"link": link}).data, status=status.HTTP_201_CREATED
+        )
 
     def partial_update(self, request, *args, **kwargs):
         membership = self.get_object()

@@ -102,9 +102,14 @@ def test_invitation_email_names_the_business_inviter_role_and_service(
     assert "<Comptoir>" not in html
 
 
-def test_the_raw_token_is_in_no_database_column(workspace, other_workspace, owner, django_capture_on_commit_callbacks):
-    invite(owner, django_capture_on_commit_callbacks, "secret.keeper@example.test")
-    raw_token = last_token()
+@pytest.mark.parametrize("emails_on", [True, False], ids=["emailed", "emails-off"])
+def test_the_raw_token_is_in_no_database_column(
+    workspace, other_workspace, owner, settings, emails_on, django_capture_on_commit_callbacks
+):
+    settings.INVITATIONS_SEND_EMAILS = emails_on
+    response = invite(owner, django_capture_on_commit_callbacks, "secret.keeper@example.test")
+    raw_token = last_token() if emails_on else token_of_link(response.json()["link"])
+    assert len(raw_token) >= 43  # 32 random bytes, base64: 256 bits
 
     with scopes_disabled():
         for model in apps.get_models():
