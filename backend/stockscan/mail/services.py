@@ -37,6 +37,7 @@ from stockscan.orgs.models import Tenant
 logger = logging.getLogger("stockscan.mail")
 
 LAST_ERROR_MAX_LENGTH = 2000
+SUBJECT_MAX_LENGTH = OutboundEmail._meta.get_field("subject").max_length
 # HTTP answers that mean "try again later"; any other 4xx will not get better by retrying.
 TRANSIENT_HTTP_STATUSES = {408, 429}
 
@@ -53,7 +54,7 @@ def _render_subject(template: str, language: str, context: dict) -> str:
     with translation.override(language):
         subject = render_to_string(f"{template}_subject.txt", context)
     # One line: a header cannot carry a line break (and user input must not add one).
-    return " ".join(subject.split())
+    return " ".join(subject.split())[:SUBJECT_MAX_LENGTH]
 
 
 def _attachment_rows(attachments: Iterable) -> list[EmailAttachment]:

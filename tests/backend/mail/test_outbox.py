@@ -109,6 +109,26 @@ def test_user_input_is_escaped_in_html_and_kept_as_typed_in_text(django_capture_
     assert f"Hello {name}," in message.body
 
 
+def test_a_very_long_subject_is_cut_to_fit(django_capture_on_commit_callbacks, workspace, other_workspace):
+    with django_capture_on_commit_callbacks(execute=True):
+        email = email_queue(
+            to="owner@example.test",
+            template="orgs/invitation",
+            language="en",
+            context={
+                "tenant_name": "Très " * 100,
+                "inviter_name": "",
+                "role": "Operator",
+                "service_name": "",
+                "link": "https://app.example.test/invitations/accept?token=abc",
+                "days": 7,
+            },
+        )
+
+    assert len(email.subject) == 255
+    assert mail.outbox[0].subject == email.subject
+
+
 def test_subject_stays_on_one_line_whatever_the_context(django_capture_on_commit_callbacks, db):
     with django_capture_on_commit_callbacks(execute=True):
         email = email_queue(
