@@ -1,3 +1,4 @@
+import secrets
 from dataclasses import dataclass, field
 
 import pytest
@@ -7,6 +8,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from stockscan.orgs.models import Membership, Role, Service, Tenant
 from tests.factories import MembershipFactory, ServiceFactory, TenantFactory, UserFactory
+from tests.support.sendgrid import EventSigner, FakeSendGrid
 
 
 @pytest.fixture(autouse=True)
@@ -76,3 +78,26 @@ def other_workspace(db) -> Workspace:
 def outsider(db):
     """A user with no membership at all."""
     return UserFactory()
+
+
+@pytest.fixture
+def fake_sendgrid(settings):
+    """Emails go through anymail's real SendGrid backend to a local fake of SendGrid's API."""
+    server = FakeSendGrid().start()
+    settings.EMAIL_BACKEND = "anymail.backends.sendgrid.EmailBackend"
+    settings.ANYMAIL = {
+        "SENDGRID_API_KEY": f"SG.{secrets.token_urlsafe(16)}.{secrets.token_urlsafe(32)}",
+        "SENDGRID_API_URL": server.api_url,
+        # Short, so a test of a hanging SendGrid does not wait long for the timeout.
+        "REQUESTS_TIMEOUT": 0.5,
+    }
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sendgrid_signer(settings) -> EventSigner:
+    """The event webhook configured with a verification key made for this test."""
+    signer = EventSigner()
+    settings.SENDGRID_WEBHOOK_PUBLIC_KEY = signer.public_key
+    return signer

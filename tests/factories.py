@@ -1,18 +1,21 @@
 """Factories for tests. Tenant-owned rows are created outside any tenant scope, as the
 admin or a command would, so the factories disable scopes for their own inserts only."""
 
-from datetime import date
+import secrets
+from datetime import date, timedelta
 from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from django_scopes import scopes_disabled
 from factory.django import DjangoModelFactory
 
 from stockscan.entitlements.services import billing_state_start_trial
 from stockscan.inventory.models import Category, CountLine, Loss, Product, StockCount
-from stockscan.orgs.models import Membership, Role, Service, Tenant
+from stockscan.orgs.models import Invitation, Membership, Role, Service, Tenant
 from stockscan.orgs.presets import ServiceType, preset_for
+from stockscan.orgs.selectors import token_digest
 
 PASSWORD = "Correct-Horse-42"
 
@@ -76,6 +79,27 @@ class MembershipFactory(ScopedFactory):
     tenant = factory.SubFactory(TenantFactory)
     user = factory.SubFactory(UserFactory)
     role = Role.OWNER
+
+
+class InvitationFactory(ScopedFactory):
+    """A pending invitation. Its raw token is not kept (as in production); build one with
+    `invitation_with_token` when a test needs the link."""
+
+    class Meta:
+        model = Invitation
+
+    tenant = factory.SubFactory(TenantFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.test")
+    role = Role.OPERATOR
+    token_hash = factory.LazyFunction(lambda: token_digest(secrets.token_urlsafe(32)))
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+    last_sent_at = factory.LazyFunction(timezone.now)
+    send_count = 1
+
+
+def invitation_with_token(**fields) -> tuple[Invitation, str]:
+    raw_token = secrets.token_urlsafe(32)
+    return InvitationFactory(token_hash=token_digest(raw_token), **fields), raw_token
 
 
 class CategoryFactory(ScopedFactory):

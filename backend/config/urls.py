@@ -13,6 +13,7 @@ api_patterns = [
     path("auth/", include("stockscan.entitlements.urls")),
     path("auth/", include("stockscan.billing.urls")),
     path("", include("stockscan.inventory.urls")),
+    path("", include("stockscan.mail.urls")),
     route("schema/", SpectacularAPIView.as_view(), "schema"),
     route("docs/", SpectacularSwaggerView.as_view(url_name="schema"), "docs"),
 ]

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "stockscan.entitlements",
     "stockscan.billing",
     "stockscan.inventory",
+    "stockscan.mail",
 ]
 
 MIDDLEWARE = [
@@ -173,6 +174,7 @@ REST_FRAMEWORK = {
         "password_reset_ip": env.string("PASSWORD_RESET_THROTTLE_RATE_IP", "10/hour"),
         "password_reset_email": env.string("PASSWORD_RESET_THROTTLE_RATE_EMAIL", "5/hour"),
         "register_ip": env.string("REGISTER_THROTTLE_RATE_IP", "20/hour"),
+        "invitation_ip": env.string("INVITATION_THROTTLE_RATE_IP", "60/hour"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -200,6 +202,9 @@ SPECTACULAR_SETTINGS = {
         "ServiceTypeEnum": "stockscan.orgs.presets.ServiceType",
         "BusinessTypeEnum": "stockscan.orgs.models.BusinessType",
         "LanguageEnum": "config.settings.LANGUAGES",
+        "MembershipStatusEnum": "stockscan.orgs.models.MembershipStatus",
+        "InvitationStatusEnum": "stockscan.orgs.models.InvitationStatus",
+        "InvitationEmailStatusEnum": "stockscan.orgs.serializers.EMAIL_STATUS_CHOICES",
     },
     "APPEND_COMPONENTS": {
         "securitySchemes": {

@@ -1,5 +1,6 @@
 """Outbound email: the console backend in development (addresses masked in the logs by the
-logging filter), SendGrid through django-anymail when SENDGRID_API_KEY is set."""
+logging filter), SendGrid through django-anymail when SENDGRID_API_KEY is set. Every email
+goes through the outbox (`stockscan.mail`), which retries failed sends."""
 
 from config import env
 
@@ -11,3 +12,15 @@ if env.is_set("SENDGRID_API_KEY"):
     ANYMAIL = {"SENDGRID_API_KEY": env.string("SENDGRID_API_KEY")}
 else:
     EMAIL_BACKEND = "stockscan.core.email_backends.MaskedConsoleEmailBackend"
+
+# Attempts at sending one email before it is marked failed. The waits between them double
+# from one minute (core.tasks.retry_delay): 10 attempts keep trying for about 8.5 hours.
+MAIL_MAX_ATTEMPTS = env.integer("MAIL_MAX_ATTEMPTS", 10)
+
+# false: invitations are still created, their link is shown to the owner instead of being
+# emailed, and a warning is logged.
+INVITATIONS_SEND_EMAILS = env.boolean("INVITATIONS_SEND_EMAILS", default=True)
+
+# SendGrid's event webhook verification key (Mail Settings → Event Webhook → Signed Event
+# Webhook). Without it the webhook answers 503 and stores nothing.
+SENDGRID_WEBHOOK_PUBLIC_KEY = env.string("SENDGRID_WEBHOOK_PUBLIC_KEY", "")

@@ -73,7 +73,7 @@ class RegisterView(APIView):
             language=_user_language(),
         )
         body = {
-            **services.tokens_for_user(user),
+            **services.tokens_for_login(user),
             "user": UserSerializer(user).data,
             "tenant": CurrentTenantSerializer(tenant, context={"role": "owner"}).data,
             "services": ServiceSerializer(created_services, many=True).data,
@@ -95,7 +95,7 @@ class LoginView(APIView):
         )
         memberships = selectors.user_memberships(user=user)
         body = {
-            **services.tokens_for_user(user),
+            **services.tokens_for_login(user),
             "user": UserSerializer(user).data,
             "tenant": _tenant_data(selectors.current_membership(memberships, None)),
         }

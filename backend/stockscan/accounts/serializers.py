@@ -12,7 +12,7 @@ User = get_user_model()
 MAX_EXTRA_SERVICES = 4
 
 
-def _check_new_password(attrs: dict, *, user, password_field: str, confirm_field: str) -> None:
+def check_new_password(attrs: dict, *, user, password_field: str, confirm_field: str) -> None:
     if attrs[password_field] != attrs[confirm_field]:
         raise serializers.ValidationError({confirm_field: [_("The two passwords do not match.")]})
     try:
@@ -26,24 +26,41 @@ class ExtraServiceSerializer(serializers.Serializer):
     service_type = serializers.ChoiceField(choices=ServiceType.choices)
 
 
-class RegisterSerializer(serializers.Serializer):
+class NewAccountSerializer(serializers.Serializer):
+    """Username and password of a new account (registration, or accepting an invitation)."""
+
     # No "@": an identifier with one is an email address at login, and a username must not
     # be able to pose as someone's email.
     username = serializers.RegexField(r"^[\w.+-]+\Z", max_length=150)
-    email = serializers.EmailField()
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
     password_confirm = serializers.CharField(write_only=True, style={"input_type": "password"})
+
+    def validate_username(self, value):
+        if User._default_manager.filter(username__iexact=value).exists():
+            raise serializers.ValidationError(_("This username is already taken."))
+        return value
+
+    def validate(self, attrs):
+        # The validators compare the password with the username and the email (given in the
+        # body at registration, by the invitation otherwise).
+        email = attrs.get("email") or self.context.get("email", "")
+        check_new_password(
+            attrs,
+            user=User(username=attrs["username"], email=email),
+            password_field="password",
+            confirm_field="password_confirm",
+        )
+        return attrs
+
+
+class RegisterSerializer(NewAccountSerializer):
+    email = serializers.EmailField()
     tenant_name = serializers.CharField(max_length=120)
     business_type = serializers.ChoiceField(choices=BusinessType.choices, default=BusinessType.OTHER)
     domain = serializers.ChoiceField(choices=Domain.choices, default=Domain.FOOD)
     service_type = serializers.ChoiceField(choices=ServiceType.choices, default=ServiceType.OTHER)
     service_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
     extra_services = ExtraServiceSerializer(many=True, required=False, max_length=MAX_EXTRA_SERVICES)
-
-    def validate_username(self, value):
-        if User._default_manager.filter(username__iexact=value).exists():
-            raise serializers.ValidationError(_("This username is already taken."))
-        return value
 
     def validate_email(self, value):
         value = User._default_manager.normalize_email(value)
@@ -57,12 +74,7 @@ class RegisterSerializer(serializers.Serializer):
         return value
 
     def validate(self, attrs):
-        _check_new_password(
-            attrs,
-            user=User(username=attrs["username"], email=attrs["email"]),
-            password_field="password",
-            confirm_field="password_confirm",
-        )
+        attrs = super().validate(attrs)
         first_name = (attrs.get("service_name") or "").strip() or ServiceType(attrs["service_type"]).label
         names = [str(first_name)] + [spec["name"].strip() for spec in attrs.get("extra_services", [])]
         if len({name.lower() for name in names}) != len(names):
@@ -159,7 +171,7 @@ class PasswordChangeSerializer(serializers.Serializer):
         return value
 
     def validate(self, attrs):
-        _check_new_password(
+        check_new_password(
             attrs, user=self.context["user"], password_field="new_password", confirm_field="new_password_confirm"
         )
         return attrs

@@ -2,12 +2,10 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model, password_validation
+from django.contrib.auth.models import update_last_login
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.utils import translation
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from rest_framework import serializers
@@ -16,6 +14,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from stockscan.accounts.errors import AccountConflict, InvalidCredentials, ResetTokenInvalid
 from stockscan.core.audit import audit_record
+from stockscan.mail.services import email_queue
 from stockscan.orgs.services import tenant_create
 
 logger = logging.getLogger("stockscan.accounts")
@@ -25,6 +24,23 @@ User = get_user_model()
 def tokens_for_user(user) -> dict[str, str]:
     refresh = RefreshToken.for_user(user)
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+def tokens_for_login(user) -> dict[str, str]:
+    """Tokens for someone who just proved who they are (login, or a new account made from an
+    invitation): the login is recorded, as members lists show it."""
+    update_last_login(None, user)
+    return tokens_for_user(user)
+
+
+def user_create(*, username: str, email: str, password: str, language: str):
+    """A new account; the caller has validated the fields, the database settles races."""
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(username=username, email=email, password=password, language=language)
+    except IntegrityError:
+        # Another registration took this username or email between validation and insert.
+        raise AccountConflict() from None
 
 
 @transaction.atomic
@@ -42,12 +58,7 @@ def user_register(
     language: str = "fr",
 ):
     """The user, their business, its services and the owner membership: all or nothing."""
-    try:
-        with transaction.atomic():
-            user = User.objects.create_user(username=username, email=email, password=password, language=language)
-    except IntegrityError:
-        # Another registration took this username or email between validation and insert.
-        raise AccountConflict() from None
+    user = user_create(username=username, email=email, password=password, language=language)
     services = [{"name": service_name, "service_type": service_type}, *(extra_services or [])]
     tenant, created_services = tenant_create(
         name=tenant_name, business_type=business_type, domain=domain, owner=user, services=services, locale=language
@@ -97,9 +108,11 @@ def user_change_password(*, user, new_password: str) -> dict[str, str]:
     return tokens_for_user(user)
 
 
+@transaction.atomic
 def password_reset_request(*, email: str, language: str) -> None:
-    """Sends a reset link if the address belongs to an active account. The caller answers
-    the same way either way, so the endpoint does not reveal who has an account."""
+    """Emails a reset link (through the outbox) if the address belongs to an active account.
+    The caller answers the same way either way, so the endpoint does not reveal who has an
+    account."""
     user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
     if user is None or not user.has_usable_password():
         logger.info("Password reset asked for an unknown address %s", email)
@@ -107,13 +120,15 @@ def password_reset_request(*, email: str, language: str) -> None:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     link = f"{settings.FRONTEND_URL}/reset-password?uid={uid}&token={token}"
-    with translation.override(user.language or language):
-        context = {"user": user, "link": link, "hours": settings.PASSWORD_RESET_TIMEOUT // 3600}
-        subject = render_to_string("accounts/password_reset_subject.txt", context).strip()
-        body = render_to_string("accounts/password_reset.txt", context)
-        html = render_to_string("accounts/password_reset.html", context)
-    transaction.on_commit(
-        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email], html_message=html)
+    email_queue(
+        to=user.email,
+        template="accounts/password_reset",
+        language=user.language or language,
+        context={
+            "name": user.get_short_name() or user.username,
+            "link": link,
+            "hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+        },
     )
 
 

@@ -46,3 +46,7 @@ class PasswordResetEmailThrottle(_ByBodyField):
 
 class RegisterIPThrottle(_ByClientAddress):
     scope = "register_ip"
+
+
+class InvitationLinkIPThrottle(_ByClientAddress):
+    scope = "invitation_ip"

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from stockscan.orgs.models import Membership, Service, Tenant
+from stockscan.orgs.models import Invitation, Membership, Service, Tenant
 
 
 class ServiceInline(admin.TabularInline):
@@ -39,3 +39,36 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__email", "tenant__name"]
     list_select_related = ["user", "tenant", "service"]
     raw_id_fields = ["user"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Read-only for support: who was invited where, and how it ended. The token's hash is not
+    shown (it is useless to a person, and the raw token is stored nowhere)."""
+
+    list_display = ["email", "tenant", "role", "service", "status", "expires_at", "send_count", "created_at"]
+    list_filter = ["status", "role"]
+    search_fields = ["email", "tenant__name"]
+    list_select_related = ["tenant", "service"]
+    fields = [
+        "tenant",
+        "email",
+        "role",
+        "service",
+        "status",
+        "expires_at",
+        "invited_by",
+        "accepted_by",
+        "responded_at",
+        "send_count",
+        "last_sent_at",
+        "email_message",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,13 +1,35 @@
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from stockscan.accounts.serializers import (
+    AuthResponseSerializer,
+    CurrentTenantSerializer,
+    DetailSerializer,
+    NewAccountSerializer,
+    UserSerializer,
+)
+from stockscan.accounts.services import tokens_for_login
+from stockscan.accounts.throttles import InvitationLinkIPThrottle
 from stockscan.core.permissions import Perm, crud_permissions
-from stockscan.core.views import TenantModelViewSet, TenantScopedMixin
-from stockscan.orgs import selectors, services
-from stockscan.orgs.models import Membership, Service
+from stockscan.core.views import TenantAPIView, TenantModelViewSet, TenantScopedMixin
+from stockscan.orgs import invitations, selectors, services
+from stockscan.orgs.models import Invitation, Membership, Service
 from stockscan.orgs.serializers import (
+    InvitationAcceptRequestSerializer,
+    InvitationCreatedSerializer,
+    InvitationPreviewSerializer,
+    InvitationSerializer,
+    InvitationTokenSerializer,
+    InviteSerializer,
     MembershipSerializer,
+    MembershipUpdateSerializer,
+    MembersSummarySerializer,
     ServiceCreateSerializer,
     ServiceSerializer,
     ServiceUpdateSerializer,
@@ -46,12 +68,141 @@ class ServiceViewSet(TenantModelViewSet):
         services.service_delete(service=instance, actor=self.request.user)
 
 
+@extend_schema_view(
+    create=extend_schema(
+        summary="Invite someone to the organisation",
+        request=InviteSerializer,
+        responses={201: InvitationCreatedSerializer},
+    ),
+    partial_update=extend_schema(request=MembershipUpdateSerializer, responses=MembershipSerializer),
+)
 class MembershipViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Members of the tenant. Inviting, changing and removing members come with invitations."""
+    """Members of the tenant. Managers see them; only owners invite (POST), change a role or a
+    service (PATCH) and remove (DELETE): members and billing are the owner's (DESIGN.md)."""
 
     queryset = Membership.objects.none()
     serializer_class = MembershipSerializer
-    permissions = {"list": Perm.VIEW_MEMBERS, "retrieve": Perm.VIEW_MEMBERS}
+    permissions = {
+        "list": Perm.VIEW_MEMBERS,
+        "retrieve": Perm.VIEW_MEMBERS,
+        "create": Perm.MANAGE_MEMBERS,
+        "partial_update": Perm.MANAGE_MEMBERS,
+        "destroy": Perm.MANAGE_MEMBERS,
+    }
 
     def get_queryset(self):
         return selectors.membership_list(tenant=self.request.tenant)
+
+    def create(self, request, *args, **kwargs):
+        params = InviteSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        invitation, link = invitations.invitation_create(
+            tenant=request.tenant, actor=request.user, **params.validated_data
+        )
+        return Response(
+            InvitationCreatedSerializer(invitation, context={"link": link}).data, status=status.HTTP_201_CREATED
+        )
+
+    def partial_update(self, request, *args, **kwargs):
+        membership = self.get_object()
+        params = MembershipUpdateSerializer(data=request.data, context={"membership": membership})
+        params.is_valid(raise_exception=True)
+        membership = services.membership_update(membership=membership, actor=request.user, **params.validated_data)
+        return Response(MembershipSerializer(membership).data)
+
+    def destroy(self, request, *args, **kwargs):
+        services.membership_remove(membership=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    destroy=extend_schema(summary="Revoke a pending invitation", responses={204: None}),
+)
+class InvitationViewSet(TenantScopedMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The tenant's invitations (pending ones are listed in the members summary)."""
+
+    queryset = Invitation.objects.none()
+    serializer_class = InvitationSerializer
+    permissions = {"retrieve": Perm.VIEW_MEMBERS, "destroy": Perm.MANAGE_MEMBERS, "resend": Perm.MANAGE_MEMBERS}
+
+    def get_queryset(self):
+        return selectors.invitation_list(tenant=self.request.tenant)
+
+    def destroy(self, request, *args, **kwargs):
+        invitations.invitation_revoke(invitation=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Send a pending invitation again, with a new link",
+        request=None,
+        responses=InvitationCreatedSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def resend(self, request, *args, **kwargs):
+        invitation = self.get_object()
+        link = invitations.invitation_resend(invitation=invitation, actor=request.user)
+        return Response(InvitationCreatedSerializer(invitation, context={"link": link}).data)
+
+
+class MembersSummaryView(TenantAPIView):
+    permissions = {"GET": Perm.VIEW_MEMBERS}
+
+    @extend_schema(responses=MembersSummarySerializer)
+    def get(self, request):
+        return Response(MembersSummarySerializer(selectors.members_summary(tenant=request.tenant)).data)
+
+
+TOKEN_PARAM = OpenApiParameter("token", str, required=True, description="The token of the invitation link.")
+
+
+class InvitationAcceptView(APIView):
+    """The invitation link's page: anyone holding the link may read it and answer it. Unknown,
+    expired, revoked and used tokens all answer 410 INVITATION_INVALID, alike."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [InvitationLinkIPThrottle]
+
+    @extend_schema(parameters=[TOKEN_PARAM], responses=InvitationPreviewSerializer, auth=[])
+    def get(self, request):
+        params = InvitationTokenSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        invitation = invitations.open_invitation(params.validated_data["token"])
+        context = {"account_exists": selectors.account_exists(invitation.email)}
+        return Response(InvitationPreviewSerializer(invitation, context=context).data)
+
+    @extend_schema(request=InvitationAcceptRequestSerializer, responses=AuthResponseSerializer)
+    def post(self, request):
+        params = InvitationTokenSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        invitation = invitations.open_invitation(params.validated_data["token"])
+        user = request.user if request.user.is_authenticated else None
+        # Who may accept is settled before the account fields are read: someone who has to
+        # log in is told so, not asked to fix a form.
+        invitations.invitation_check_acceptor(invitation=invitation, user=user)
+        new_account = None
+        if user is None:
+            account = NewAccountSerializer(data=request.data, context={"email": invitation.email})
+            account.is_valid(raise_exception=True)
+            new_account = account.validated_data
+        membership = invitations.invitation_accept(
+            invitation=invitation, user=user, new_account=new_account, language=(get_language() or "fr")[:2]
+        )
+        body = {
+            **tokens_for_login(membership.user),
+            "user": UserSerializer(membership.user).data,
+            "tenant": CurrentTenantSerializer(invitation.tenant, context={"role": membership.role}).data,
+        }
+        return Response(body)
+
+
+class InvitationDeclineView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [InvitationLinkIPThrottle]
+
+    @extend_schema(request=InvitationTokenSerializer, responses=DetailSerializer, auth=[])
+    def post(self, request):
+        params = InvitationTokenSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        invitations.invitation_decline(invitation=invitations.open_invitation(params.validated_data["token"]))
+        return Response({"detail": _("You declined the invitation.")})

@@ -9,7 +9,7 @@ class OrgsConfig(AppConfig):
     def ready(self):
         from stockscan.entitlements.plans import Limit
         from stockscan.entitlements.usage import register_usage_counter
-        from stockscan.orgs.selectors import active_member_count, service_count
+        from stockscan.orgs.selectors import seats_used, service_count
 
         register_usage_counter(Limit.MAX_SERVICES, service_count)
-        register_usage_counter(Limit.MAX_USERS, active_member_count)
+        register_usage_counter(Limit.MAX_USERS, seats_used)

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from stockscan.core.errors import Conflict
+from stockscan.core.errors import ApiError, Conflict, ErrorCode, Forbidden
 
 
 class ServiceNameTaken(Conflict):
@@ -16,3 +16,61 @@ class LastServiceRequired(Conflict):
 class ServiceHasMembers(Conflict):
     error_code = "SERVICE_HAS_MEMBERS"
     default_detail = _("Members are limited to this service: give them another service first.")
+
+
+class ServiceHasInvitations(Conflict):
+    error_code = "SERVICE_HAS_INVITATIONS"
+    default_detail = _("Pending invitations are limited to this service: revoke them first.")
+
+
+class AlreadyMember(Conflict):
+    error_code = "ALREADY_MEMBER"
+    default_detail = _("This person is already a member of the organisation.")
+
+
+class InviteAlreadySent(Conflict):
+    error_code = "INVITE_ALREADY_SENT"
+    default_detail = _("An invitation is already pending for this address: resend it or revoke it.")
+
+
+class InvitationNotPending(Conflict):
+    error_code = "INVITATION_NOT_PENDING"
+    default_detail = _("This invitation is no longer pending.")
+
+
+class InvitationResendTooSoon(ApiError):
+    """Same code and headers as DRF's throttles, so a client handles both alike."""
+
+    status_code = 429
+    error_code = ErrorCode.THROTTLED
+
+    def __init__(self, *, wait_seconds: int):
+        super().__init__(
+            _("This invitation was sent a moment ago. You can send it again in %(minutes)s minute(s).")
+            % {"minutes": max(1, -(-wait_seconds // 60))},
+            retry_after=wait_seconds,
+        )
+        self.wait = wait_seconds
+
+
+class InvitationInvalid(ApiError):
+    """Unknown, expired, revoked, declined or used: one answer, so a token's fate is never told."""
+
+    status_code = 410
+    error_code = "INVITATION_INVALID"
+    default_detail = _("This invitation link is invalid, has expired or has already been used.")
+
+
+class InvitationEmailMismatch(Forbidden):
+    error_code = "INVITATION_EMAIL_MISMATCH"
+    default_detail = _("This invitation was sent to another email address. Log in with that address to accept it.")
+
+
+class InvitationLoginRequired(Conflict):
+    error_code = "INVITATION_LOGIN_REQUIRED"
+    default_detail = _("An account already uses this email address: log in with it, then accept the invitation.")
+
+
+class LastOwner(Conflict):
+    error_code = "LAST_OWNER"
+    default_detail = _("An organisation keeps at least one owner: make someone else owner first.")

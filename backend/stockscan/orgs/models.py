@@ -101,3 +101,64 @@ class Membership(TenantOwnedModel):
 
     def __str__(self):
         return f"{self.user_id}@{self.tenant_id} ({self.role})"
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    REVOKED = "revoked", _("Revoked")
+    EXPIRED = "expired", _("Expired")
+
+
+class Invitation(TenantOwnedModel):
+    """An email address invited to join a tenant with a role (and optionally one service).
+
+    The link's token is random (256 bits) and only its SHA-256 is stored: the raw token exists
+    in the emailed link (or the answer to the owner when emails are off), nowhere else. A
+    pending invitation holds a seat (max_users) until it expires, is revoked or is accepted.
+    """
+
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=Role.choices)
+    # Like a membership's: deleting the service must never widen the access the invitation
+    # grants, so a pending invitation limited to it blocks the deletion (orgs.services).
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=16, choices=InvitationStatus.choices, default=InvitationStatus.PENDING)
+    expires_at = models.DateTimeField()
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    send_count = models.PositiveIntegerField(default=0)
+    # The latest email sent for it (None when invitation emails are off): its delivery status
+    # is what the members summary shows.
+    email_message = models.ForeignKey(
+        "mail.OutboundEmail", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            # One pending invitation per address and tenant, even under concurrent requests.
+            models.UniqueConstraint(
+                "tenant",
+                Lower("email"),
+                condition=models.Q(status="pending"),
+                name="orgs_invitation_one_pending_per_email",
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "status", "expires_at"], name="orgs_invitation_seats_idx")]
+
+    def __str__(self):
+        return f"{self.role} invitation #{self.pk} to {self.tenant_id}"
+
+    def is_open(self, now=None) -> bool:
+        return self.status == InvitationStatus.PENDING and self.expires_at > (now or timezone.now())

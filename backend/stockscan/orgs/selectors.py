@@ -1,5 +1,16 @@
+import hashlib
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
 from stockscan.core.tenancy import visible_services
-from stockscan.orgs.models import Membership, MembershipStatus, Service
+from stockscan.entitlements.plans import Limit
+from stockscan.entitlements.selectors import effective_plan
+from stockscan.entitlements.usage import count_usage
+from stockscan.orgs.models import Invitation, InvitationStatus, Membership, MembershipStatus, Service
+
+# Raw tokens are 43 characters; anything much longer is not one of ours and is not hashed.
+MAX_TOKEN_LENGTH = 128
 
 
 def service_list(*, membership: Membership):
@@ -14,5 +25,57 @@ def service_count(tenant) -> int:
     return Service.objects.filter(tenant=tenant).count()
 
 
-def active_member_count(tenant) -> int:
-    return Membership.objects.filter(tenant=tenant, status=MembershipStatus.ACTIVE).count()
+def seats_used(tenant) -> int:
+    """What max_users caps: active members plus pending invitations that can still be
+    accepted, counted in one query."""
+    members = Membership.objects.filter(tenant=tenant, status=MembershipStatus.ACTIVE).order_by().values_list("pk")
+    invitations = (
+        Invitation.objects.filter(tenant=tenant, status=InvitationStatus.PENDING, expires_at__gt=timezone.now())
+        .order_by()
+        .values_list("pk")
+    )
+    return members.union(invitations, all=True).count()
+
+
+def invitation_list(*, tenant):
+    return Invitation.objects.filter(tenant=tenant).select_related("service", "invited_by", "email_message")
+
+
+def pending_invitation_list(*, tenant):
+    """Pending invitations, the expired ones included (shown as expired until re-sent or revoked)."""
+    return invitation_list(tenant=tenant).filter(status=InvitationStatus.PENDING).order_by("created_at", "id")
+
+
+def token_digest(raw_token: str) -> str:
+    return hashlib.sha256(raw_token.encode()).hexdigest()
+
+
+def invitation_by_token(raw_token) -> Invitation | None:
+    """The invitation a link's token opens, whatever its tenant (the link is how a person who
+    is not a member yet reaches it), or None. Whether it may still be used is the caller's
+    question (`Invitation.is_open`)."""
+    if not isinstance(raw_token, str) or not raw_token or len(raw_token) > MAX_TOKEN_LENGTH:
+        return None
+    return (
+        Invitation.objects.with_scopes_disabled()
+        .select_related("tenant", "service", "invited_by")
+        .filter(token_hash=token_digest(raw_token))
+        .first()
+    )
+
+
+def account_exists(email: str) -> bool:
+    return get_user_model()._default_manager.filter(email__iexact=email).exists()
+
+
+def members_summary(*, tenant) -> dict:
+    """Members, pending invitations and seats: used counts exactly what the max_users limit
+    counts (active members and open invitations), through the same counters."""
+    return {
+        "members": list(membership_list(tenant=tenant)),
+        "invitations": list(pending_invitation_list(tenant=tenant)),
+        "seats": {
+            "used": count_usage(tenant, Limit.MAX_USERS),
+            "allowed": effective_plan(tenant).limit(Limit.MAX_USERS),
+        },
+    }

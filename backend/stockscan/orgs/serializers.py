@@ -1,8 +1,18 @@
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from stockscan.orgs.models import Membership, Service, Tenant
+from stockscan.core.serializers import TenantRelatedField
+from stockscan.mail.models import DeliveryStatus, EmailStatus
+from stockscan.orgs.models import Invitation, InvitationStatus, Membership, Role, Service, Tenant
 from stockscan.orgs.presets import FEATURE_KEYS, CountingMode, ServiceType
+
+NOT_SENT = "not_sent"
+EMAIL_STATUS_CHOICES = [
+    (NOT_SENT, _("Not emailed (invitation emails are off)")),
+    *EmailStatus.choices,
+    *[(value, label) for value, label in DeliveryStatus.choices if value],
+]
 
 
 class TenantSerializer(serializers.ModelSerializer):
@@ -71,3 +81,131 @@ class MembershipSerializer(serializers.ModelSerializer):
         model = Membership
         fields = ["id", "user", "role", "service", "service_name", "status", "created_at"]
         read_only_fields = fields
+
+
+class InviteSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=Role.choices)
+    service = TenantRelatedField(Service, required=False, allow_null=True)
+
+    def validate(self, attrs):
+        if attrs["role"] == Role.OWNER and attrs.get("service") is not None:
+            raise serializers.ValidationError({"service": [_("An owner works on every service.")]})
+        return attrs
+
+
+class MembershipUpdateSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    service = TenantRelatedField(Service, required=False, allow_null=True)
+
+    def validate(self, attrs):
+        role = attrs.get("role", self.context["membership"].role)
+        if role == Role.OWNER and attrs.get("service") is not None:
+            raise serializers.ValidationError({"service": [_("An owner works on every service.")]})
+        return attrs
+
+
+class InviterSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    service = serializers.PrimaryKeyRelatedField(read_only=True)
+    service_name = serializers.CharField(source="service.name", read_only=True, default=None)
+    invited_by = InviterSerializer(read_only=True, allow_null=True)
+    status = serializers.SerializerMethodField()
+    email_status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Invitation
+        fields = [
+            "id",
+            "email",
+            "role",
+            "service",
+            "service_name",
+            "status",
+            "expires_at",
+            "invited_by",
+            "email_status",
+            "send_count",
+            "last_sent_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=InvitationStatus.choices))
+    def get_status(self, invitation) -> str:
+        """A pending invitation past its expiry reads as expired (it no longer holds a seat)."""
+        if invitation.status == InvitationStatus.PENDING and not invitation.is_open():
+            return InvitationStatus.EXPIRED
+        return invitation.status
+
+    @extend_schema_field(serializers.ChoiceField(choices=EMAIL_STATUS_CHOICES))
+    def get_email_status(self, invitation) -> str:
+        """Where its latest email is: not_sent (invitation emails off), the outbox status
+        (queued, sending, sent, failed), or what SendGrid reported since (delivered, deferred,
+        bounced, dropped, spam_report)."""
+        email = invitation.email_message
+        if email is None:
+            return NOT_SENT
+        return email.delivery_status or email.status
+
+
+class InvitationCreatedSerializer(InvitationSerializer):
+    link = serializers.SerializerMethodField(
+        help_text="The invitation link, only when invitation emails are off (INVITATIONS_SEND_EMAILS=false): "
+        "share it with the person yourself. Null when it was emailed."
+    )
+
+    class Meta(InvitationSerializer.Meta):
+        fields = [*InvitationSerializer.Meta.fields, "link"]
+        read_only_fields = fields
+
+    def get_link(self, invitation) -> str | None:
+        return self.context.get("link")
+
+
+class SeatsSerializer(serializers.Serializer):
+    used = serializers.IntegerField(help_text="Active members and pending invitations not yet expired.")
+    allowed = serializers.IntegerField(allow_null=True, help_text="The plan's max_users; null: unlimited.")
+
+
+class MembersSummarySerializer(serializers.Serializer):
+    members = MembershipSerializer(many=True)
+    invitations = InvitationSerializer(many=True)
+    seats = SeatsSerializer()
+
+
+class InvitationTokenSerializer(serializers.Serializer):
+    # No length limit here: a token of any length is answered like an unknown one.
+    token = serializers.CharField()
+
+
+class InvitationPreviewSerializer(serializers.Serializer):
+    tenant_name = serializers.CharField(source="tenant.name")
+    role = serializers.ChoiceField(choices=Role.choices)
+    service_name = serializers.CharField(source="service.name", default=None, allow_null=True)
+    invited_by = serializers.SerializerMethodField()
+    email = serializers.EmailField()
+    expires_at = serializers.DateTimeField()
+    account_exists = serializers.SerializerMethodField(
+        help_text="True: the person logs in with this address to accept; false: they create an account."
+    )
+
+    def get_invited_by(self, invitation) -> str | None:
+        inviter = invitation.invited_by
+        return (inviter.get_full_name() or inviter.username) if inviter is not None else None
+
+    def get_account_exists(self, invitation) -> bool:
+        return self.context["account_exists"]
+
+
+class InvitationAcceptRequestSerializer(InvitationTokenSerializer):
+    """The accept body as documented: a caller logged in with the invited address sends the
+    token only; a new person adds the account to create (all three fields, then required)."""
+
+    username = serializers.CharField(required=False)
+    password = serializers.CharField(required=False, write_only=True)
+    password_confirm = serializers.CharField(required=False, write_only=True)

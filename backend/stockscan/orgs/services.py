@@ -8,8 +8,14 @@ from stockscan.core.audit import audit_record
 from stockscan.entitlements.enforcement import check_count_limit
 from stockscan.entitlements.plans import Limit
 from stockscan.entitlements.services import billing_state_start_trial
-from stockscan.orgs.errors import LastServiceRequired, ServiceHasMembers, ServiceNameTaken
-from stockscan.orgs.models import Membership, Role, Service, Tenant
+from stockscan.orgs.errors import (
+    LastOwner,
+    LastServiceRequired,
+    ServiceHasInvitations,
+    ServiceHasMembers,
+    ServiceNameTaken,
+)
+from stockscan.orgs.models import Invitation, InvitationStatus, Membership, MembershipStatus, Role, Service, Tenant
 from stockscan.orgs.presets import FEATURE_KEYS, preset_for
 
 
@@ -125,6 +131,10 @@ def service_delete(*, service: Service, actor) -> None:
         raise LastServiceRequired()
     if Membership.objects.filter(tenant_id=service.tenant_id, service=service).exists():
         raise ServiceHasMembers()
+    if Invitation.objects.filter(
+        tenant_id=service.tenant_id, service=service, status=InvitationStatus.PENDING
+    ).exists():
+        raise ServiceHasInvitations()
     audit_record(
         tenant_id=service.tenant_id,
         actor=actor,
@@ -133,3 +143,65 @@ def service_delete(*, service: Service, actor) -> None:
         before={"name": service.name},
     )
     service.delete()
+
+
+def _require_another_owner(membership: Membership) -> None:
+    """Refuses to leave the tenant without an active owner. The tenant's owner memberships are
+    locked, so two owners demoting or removing each other at once cannot both succeed: the
+    second one waits, then finds the first one no longer an owner."""
+    owners = list(
+        Membership.objects.select_for_update()
+        .filter(tenant_id=membership.tenant_id, role=Role.OWNER, status=MembershipStatus.ACTIVE)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not set(owners) - {membership.pk}:
+        raise LastOwner()
+
+
+def _membership_state(membership: Membership) -> dict:
+    return {"user": membership.user_id, "role": membership.role, "service": membership.service_id}
+
+
+@transaction.atomic
+def membership_update(*, membership: Membership, actor, **changes) -> Membership:
+    """Changes a member's role and/or service (`service=None`: every service). An owner works on
+    every service, so becoming owner clears the service."""
+    before = _membership_state(membership)
+    role = changes.get("role", membership.role)
+    if membership.role == Role.OWNER and role != Role.OWNER:
+        _require_another_owner(membership)
+    membership.role = role
+    if "service" in changes:
+        membership.service = changes["service"]
+    if role == Role.OWNER:
+        membership.service = None
+    after = _membership_state(membership)
+    if after == before:
+        return membership
+    membership.save(update_fields=["role", "service", "updated_at"])
+    audit_record(
+        tenant_id=membership.tenant_id,
+        actor=actor,
+        action="membership.updated",
+        target=membership,
+        before=before,
+        after=after,
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, actor) -> None:
+    """Takes a member out of the tenant (the account stays, with its other memberships); the
+    next request they make to this tenant is refused."""
+    if membership.role == Role.OWNER:
+        _require_another_owner(membership)
+    audit_record(
+        tenant_id=membership.tenant_id,
+        actor=actor,
+        action="membership.removed",
+        target=membership,
+        before=_membership_state(membership),
+    )
+    membership.delete()

@@ -13,6 +13,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from rest_framework.test import APIClient
 
+from stockscan.mail.models import EmailStatus, OutboundEmail
 from stockscan.orgs.models import Role
 from tests.factories import PASSWORD
 
@@ -231,3 +232,15 @@ def test_reset_confirm_with_bad_new_password_keeps_the_link_usable(
     assert owner.check_password(PASSWORD)
     # The link was not spent by the refused attempt.
     assert confirm(api_client, **params).status_code == 200
+
+
+def test_reset_email_goes_through_the_outbox_with_its_link_sealed(
+    api_client, owner, other_workspace, django_capture_on_commit_callbacks
+):
+    ask_reset(api_client, owner.email, django_capture_on_commit_callbacks)
+
+    [email] = OutboundEmail.objects.with_scopes_disabled().all()
+    assert (email.template, email.recipient, email.tenant_id) == ("accounts/password_reset", owner.email, None)
+    assert email.status == EmailStatus.SENT
+    token = link_params(mail.outbox[0])["token"]
+    assert token not in str(OutboundEmail.objects.with_scopes_disabled().values().get())

@@ -61,6 +61,21 @@ def test_login_by_username_or_email_case_insensitive(api_client, owner, workspac
     assert refresh(body["refresh"]).status_code == 200
 
 
+def test_login_records_the_last_login_members_lists_show(api_client, owner, other_workspace):
+    assert owner.last_login is None
+
+    response = login(api_client, owner.username)
+    failed = login(api_client, other_workspace.user(Role.OWNER).username, "wrong-password")
+
+    owner.refresh_from_db()
+    assert response.json()["user"]["last_login"] is not None
+    assert owner.last_login is not None
+    assert failed.status_code == 401
+    other = other_workspace.user(Role.OWNER)
+    other.refresh_from_db()
+    assert other.last_login is None
+
+
 def test_login_user_without_membership_has_no_tenant(api_client, outsider):
     response = login(api_client, outsider.username)
 

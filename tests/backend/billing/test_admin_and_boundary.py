@@ -66,7 +66,7 @@ def test_reprocess_runs_ignored_events_again_and_leaves_processed_ones(
             follow=True,
         )
 
-    assert "1 event queued again" in response.content.decode()
+    assert "1 événement remis en file" in response.content.decode()
     processed, ignored = stored_event(events["processed"]), stored_event(events["ignored"])
     assert (processed.status, processed.attempts) == (StripeEventStatus.PROCESSED, 1)
     assert (ignored.status, ignored.attempts, ignored.tenant_id) == (

@@ -18,12 +18,13 @@ from django_scopes import scopes_disabled
 
 from stockscan.core.views import TenantScopedMixin
 from stockscan.inventory.models import Category, CountLine, Loss, Product, StockCount
-from stockscan.orgs.models import Membership, Role, Service
+from stockscan.orgs.models import Invitation, Membership, Role, Service
 from stockscan.orgs.presets import ServiceType
 from tests.conftest import Workspace
 from tests.factories import (
     CategoryFactory,
     CountLineFactory,
+    InvitationFactory,
     LossFactory,
     MembershipFactory,
     ProductFactory,
@@ -45,6 +46,11 @@ NO_TENANT_OBJECT_ROUTES: dict[str, str] = {
     "password-change": "changes the caller's own password",
     "password-reset": "emails a reset link; answers the same whoever asks",
     "password-reset-confirm": "consumes a reset token; touches only the user it names",
+    "invitation-accept": "public invitation link: the token names its one invitation; unknown, expired and "
+    "used tokens answer alike (tests/backend/orgs/test_invitation_links.py)",
+    "invitation-decline": "public invitation link: declines the one invitation its token names",
+    "sendgrid-webhook": "SendGrid's signed event webhook: no user, no tenant; rows are found by SendGrid's "
+    "message id (tests/backend/mail/test_sendgrid_webhook.py)",
     "api-not-found": "catch-all answering the JSON 404 for unknown /api/ paths",
     "billing-webhook": (
         "Stripe's webhook: no token, authenticated by the Stripe-Signature over the raw body; the tenant "
@@ -57,6 +63,7 @@ NO_TENANT_OBJECT_ROUTES: dict[str, str] = {
 # that the answer does not move when another tenant's data does.
 CURRENT_TENANT_ROUTES: dict[str, str] = {
     "entitlements": "the current tenant's plan, limits and usage",
+    "members-summary": "the current tenant's members, pending invitations and seats",
     "inventory-stats": "aggregates of the current tenant's counts and losses for one month",
     "alerts": "the current tenant's low-stock and expiry alerts for one month",
     "billing-checkout": "starts a Stripe Checkout for the current tenant (its own Stripe customer)",
@@ -97,6 +104,10 @@ TENANT_MODELS: dict[type[models.Model], TenantRows] = {
     Membership: TenantRows(
         make=lambda ws: MembershipFactory(tenant=ws.tenant, role=Role.OPERATOR, service=ws.kitchen),
         create_body=lambda ws: {"email": "newcomer@example.test", "role": Role.OPERATOR, "service": ws.kitchen.pk},
+    ),
+    Invitation: TenantRows(
+        make=lambda ws: InvitationFactory(tenant=ws.tenant, invited_by=ws.user(Role.OWNER)),
+        create_body=lambda ws: {},
     ),
     Category: TenantRows(
         make=lambda ws: CategoryFactory(tenant=ws.tenant, service=ws.kitchen),

@@ -28,6 +28,10 @@ def _plan_with_room(workspace):
     set_plan(workspace.tenant, PlanCode.PRO)
 
 
+def _membership_url(ws):
+    return f"/api/auth/memberships/{ws.members[Role.OPERATOR].pk}/"
+
+
 # Every route that reads a JSON body: (method, url, who calls it).
 BODY_ENDPOINTS = [
     pytest.param("POST", lambda ws: "/api/auth/services/", Role.OWNER, id="services-create"),
@@ -42,6 +46,10 @@ BODY_ENDPOINTS = [
     pytest.param("POST", lambda ws: "/api/auth/password-reset/", None, id="password-reset"),
     pytest.param("POST", lambda ws: "/api/auth/password-reset/confirm/", None, id="password-reset-confirm"),
     pytest.param("POST", lambda ws: "/api/auth/billing/checkout/", Role.OWNER, id="billing-checkout"),
+    pytest.param("POST", lambda ws: "/api/auth/memberships/", Role.OWNER, id="invite"),
+    pytest.param("PATCH", _membership_url, Role.OWNER, id="membership-patch"),
+    pytest.param("POST", lambda ws: "/api/auth/invitations/accept/", None, id="invitation-accept"),
+    pytest.param("POST", lambda ws: "/api/auth/invitations/decline/", None, id="invitation-decline"),
 ]
 
 
@@ -131,6 +139,30 @@ def test_json_that_is_not_an_object_is_refused(workspace, other_workspace, metho
             {"refresh"},
             id="refresh",
         ),
+        pytest.param(
+            "POST",
+            lambda ws: "/api/auth/memberships/",
+            Role.OWNER,
+            {"email": ["a@example.test"], "role": 3, "service": "kitchen"},
+            {"email", "role", "service"},
+            id="invite",
+        ),
+        pytest.param(
+            "PATCH",
+            _membership_url,
+            Role.OWNER,
+            {"role": ["owner"], "service": {"id": 1}},
+            {"role", "service"},
+            id="membership-patch",
+        ),
+        pytest.param(
+            "POST",
+            lambda ws: "/api/auth/invitations/accept/",
+            None,
+            {"token": ["abc"]},
+            {"token"},
+            id="invitation-accept",
+        ),
     ],
 )
 def test_wrong_types_name_each_bad_field(workspace, other_workspace, method, url, role, body, bad_fields):
@@ -157,6 +189,10 @@ NOT_AN_ID = ["abc", "1.5", "-1", "0x1", "%20", HUGE_ID]
         *[("DELETE", f"/api/auth/services/{value}/") for value in NOT_AN_ID],
         ("GET", "/api/auth/services/abc"),
         *[("GET", f"/api/auth/memberships/{value}/") for value in NOT_AN_ID],
+        *[("PATCH", f"/api/auth/memberships/{value}/") for value in NOT_AN_ID],
+        *[("DELETE", f"/api/auth/memberships/{value}/") for value in NOT_AN_ID],
+        *[("DELETE", f"/api/auth/invitations/{value}/") for value in NOT_AN_ID],
+        *[("POST", f"/api/auth/invitations/{value}/resend/") for value in NOT_AN_ID],
     ],
 )
 def test_ids_that_cannot_exist_are_not_found(workspace, other_workspace, method, path):
@@ -317,10 +353,6 @@ def test_unknown_api_path_is_a_json_404(workspace, other_workspace, path, method
     assert_error(response, 404, "NOT_FOUND")
 
 
-def _membership_url(ws):
-    return f"/api/auth/memberships/{ws.members[Role.OPERATOR].pk}/"
-
-
 @pytest.mark.parametrize(
     ("method", "url", "role"),
     [
@@ -329,7 +361,11 @@ def _membership_url(ws):
         pytest.param("PUT", lambda ws: "/api/auth/me/", Role.OWNER, id="put-me"),
         pytest.param("DELETE", lambda ws: "/api/auth/services/", Role.OWNER, id="delete-service-list"),
         pytest.param("PUT", _membership_url, Role.OWNER, id="put-membership"),
-        pytest.param("DELETE", _membership_url, Role.OWNER, id="delete-membership"),
+        pytest.param("POST", _membership_url, Role.OWNER, id="post-membership"),
+        pytest.param("PUT", lambda ws: "/api/auth/members/summary/", Role.OWNER, id="put-members-summary"),
+        pytest.param("GET", lambda ws: "/api/auth/invitations/decline/", None, id="get-invitation-decline"),
+        pytest.param("PUT", lambda ws: "/api/auth/invitations/accept/", None, id="put-invitation-accept"),
+        pytest.param("GET", lambda ws: "/api/webhooks/sendgrid/", None, id="get-sendgrid-webhook"),
         pytest.param("POST", lambda ws: "/api/auth/me/org/entitlements", Role.OWNER, id="post-entitlements"),
         pytest.param("POST", lambda ws: "/api/health/", None, id="post-api-health"),
         pytest.param("DELETE", lambda ws: "/health", None, id="delete-health"),

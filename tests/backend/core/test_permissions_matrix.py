@@ -8,16 +8,19 @@ Permissions are declared on the views and granted in stockscan/core/permissions.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from django_scopes import scopes_disabled
 from rest_framework.test import APIClient
 
 from stockscan.entitlements.plans import PlanCode
-from stockscan.orgs.models import Membership, Service
+from stockscan.orgs.models import Invitation, InvitationStatus, Membership, Role, Service
 from tests.backend.core.api_routes import listed_ids
 from tests.backend.core.responses import assert_error, assert_json, send
 from tests.conftest import Workspace, client_for
+from tests.factories import InvitationFactory
 from tests.plans import set_plan
 
 
@@ -44,6 +47,37 @@ def _membership_url(ws: Workspace) -> str:
     return f"/api/auth/memberships/{ws.members['operator'].pk}/"
 
 
+def _operator_membership(ws: Workspace) -> Membership | None:
+    with scopes_disabled():
+        return Membership.objects.filter(pk=ws.members["operator"].pk).first()
+
+
+INVITED = "invitee.matrix@example.test"
+
+
+def _invitation(ws: Workspace) -> Invitation:
+    """The workspace's pending invitation, sent an hour ago (so a resend is not too soon)."""
+    with scopes_disabled():
+        invitation = Invitation.objects.filter(tenant=ws.tenant, email=INVITED).first()
+    return invitation or InvitationFactory(
+        tenant=ws.tenant, email=INVITED, last_sent_at=timezone.now() - timedelta(hours=1)
+    )
+
+
+def _invitation_url(ws: Workspace) -> str:
+    return f"/api/auth/invitations/{_invitation(ws).pk}/"
+
+
+def _invited(ws: Workspace, email: str) -> bool:
+    with scopes_disabled():
+        return Invitation.objects.filter(tenant=ws.tenant, email=email).exists()
+
+
+def _invitation_state(ws: Workspace) -> tuple[str, int] | None:
+    with scopes_disabled():
+        return Invitation.objects.filter(tenant=ws.tenant, email=INVITED).values_list("status", "send_count").first()
+
+
 ACTIONS = {
     "list services": Action("GET", lambda ws: "/api/auth/services/"),
     "retrieve kitchen": Action("GET", lambda ws: f"/api/auth/services/{ws.kitchen.pk}/"),
@@ -67,6 +101,31 @@ ACTIONS = {
     ),
     "list members": Action("GET", lambda ws: "/api/auth/memberships/"),
     "retrieve member": Action("GET", _membership_url),
+    "invite": Action(
+        "POST",
+        lambda ws: "/api/auth/memberships/",
+        {"email": "nouvelle.recrue@example.test", "role": "operator"},
+        happened=lambda ws: _invited(ws, "nouvelle.recrue@example.test"),
+    ),
+    "change member role": Action(
+        "PATCH",
+        _membership_url,
+        {"role": "manager"},
+        happened=lambda ws: getattr(_operator_membership(ws), "role", None) == Role.MANAGER,
+    ),
+    "remove member": Action("DELETE", _membership_url, happened=lambda ws: _operator_membership(ws) is None),
+    "members summary": Action("GET", lambda ws: "/api/auth/members/summary/"),
+    "retrieve invitation": Action("GET", _invitation_url),
+    "resend invitation": Action(
+        "POST",
+        lambda ws: _invitation_url(ws) + "resend/",
+        happened=lambda ws: _invitation_state(ws) == (InvitationStatus.PENDING, 2),
+    ),
+    "revoke invitation": Action(
+        "DELETE",
+        _invitation_url,
+        happened=lambda ws: _invitation_state(ws) == (InvitationStatus.REVOKED, 1),
+    ),
 }
 
 OK = (200, None)
@@ -89,6 +148,13 @@ MATRIX = [
     ("delete kitchen",    DELETED, DELETED, DENIED,  DENIED,      NO_MEMBERSHIP, ANONYMOUS),
     ("list members",      OK,      OK,      DENIED,  DENIED,      NO_MEMBERSHIP, ANONYMOUS),
     ("retrieve member",   OK,      OK,      DENIED,  DENIED,      NO_MEMBERSHIP, ANONYMOUS),
+    ("invite",            CREATED, DENIED,  DENIED,  DENIED,      NO_MEMBERSHIP, ANONYMOUS),
+    ("change member role", OK,     DENIED,  DENIED,  DENIED,      NO_MEMBERSHIP, ANONYMOUS),
+    ("remove member",     DELETED, DENIED,  DENIED,  DENIED,      NO_MEMBERSHIP, ANONYMOUS),
+    ("members summary",   OK,      OK,      DENIED,  DENIED,      NO_MEMBERSHIP, ANONYMOUS),
+    ("retrieve invitation", OK,    OK,      DENIED,  DENIED,      NO_MEMBERSHIP, ANONYMOUS),
+    ("resend invitation", OK,      DENIED,  DENIED,  DENIED,      NO_MEMBERSHIP, ANONYMOUS),
+    ("revoke invitation", DELETED, DENIED,  DENIED,  DENIED,      NO_MEMBERSHIP, ANONYMOUS),
 ]
 # fmt: on
 

@@ -94,7 +94,8 @@ def test_query_count_is_fixed(workspace, other_workspace):
     with CaptureQueriesContext(connection) as queries:
         assert client.get(URL).status_code == 200
     # user, membership with the tenant and what its plan is computed from (billing state,
-    # override), products count, services count, members count, this month's counters
+    # override), products count, services count, seats (members and pending invitations,
+    # one query), this month's counters
     assert len(queries) == 6, "\n".join(q["sql"] for q in queries)
 
 

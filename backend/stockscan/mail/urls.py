@@ -1,0 +1,6 @@
+from stockscan.core.urls import route
+from stockscan.mail.api import SendGridEventWebhookView
+
+urlpatterns = [
+    route("webhooks/sendgrid/", SendGridEventWebhookView.as_view(), "sendgrid-webhook"),
+]
