@@ -12,6 +12,7 @@ api_patterns = [
     path("auth/", include("stockscan.orgs.urls")),
     path("auth/", include("stockscan.entitlements.urls")),
     path("", include("stockscan.inventory.urls")),
+    path("", include("stockscan.exports.urls")),
     route("schema/", SpectacularAPIView.as_view(), "schema"),
     route("docs/", SpectacularSwaggerView.as_view(url_name="schema"), "docs"),
 ]

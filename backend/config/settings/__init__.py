@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "stockscan.orgs",
     "stockscan.entitlements",
     "stockscan.inventory",
+    "stockscan.exports",
 ]
 
 MIDDLEWARE = [
@@ -228,4 +229,5 @@ LOGGING = {
 
 from config.settings.cors import *  # noqa: E402, F403
 from config.settings.email import *  # noqa: E402, F403
+from config.settings.exports import *  # noqa: E402, F403
 from config.settings.production import *  # noqa: E402, F403
