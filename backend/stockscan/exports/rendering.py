@@ -7,10 +7,10 @@ a carriage return would be read by a spreadsheet as a formula (`=HYPERLINK(...)`
 """
 
 import csv
+import functools
 import io
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import quote
 
@@ -35,30 +35,62 @@ def neutralise(text: str) -> str:
 # --- CSV
 
 
-def _price(value: Decimal) -> str:
-    """A unit price to its stored precision, at least to the cent: 18.90, 0.6333."""
-    cents = value.quantize(CENT, rounding=ROUND_HALF_UP)
-    return str(cents if cents == value else value.normalize())
+@functools.cache
+def _month(value) -> str:
+    # An export holds few months and many rows: each month is formatted once.
+    return f"{value:%Y-%m}"
 
 
-_CSV_FORMATTERS: dict[ColumnKind, Callable] = {
-    ColumnKind.TEXT: neutralise,
-    ColumnKind.INTEGER: str,
-    ColumnKind.QUANTITY: lambda value: str(value.quantize(MILLI, rounding=ROUND_HALF_UP)),
-    ColumnKind.PRICE: _price,
-    ColumnKind.MONEY: lambda value: str(value.quantize(CENT, rounding=ROUND_HALF_UP)),
-    ColumnKind.FRACTION: lambda value: str(value.normalize()),
-    ColumnKind.DATE: date.isoformat,
-    ColumnKind.MONTH: lambda value: f"{value:%Y-%m}",
-}
-_DECIMAL_KINDS = {ColumnKind.QUANTITY, ColumnKind.PRICE, ColumnKind.MONEY, ColumnKind.FRACTION}
+def _csv_formatters(point: str) -> dict[ColumnKind, Callable]:
+    """How the CSV writes the cells that are not text, `point` being the decimal separator.
+    Other values go to the csv module as they are (None is an empty cell, a date its ISO
+    form)."""
+
+    def rounded(quantum: Decimal) -> Callable:
+        return lambda value: str(value.quantize(quantum, rounding=ROUND_HALF_UP)).replace(".", point)
+
+    def price(value: Decimal) -> str:
+        """A unit price to its stored precision, at least to the cent: 18.90, 0.6333."""
+        text = str(value)
+        if "E" in text:  # str() writes 1E+2 for some values; the fixed-point form is slower
+            text = f"{value:f}"
+        units, _, decimals = text.partition(".")
+        return f"{units}{point}{decimals.rstrip('0'):0<2}"
+
+    return {
+        ColumnKind.QUANTITY: rounded(MILLI),
+        ColumnKind.PRICE: price,
+        ColumnKind.MONEY: rounded(CENT),
+        ColumnKind.FRACTION: lambda value: f"{value.normalize():f}".replace(".", point),
+        ColumnKind.MONTH: _month,
+    }
 
 
-def _csv_cell_formatter(kind: ColumnKind, *, decimal_comma: bool) -> Callable:
-    base = _CSV_FORMATTERS[kind]
-    if decimal_comma and kind in _DECIMAL_KINDS:
-        return lambda value: "" if value is None else base(value).replace(".", ",")
-    return lambda value: "" if value is None else base(value)
+_FORMULA_FIRST_CHARACTERS = frozenset("".join(FORMULA_TRIGGERS))
+
+
+def _csv_row_formatter(columns: Sequence[Column], *, point: str) -> Callable:
+    """One function per sheet that rewrites only the cells that need it: it runs once per
+    row of a large export, so the per-cell work is kept to a minimum."""
+    formatters = _csv_formatters(point)
+    text_columns = [index for index, column in enumerate(columns) if column.kind == ColumnKind.TEXT]
+    formatted_columns = [
+        (index, formatters[column.kind]) for index, column in enumerate(columns) if column.kind in formatters
+    ]
+
+    def format_row(row: Sequence) -> list:
+        cells = list(row)
+        for index in text_columns:
+            text = cells[index]
+            if text and text[0] in _FORMULA_FIRST_CHARACTERS:
+                cells[index] = "'" + text  # the rule of `neutralise`, inlined
+        for index, format_cell in formatted_columns:
+            value = cells[index]
+            if value is not None:
+                cells[index] = format_cell(value)
+        return cells
+
+    return format_row
 
 
 def csv_chunks(sheet: Sheet, *, separator: str) -> Iterator[bytes]:
@@ -67,14 +99,14 @@ def csv_chunks(sheet: Sheet, *, separator: str) -> Iterator[bytes]:
 
     The header is sent together with the first rows, so the database has answered before
     the first byte leaves (see `services.csv_download`)."""
-    formatters = [_csv_cell_formatter(column.kind, decimal_comma=separator == ";") for column in sheet.columns]
+    format_row = _csv_row_formatter(sheet.columns, point="," if separator == ";" else ".")
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=separator, lineterminator="\r\n")
     buffer.write(UTF8_BOM)
     writer.writerow([neutralise(str(column.header)) for column in sheet.columns])
     count = 0
     for row in sheet.rows:
-        writer.writerow([format_cell(value) for format_cell, value in zip(formatters, row, strict=True)])
+        writer.writerow(format_row(row))
         count += 1
         if buffer.tell() >= CSV_CHUNK_CHARS:
             yield buffer.getvalue().encode()
