@@ -7,9 +7,11 @@ from rest_framework.response import Response
 
 from stockscan.core.months import format_month, parse_month
 from stockscan.core.permissions import Perm
+from stockscan.core.tenancy import requested_service_id
 from stockscan.core.views import TenantAPIView
 from stockscan.exports import services
 from stockscan.exports.base import CONTENT_TYPES, FileFormat, exporter_class
+from stockscan.exports.inventory import ALL_SERVICES
 from stockscan.exports.rendering import attachment_disposition
 from stockscan.exports.serializers import (
     EmailedExportQueuedSerializer,
@@ -80,7 +82,9 @@ class ExportView(_ExportView):
         params.is_valid(raise_exception=True)
         delivery = params.validated_data
         file_format = FileFormat(delivery["format"])
-        exporter = self.make_exporter(request.query_params)
+        # The service, as everywhere: `?service=`, else the X-Service-Id header; here also "all".
+        options = {**request.query_params.dict(), "service": requested_service_id(request) or ALL_SERVICES}
+        exporter = self.make_exporter(options)
         if "email" in delivery:
             job = services.emailed_export_queue(
                 exporter=exporter,

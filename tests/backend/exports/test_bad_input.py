@@ -27,7 +27,9 @@ BAD_REQUESTS = [
     pytest.param(_exports(to="abc"), 400, "INVALID_MONTH", "to", id="to-not-a-month"),
     pytest.param(_exports(to="2026-1"), 400, "INVALID_MONTH", "to", id="to-one-digit"),
     pytest.param(_exports(**{"from": "1999-12"}), 400, "INVALID_MONTH", "from", id="month-out-of-range"),
-    pytest.param(_exports(**{"from": "2026-11", "to": "2026-10"}), 400, "INVALID_MONTH_RANGE", None, id="from-after-to"),
+    pytest.param(
+        _exports(**{"from": "2026-11", "to": "2026-10"}), 400, "INVALID_MONTH_RANGE", None, id="from-after-to"
+    ),
     pytest.param(_exports(**{"from": "2024-10", "to": "2026-10"}), 400, "MONTH_RANGE_TOO_LONG", None, id="25-months"),
     # format, mode, separator
     pytest.param(lambda stock: (EXPORTS, OCTOBER), 400, "VALIDATION_ERROR", "format", id="no-format"),
@@ -36,22 +38,42 @@ BAD_REQUESTS = [
     pytest.param(_exports(mode="half"), 400, "VALIDATION_ERROR", "mode", id="unknown-mode"),
     pytest.param(_exports(sep="|"), 400, "VALIDATION_ERROR", "sep", id="unknown-separator"),
     # services
-    pytest.param(lambda stock: (EXPORTS, {"format": "csv", "service": stock.other.bar.pk}), 404, "NOT_FOUND", None, id="foreign-service"),  # noqa: E501
+    pytest.param(
+        lambda stock: (EXPORTS, {"format": "csv", "service": stock.other.bar.pk}),
+        404,
+        "NOT_FOUND",
+        None,
+        id="foreign-service",
+    ),
     pytest.param(_exports(service="abc"), 404, "NOT_FOUND", None, id="service-not-a-number"),
     pytest.param(_exports(service="9" * 30), 404, "NOT_FOUND", None, id="service-huge"),
     pytest.param(_exports(service="-1"), 404, "NOT_FOUND", None, id="service-negative"),
     # email
     pytest.param(_exports(email="nobody"), 400, "VALIDATION_ERROR", "email", id="email-not-an-address"),
     pytest.param(_exports(email=" , ;"), 400, "VALIDATION_ERROR", "email", id="email-only-separators"),
-    pytest.param(_exports(email=",".join(f"m{i}@example.test" for i in range(6))), 400, "VALIDATION_ERROR", "email", id="email-six-addresses"),  # noqa: E501
+    pytest.param(
+        _exports(email=",".join(f"m{i}@example.test" for i in range(6))),
+        400,
+        "VALIDATION_ERROR",
+        "email",
+        id="email-six-addresses",
+    ),
     pytest.param(_exports(email="x" * 1001), 400, "VALIDATION_ERROR", "email", id="email-too-long"),
     pytest.param(_exports(message="Bonjour"), 400, "VALIDATION_ERROR", "message", id="message-without-email"),
     # the month route
     pytest.param(_month_route(month="2026-13"), 400, "INVALID_MONTH", None, id="month-route-bad-month"),
     pytest.param(_month_route(format="csv"), 400, "VALIDATION_ERROR", "format", id="month-route-csv"),
     pytest.param(lambda stock: (EXPORT_EXCEL, {}), 400, "SERVICE_REQUIRED", None, id="month-route-no-service"),
-    pytest.param(lambda stock: (EXPORT_EXCEL, {"service": stock.other.kitchen.pk}), 404, "NOT_FOUND", None, id="month-route-foreign-service"),  # noqa: E501
-    pytest.param(lambda stock: (EXPORT_EXCEL, {"service": "1.5"}), 404, "NOT_FOUND", None, id="month-route-service-decimal"),  # noqa: E501
+    pytest.param(
+        lambda stock: (EXPORT_EXCEL, {"service": stock.other.kitchen.pk}),
+        404,
+        "NOT_FOUND",
+        None,
+        id="month-route-foreign-service",
+    ),
+    pytest.param(
+        lambda stock: (EXPORT_EXCEL, {"service": "1.5"}), 404, "NOT_FOUND", None, id="month-route-service-decimal"
+    ),
 ]
 
 

@@ -55,6 +55,10 @@ INVENTORY_HEADER = [
 ]
 
 
+def cells(line: str) -> list[str]:
+    return line.split(";")
+
+
 def _barcode_of(stock, name):
     with scopes_disabled():
         return Product.objects.get(tenant=stock.ws.tenant, name=name).barcode
@@ -66,104 +70,15 @@ def _barcode_of(stock, name):
 def test_csv_holds_the_months_lines_for_french_excel(stock):
     rows = read_csv(stock.client(Role.MANAGER).get(EXPORTS, {**OCTOBER, "format": "csv"}))
 
-    flour_barcode = _barcode_of(stock, "Farine T55")
+    flour = _barcode_of(stock, "Farine T55")
+    rum = "Rhum ambré;3760000000017;BAR-0001"
     assert rows == [
         INVENTORY_HEADER,
-        [
-            "2026-10",
-            "Bar",
-            "Softs",
-            "Cola 33cl",
-            "",
-            "",
-            "Sealed",
-            "24,000",
-            "pcs",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "0,6333",
-            "2,50",
-            "15,20",
-        ],  # noqa: E501
-        [
-            "2026-10",
-            "Bar",
-            "Spiritueux",
-            "Rhum ambré",
-            "3760000000017",
-            "BAR-0001",
-            "Sealed",
-            "4,000",
-            "pcs",
-            "2,000",
-            "",
-            "",
-            "2027-03-31",
-            "L-42",
-            "18,90",
-            "45,00",
-            "75,60",
-        ],  # noqa: E501
-        [
-            "2026-10",
-            "Bar",
-            "Spiritueux",
-            "Rhum ambré",
-            "3760000000017",
-            "BAR-0001",
-            "Opened",
-            "1,000",
-            "pcs",
-            "2,000",
-            "0,4",
-            "",
-            "",
-            "",
-            "18,90",
-            "45,00",
-            "7,56",
-        ],  # noqa: E501
-        [
-            "2026-10",
-            "Bar",
-            "",
-            "'" + INJECTION,
-            "'+33123",
-            "'@SUM(A1)",
-            "Sealed",
-            "1,000",
-            "pcs",
-            "",
-            "",
-            "",
-            "",
-            "'-1+1",
-            "2,50",
-            "4,00",
-            "2,50",
-        ],  # noqa: E501
-        [
-            "2026-10",
-            "Cuisine",
-            "",
-            "Farine T55",
-            flour_barcode,
-            "",
-            "Sealed",
-            "3,000",
-            "kg",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "1,20",
-            "4,00",
-            "3,60",
-        ],  # noqa: E501
+        cells("2026-10;Bar;Softs;Cola 33cl;;;Sealed;24,000;pcs;;;;;;0,6333;2,50;15,20"),
+        cells(f"2026-10;Bar;Spiritueux;{rum};Sealed;4,000;pcs;2,000;;;2027-03-31;L-42;18,90;45,00;75,60"),
+        cells(f"2026-10;Bar;Spiritueux;{rum};Opened;1,000;pcs;2,000;0,4;;;;18,90;45,00;7,56"),
+        cells(f"2026-10;Bar;;'{INJECTION};'+33123;'@SUM(A1);Sealed;1,000;pcs;;;;;'-1+1;2,50;4,00;2,50"),
+        cells(f"2026-10;Cuisine;;Farine T55;{flour};;Sealed;3,000;kg;;;;;;1,20;4,00;3,60"),
     ]
 
 
@@ -236,7 +151,7 @@ def test_xlsx_has_inventory_losses_and_summary_sheets_with_typed_cells(stock):
         0.6333,
         2.5,
         15.1992,
-    )  # noqa: E501
+    )
     assert rows[2][3:] == (
         "Rhum ambré",
         "3760000000017",
@@ -252,7 +167,7 @@ def test_xlsx_has_inventory_losses_and_summary_sheets_with_typed_cells(stock):
         18.9,
         45,
         75.6,
-    )  # noqa: E501
+    )
     assert rows[3][6:11] == ("Opened", 1, "pcs", 2, 0.4)
     assert rows[3][-1] == pytest.approx(7.56)
     assert rows[5][:4] == (october, "Cuisine", None, "Farine T55")
@@ -301,7 +216,7 @@ def test_xlsx_losses_sheet_holds_the_months_losses(stock):
         18.9,
         "'@chef",
         None,
-    )  # noqa: E501
+    )
     assert rows[2][:7] == (datetime(2026, 10, 20), "Bar", "Softs", "Cola 33cl", 6, "pcs", "Expired")
     assert rows[2][8] == pytest.approx(3.7998)
     assert len(rows) == 3, "September's loss and the other tenant's are not October's"
@@ -434,6 +349,18 @@ def test_service_filter_and_all_services(stock):
 
     assert [row[3] for row in kitchen[1:]] == ["Farine T55"]
     assert {row[1] for row in everything[1:]} == {"Bar", "Cuisine"}
+
+
+def test_the_service_header_is_honoured_and_the_query_wins(stock):
+    client = stock.client()
+
+    by_header = read_csv(client.get(EXPORTS, {**OCTOBER, "format": "csv"}, HTTP_X_SERVICE_ID=str(stock.ws.kitchen.pk)))
+    all_by_query = read_csv(
+        client.get(EXPORTS, {**OCTOBER, "format": "csv", "service": "all"}, HTTP_X_SERVICE_ID=str(stock.ws.kitchen.pk))
+    )
+
+    assert {row[1] for row in by_header[1:]} == {"Cuisine"}
+    assert {row[1] for row in all_by_query[1:]} == {"Bar", "Cuisine"}
 
 
 def test_member_limited_to_a_service_exports_only_that_service(stock):

@@ -39,8 +39,7 @@ def test_content_disposition_has_an_ascii_name_and_the_exact_one():
     header = attachment_disposition("stockscan_crêperie_2026-01.csv")
 
     assert header == (
-        'attachment; filename="stockscan_creperie_2026-01.csv"; '
-        "filename*=utf-8''stockscan_cr%C3%AAperie_2026-01.csv"
+        "attachment; filename=\"stockscan_creperie_2026-01.csv\"; filename*=utf-8''stockscan_cr%C3%AAperie_2026-01.csv"
     )
     assert attachment_disposition('a"b\\c.csv').startswith('attachment; filename="abc.csv"')
 
