@@ -74,9 +74,9 @@ def test_csv_holds_the_months_lines_for_french_excel(stock):
     rum = "Rhum ambré;3760000000017;BAR-0001"
     assert rows == [
         INVENTORY_HEADER,
-        cells("2026-10;Bar;Softs;Cola 33cl;;;Sealed;24,000;pcs;;;;;;0,6333;2,50;15,20"),
         cells(f"2026-10;Bar;Spiritueux;{rum};Sealed;4,000;pcs;2,000;;;2027-03-31;L-42;18,90;45,00;75,60"),
         cells(f"2026-10;Bar;Spiritueux;{rum};Opened;1,000;pcs;2,000;0,4;;;;18,90;45,00;7,56"),
+        cells("2026-10;Bar;Softs;Cola 33cl;;;Sealed;24,000;pcs;;;;;;0,6333;2,50;15,20"),
         cells(f"2026-10;Bar;;'{INJECTION};'+33123;'@SUM(A1);Sealed;1,000;pcs;;;;;'-1+1;2,50;4,00;2,50"),
         cells(f"2026-10;Cuisine;;Farine T55;{flour};;Sealed;3,000;kg;;;;;;1,20;4,00;3,60"),
     ]
@@ -88,7 +88,9 @@ def test_csv_with_a_comma_separator_uses_decimal_points(stock):
     )
 
     assert rows[0] == INVENTORY_HEADER
-    assert rows[1][7:] == ["24.000", "pcs", "", "", "", "", "", "0.6333", "2.50", "15.20"]
+    cola = rows[3]
+    assert cola[3] == "Cola 33cl"
+    assert cola[7:] == ["24.000", "pcs", "", "", "", "", "", "0.6333", "2.50", "15.20"]
     assert {row[1] for row in rows[1:]} == {"Bar"}
 
 
@@ -133,53 +135,22 @@ def test_xlsx_has_inventory_losses_and_summary_sheets_with_typed_cells(stock):
     rows = sheet_rows(inventory)
     assert list(rows[0]) == INVENTORY_HEADER
     october = datetime(2026, 10, 1)
-    assert rows[1] == (
-        october,
-        "Bar",
-        "Softs",
-        "Cola 33cl",
-        None,
-        None,
-        "Sealed",
-        24,
-        "pcs",
-        None,
-        None,
-        None,
-        None,
-        None,
-        0.6333,
-        2.5,
-        15.1992,
-    )
-    assert rows[2][3:] == (
-        "Rhum ambré",
-        "3760000000017",
-        "BAR-0001",
-        "Sealed",
-        4,
-        "pcs",
-        2,
-        None,
-        None,
-        datetime(2027, 3, 31),
-        "L-42",
-        18.9,
-        45,
-        75.6,
-    )
-    assert rows[3][6:11] == ("Opened", 1, "pcs", 2, 0.4)
-    assert rows[3][-1] == pytest.approx(7.56)
+    rum = (october, "Bar", "Spiritueux", "Rhum ambré", "3760000000017", "BAR-0001")
+    assert rows[1] == (*rum, "Sealed", 4, "pcs", 2, None, None, datetime(2027, 3, 31), "L-42", 18.9, 45, 75.6)
+    assert rows[2][6:11] == ("Opened", 1, "pcs", 2, 0.4)
+    assert rows[2][-1] == pytest.approx(7.56)
+    cola = (october, "Bar", "Softs", "Cola 33cl", None, None)
+    assert rows[3] == (*cola, "Sealed", 24, "pcs", None, None, None, None, None, 0.6333, 2.5, 15.1992)
     assert rows[5][:4] == (october, "Cuisine", None, "Farine T55")
     assert len(rows) == 6
     # Real dates and numbers, with formats a French accountant reads.
-    cola = inventory[2]
-    assert cola[0].is_date and cola[0].number_format == "mm/yyyy"
-    assert cola[7].data_type == "n" and cola[7].number_format == "#,##0.000"
-    assert cola[14].number_format == '#,##0.00## "€"'
-    assert cola[16].number_format == '#,##0.00 "€"'
-    assert inventory[3][12].is_date and inventory[3][12].number_format == "dd/mm/yyyy"
-    assert inventory[4][10].number_format == "0%"
+    sealed_rum, opened_rum = inventory[2], inventory[3]
+    assert sealed_rum[0].is_date and sealed_rum[0].number_format == "mm/yyyy"
+    assert sealed_rum[7].data_type == "n" and sealed_rum[7].number_format == "#,##0.000"
+    assert sealed_rum[12].is_date and sealed_rum[12].number_format == "dd/mm/yyyy"
+    assert sealed_rum[14].number_format == '#,##0.00## "€"'
+    assert sealed_rum[16].number_format == '#,##0.00 "€"'
+    assert opened_rum[10].number_format == "0%"
     # A header people can sort and filter by, that stays in view.
     assert inventory.freeze_panes == "A2"
     assert inventory.auto_filter.ref == "A1:Q6"
@@ -308,10 +279,10 @@ def test_every_dangerous_first_character_is_neutralised_in_both_formats(stock, d
     csv_rows = read_csv(client.get(EXPORTS, {**OCTOBER, "format": "csv", "service": stock.ws.bar.pk}))
     workbook = open_xlsx(client.get(EXPORTS, {**OCTOBER, "format": "xlsx", "service": stock.ws.bar.pk}))
 
-    assert csv_rows[1][3] == "'" + dangerous
+    assert csv_rows[3][3] == "'" + dangerous
     # openpyxl leaves the XML escape of a carriage return as it is; Excel reads it as \r.
-    assert workbook["Inventory"]["D2"].value.replace("_x000D_", "\r") == "'" + dangerous
-    assert workbook["Inventory"]["D2"].data_type == "s"
+    assert workbook["Inventory"]["D4"].value.replace("_x000D_", "\r") == "'" + dangerous
+    assert workbook["Inventory"]["D4"].data_type == "s"
 
 
 # --- Filters
@@ -322,9 +293,9 @@ def test_range_covers_each_month_in_order(stock):
 
     assert [(row[0], row[1], row[3]) for row in rows[1:]] == [
         ("2026-09", "Bar", "Rhum ambré"),
+        ("2026-10", "Bar", "Rhum ambré"),
+        ("2026-10", "Bar", "Rhum ambré"),
         ("2026-10", "Bar", "Cola 33cl"),
-        ("2026-10", "Bar", "Rhum ambré"),
-        ("2026-10", "Bar", "Rhum ambré"),
         ("2026-10", "Bar", "'" + INJECTION),
         ("2026-10", "Cuisine", "Farine T55"),
     ]

@@ -83,7 +83,7 @@ def test_emailed_xlsx_arrives_as_an_attachment_that_opens(stock, django_capture_
     assert (filename, mimetype) == ("stockscan_le-comptoir_all_2026-10_2026-10.xlsx", XLSX_TYPE)
     workbook = openpyxl.load_workbook(io.BytesIO(content))
     assert workbook.sheetnames == ["Inventory", "Losses", "Summary"]
-    assert workbook["Inventory"]["D2"].value == "Cola 33cl"
+    assert workbook["Inventory"]["D2"].value == "Rhum ambré"
     job.refresh_from_db()
     assert (job.status, job.row_count, job.attempts) == (EmailedExportStatus.SENT, 5, 1)
     assert quota_used(stock.ws.tenant, Metric.EXPORT_XLSX) == 1
@@ -120,7 +120,7 @@ def test_emailed_csv_goes_to_each_member_with_the_message_escaped(stock, django_
         assert (filename, mimetype) == ("stockscan_le-comptoir_bar_2026-10_2026-10.csv", "text/csv")
         assert content.startswith("\ufeff")
         lines = content.splitlines()
-        assert lines[1].startswith("2026-10,Bar,Softs,Cola 33cl")
+        assert lines[1].startswith("2026-10,Bar,Spiritueux,Rhum ambré,3760000000017")
     english = next(message for message in mail.outbox if message.to == [manager.email])
     assert english.subject.startswith("StockScan export: Le Comptoir")
     assert quota_used(stock.ws.tenant, Metric.EXPORT_CSV) == 1
