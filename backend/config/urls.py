@@ -14,6 +14,7 @@ api_patterns = [
     path("auth/", include("stockscan.billing.urls")),
     path("", include("stockscan.inventory.urls")),
     path("", include("stockscan.mail.urls")),
+    path("", include("stockscan.exports.urls")),
     route("schema/", SpectacularAPIView.as_view(), "schema"),
     route("docs/", SpectacularSwaggerView.as_view(url_name="schema"), "docs"),
 ]

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "stockscan.billing",
     "stockscan.inventory",
     "stockscan.mail",
+    "stockscan.exports",
 ]
 
 MIDDLEWARE = [
@@ -237,4 +238,5 @@ LOGGING = {
 from config.settings.billing import *  # noqa: E402, F403
 from config.settings.cors import *  # noqa: E402, F403
 from config.settings.email import *  # noqa: E402, F403
+from config.settings.exports import *  # noqa: E402, F403
 from config.settings.production import *  # noqa: E402, F403

@@ -21,6 +21,7 @@ class Perm(StrEnum):
     MANAGE_COUNTS = "manage_counts"
     RECORD_LOSSES = "record_losses"
     VIEW_STATS = "view_stats"
+    EXPORT_DATA = "export_data"
 
 
 _MANAGER_PERMS = {
@@ -34,6 +35,7 @@ _MANAGER_PERMS = {
     Perm.MANAGE_COUNTS,
     Perm.RECORD_LOSSES,
     Perm.VIEW_STATS,
+    Perm.EXPORT_DATA,
 }
 _OPERATOR_PERMS = {Perm.VIEW_TENANT, Perm.VIEW_SERVICES, Perm.VIEW_CATALOG, Perm.COUNT_STOCK, Perm.RECORD_LOSSES}
 

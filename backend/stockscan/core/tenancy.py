@@ -91,8 +91,12 @@ def requested_service_id(request) -> str | None:
 
 def resolve_service(request, *, required: bool) -> Service | None:
     """The service a request works on, within the tenant scope already active."""
-    membership: Membership = request.membership
-    raw = requested_service_id(request)
+    return member_service(request.membership, requested_service_id(request), required=required)
+
+
+def member_service(membership: Membership, raw, *, required: bool) -> Service | None:
+    """The service `raw` names for this member (None: the member's own service, if limited to
+    one). Also used by background tasks, which re-check a request's service without one."""
     if raw in (None, ""):
         if membership.service_id is not None:
             return membership.service
@@ -105,7 +109,7 @@ def resolve_service(request, *, required: bool) -> Service | None:
     service_id = parse_id(raw, not_found=ServiceNotFound)
     if membership.service_id is not None and membership.service_id != service_id:
         raise ServiceNotFound()
-    service = Service.objects.filter(pk=service_id).first()
+    service = Service.objects.filter(tenant_id=membership.tenant_id, pk=service_id).first()
     if service is None:
         raise ServiceNotFound()
     return service

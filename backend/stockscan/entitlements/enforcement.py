@@ -2,8 +2,9 @@
 
 - `require_feature(tenant, Feature.X)` → 403 FEATURE_NOT_INCLUDED
 - `check_count_limit(tenant, Limit.MAX_X)` inside the creating transaction → 403 LIMIT_MAX_*
-- `with quota_reservation(tenant, Metric.X):` around monthly-quota work → 403 LIMIT_*_MONTH;
-  the unit is reserved before the work and given back if the work fails.
+- `with quota_reservation(tenant, Metric.X) as period:` around monthly-quota work → 403
+  LIMIT_*_MONTH; the unit is reserved before the work and given back if the work fails
+  (`quota_release` gives it back later, for accepted work that fails in a task).
 """
 
 from contextlib import contextmanager
@@ -69,7 +70,19 @@ def quota_reservation(tenant: Tenant, metric: Metric):
         used = counter.values_list("used", flat=True).first() or 0
         raise LimitExceeded(code=code, limit=cap, used=used)
     try:
-        yield
+        yield period
     except BaseException:
-        counter.filter(used__gt=0).update(used=F("used") - 1)
+        # The queryset built above, not a new one: the block may end after the request's
+        # tenant scope has (a streamed download that fails or is cut short).
+        _give_back(counter)
         raise
+
+
+def quota_release(tenant: Tenant, metric: Metric, period: date) -> None:
+    """Gives back one unit reserved in `period`, for work accepted under a reservation that
+    fails for good later, outside the `with` block (an emailed export built by a task)."""
+    _give_back(_counter(tenant, metric, period))
+
+
+def _give_back(counter) -> None:
+    counter.filter(used__gt=0).update(used=F("used") - 1)

@@ -68,12 +68,16 @@ CURRENT_TENANT_ROUTES: dict[str, str] = {
     "alerts": "the current tenant's low-stock and expiry alerts for one month",
     "billing-checkout": "starts a Stripe Checkout for the current tenant (its own Stripe customer)",
     "billing-portal": "opens Stripe's customer portal for the current tenant's Stripe customer",
+    "export-excel": "an XLSX file of one of the current tenant's services for one month",
+    "exports": "a CSV/XLSX file of the current tenant's counts and losses over a range of months",
 }
 
 # Query parameters a current-tenant route needs to answer (the walk's rows are in June 2019).
 CURRENT_TENANT_QUERY: dict[str, Callable[[Workspace], dict]] = {
     "inventory-stats": lambda ws: {"service": ws.kitchen.pk, "month": "2019-06"},
     "alerts": lambda ws: {"month": "2019-06"},
+    "export-excel": lambda ws: {"service": ws.kitchen.pk, "month": "2019-06"},
+    "exports": lambda ws: {"from": "2019-06", "to": "2019-06", "service": "all", "format": "csv"},
 }
 
 

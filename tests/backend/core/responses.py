@@ -1,6 +1,11 @@
 """Assertions on the API's answers, shared by the core test modules."""
 
+import io
+
+import openpyxl
 from rest_framework.test import APIClient
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def assert_json(response, *, outside_failure: int | None = None) -> dict | list:
@@ -31,3 +36,15 @@ def send(client: APIClient, method: str, url: str, body: dict | None = None, **e
     if method in ("GET", "DELETE", "HEAD", "OPTIONS"):
         return call(url, **extra)
     return call(url, body or {}, format="json", **extra)
+
+
+def answer_content(response):
+    """What an answer says, to compare two answers: the JSON body, or the cells of a file
+    (an XLSX file's bytes hold the time it was written)."""
+    if not response.streaming:
+        return response.json()
+    body = b"".join(response.streaming_content)
+    if response["Content-Type"] == XLSX_TYPE:
+        workbook = openpyxl.load_workbook(io.BytesIO(body))
+        return {name: list(workbook[name].iter_rows(values_only=True)) for name in workbook.sheetnames}
+    return body.decode("utf-8")

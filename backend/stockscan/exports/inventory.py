@@ -1,0 +1,270 @@
+"""The inventory export: the counted lines of one or more months and services, the losses of
+those months, and (with `reports_advanced`) a summary per category aggregated in the
+database. Each sheet is one SQL query — joins, choice labels and line values computed in
+SQL — whose rows are streamed in chunks, never loaded whole."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Case, CharField, Count, DecimalField, F, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from stockscan.core.months import InvalidMonth, format_month, next_month, parse_month
+from stockscan.core.tenancy import member_service, restrict_to_member_services
+from stockscan.entitlements.plans import Feature
+from stockscan.entitlements.retention import is_month_visible, visible_months
+from stockscan.entitlements.selectors import current_period, effective_plan
+from stockscan.exports.base import Column, ColumnKind, Exporter, FileFormat, Sheet, register
+from stockscan.exports.errors import InvalidMonthRange, MonthRangeTooLong
+from stockscan.inventory.errors import MonthOutsideHistory
+from stockscan.inventory.models import ContainerState, CountLine, Loss, LossReason
+from stockscan.inventory.selectors import EFFECTIVE_QUANTITY
+from stockscan.inventory.stats import LOSS_VALUE, SALES_VALUE, STOCK_VALUE
+
+MAX_MONTHS = 24
+ALL_SERVICES = "all"
+# Rows per round trip; on PostgreSQL they come through a server-side cursor.
+CHUNK_ROWS = 2000
+# Which lines `mode` keeps, by container state.
+MODES = {"all": None, "sealed": ContainerState.SEALED, "opened": ContainerState.OPENED}
+
+_AMOUNT = DecimalField(max_digits=24, decimal_places=6)
+_ZERO = Value(Decimal(0), output_field=_AMOUNT)
+
+INVENTORY_COLUMNS = [
+    Column(_("Month"), ColumnKind.MONTH, 10),
+    Column(_("Service"), ColumnKind.TEXT, 16),
+    Column(_("Category"), ColumnKind.TEXT, 18),
+    Column(_("Product"), ColumnKind.TEXT, 32),
+    Column(_("Barcode"), ColumnKind.TEXT, 16),
+    Column(_("SKU"), ColumnKind.TEXT, 12),
+    Column(_("Container"), ColumnKind.TEXT, 11),
+    Column(_("Quantity"), ColumnKind.QUANTITY, 11),
+    Column(_("Unit"), ColumnKind.TEXT, 7),
+    Column(_("Minimum"), ColumnKind.QUANTITY, 10),
+    Column(_("Remaining fraction"), ColumnKind.FRACTION, 11),
+    Column(_("Remaining quantity"), ColumnKind.QUANTITY, 11),
+    Column(_("Expiry date"), ColumnKind.DATE, 12),
+    Column(_("Lot"), ColumnKind.TEXT, 12),
+    Column(_("Purchase price"), ColumnKind.PRICE, 13),
+    Column(_("Selling price"), ColumnKind.PRICE, 13),
+    Column(_("Line value"), ColumnKind.MONEY, 14),
+]
+
+LOSS_COLUMNS = [
+    Column(_("Date"), ColumnKind.DATE, 12),
+    Column(_("Service"), ColumnKind.TEXT, 16),
+    Column(_("Category"), ColumnKind.TEXT, 18),
+    Column(_("Product"), ColumnKind.TEXT, 32),
+    Column(_("Quantity"), ColumnKind.QUANTITY, 11),
+    Column(_("Unit"), ColumnKind.TEXT, 7),
+    Column(_("Reason"), ColumnKind.TEXT, 14),
+    Column(_("Unit cost"), ColumnKind.PRICE, 13),
+    Column(_("Value"), ColumnKind.MONEY, 14),
+    Column(_("Note"), ColumnKind.TEXT, 40),
+    Column(_("Recorded by"), ColumnKind.TEXT, 16),
+]
+
+SUMMARY_COLUMNS = [
+    Column(_("Month"), ColumnKind.MONTH, 10),
+    Column(_("Service"), ColumnKind.TEXT, 16),
+    Column(_("Category"), ColumnKind.TEXT, 24),
+    Column(_("Lines"), ColumnKind.INTEGER, 9),
+    Column(_("Quantity"), ColumnKind.QUANTITY, 12),
+    Column(_("Stock value"), ColumnKind.MONEY, 15),
+    Column(_("Potential sales value"), ColumnKind.MONEY, 15),
+    Column(_("Potential margin"), ColumnKind.MONEY, 15),
+]
+
+
+def choice_labels(field: str, choices) -> Case:
+    """A choice field's labels, in the active language, computed by the database."""
+    return Case(
+        *[When(**{field: value}, then=Value(str(label))) for value, label in choices],
+        default=F(field),
+        output_field=CharField(),
+    )
+
+
+class InventoryExportOptions(serializers.Serializer):
+    """`from`/`to` (YYYY-MM, this month by default, at most 24 months), `service` (an id, or
+    `all` the member can see) and `mode` (sealed, opened or all containers)."""
+
+    service = serializers.CharField(required=False, allow_blank=True, default=ALL_SERVICES)
+    mode = serializers.ChoiceField(choices=list(MODES), default="all")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # `from` is a Python keyword: declared here rather than as a class attribute.
+        fields["from"] = serializers.CharField(required=False, allow_blank=True)
+        fields["to"] = serializers.CharField(required=False, allow_blank=True)
+        return fields
+
+    def validate(self, attrs):
+        tenant, membership = self.context["tenant"], self.context["membership"]
+        start = _month_option(attrs, "from") or current_period(tenant)
+        end = _month_option(attrs, "to") or start
+        if start > end:
+            raise InvalidMonthRange()
+        if (end.year - start.year) * 12 + end.month - start.month + 1 > MAX_MONTHS:
+            raise MonthRangeTooLong(months=MAX_MONTHS)
+        if not is_month_visible(tenant, start):
+            raise MonthOutsideHistory()
+        raw_service = attrs["service"].strip()
+        service = None if raw_service in ("", ALL_SERVICES) else member_service(membership, raw_service, required=True)
+        return {"start": start, "end": end, "service": service, "mode": attrs["mode"]}
+
+
+def _month_option(attrs: dict, name: str) -> date | None:
+    raw = (attrs.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return parse_month(raw)
+    except InvalidMonth:
+        raise InvalidMonth(fields={name: [str(InvalidMonth.default_detail)]}) from None
+
+
+@register
+class InventoryExporter(Exporter):
+    identifier = "inventory"
+
+    def clean_options(self, raw) -> dict:
+        options = InventoryExportOptions(data=raw, context={"tenant": self.tenant, "membership": self.membership})
+        options.is_valid(raise_exception=True)
+        return options.validated_data
+
+    def stored_options(self) -> dict[str, str]:
+        service = self.options["service"]
+        return {
+            "from": format_month(self.options["start"]),
+            "to": format_month(self.options["end"]),
+            "service": str(service.pk) if service else ALL_SERVICES,
+            "mode": self.options["mode"],
+        }
+
+    def readable_by(self, membership) -> bool:
+        service = self.options["service"]
+        return membership.service_id is None or (service is not None and service.pk == membership.service_id)
+
+    def _months(self) -> str:
+        start, end = format_month(self.options["start"]), format_month(self.options["end"])
+        return start if start == end else f"{start} to {end}"
+
+    def filename_parts(self) -> list[str]:
+        service = self.options["service"]
+        return [
+            self.tenant.name,
+            service.name if service else ALL_SERVICES,
+            format_month(self.options["start"]),
+            format_month(self.options["end"]),
+        ]
+
+    def description(self) -> str:
+        service = self.options["service"]
+        return f"{self._months()}, {service.name if service else gettext('all services')}"
+
+    def sheets(self, file_format: FileFormat) -> list[Sheet]:
+        sheets = [Sheet("inventory", _("Inventory"), INVENTORY_COLUMNS, self._inventory_rows())]
+        if file_format == FileFormat.XLSX:
+            sheets.append(Sheet("losses", _("Losses"), LOSS_COLUMNS, self._loss_rows()))
+            if effective_plan(self.tenant).has(Feature.REPORTS_ADVANCED):
+                sheets.append(Sheet("summary", _("Summary"), SUMMARY_COLUMNS, self._summary_rows()))
+        return sheets
+
+    def _of_services(self, queryset, service_field: str):
+        service = self.options["service"]
+        if service is not None:
+            return queryset.filter(**{service_field: service})
+        return restrict_to_member_services(queryset, self.membership, service_field)
+
+    def _lines(self):
+        lines = CountLine.objects.filter(
+            tenant=self.tenant, count__month__gte=self.options["start"], count__month__lte=self.options["end"]
+        )
+        lines = self._of_services(lines, "count__service")
+        lines = visible_months(lines, tenant=self.tenant, month_field="count__month")
+        state = MODES[self.options["mode"]]
+        return lines if state is None else lines.filter(container_state=state)
+
+    def _inventory_rows(self):
+        return (
+            self._lines()
+            # Each month and service in counting order, as the app lists them: sorting 50,000
+            # lines by category and product name would cost the database more than the rest of
+            # the query, and the file has filters to sort by any column.
+            .order_by("count__month", "count__service__name", "count_id", "id")
+            .values_list(
+                "count__month",
+                "count__service__name",
+                "product__category__name",
+                "product__name",
+                "product__barcode",
+                "product__sku",
+                choice_labels("container_state", ContainerState.choices),
+                "quantity",
+                "product__unit",
+                "product__min_quantity",
+                "remaining_fraction",
+                "remaining_quantity",
+                "expiry_date",
+                "lot",
+                "unit_cost",
+                "unit_price",
+                STOCK_VALUE,
+            )
+            .iterator(chunk_size=CHUNK_ROWS)
+        )
+
+    def _loss_rows(self):
+        losses = Loss.objects.filter(
+            tenant=self.tenant,
+            occurred_on__gte=self.options["start"],
+            occurred_on__lt=next_month(self.options["end"]),
+        )
+        losses = visible_months(self._of_services(losses, "service"), tenant=self.tenant, month_field="occurred_on")
+        return (
+            losses.order_by("occurred_on", "service__name", "id")
+            .values_list(
+                "occurred_on",
+                "service__name",
+                "product__category__name",
+                "product__name",
+                "quantity",
+                "unit",
+                choice_labels("reason", LossReason.choices),
+                "unit_cost",
+                LOSS_VALUE,
+                "note",
+                "author__username",
+            )
+            .iterator(chunk_size=CHUNK_ROWS)
+        )
+
+    def _summary_rows(self):
+        return (
+            self._lines()
+            .values("count__month", "count__service__name", "product__category__name")
+            .annotate(
+                line_count=Count("id"),
+                total_quantity=Sum(EFFECTIVE_QUANTITY),
+                stock_value=Coalesce(Sum(STOCK_VALUE), _ZERO),
+                sales_value=Coalesce(Sum(SALES_VALUE), _ZERO),
+            )
+            .annotate(margin=F("sales_value") - F("stock_value"))
+            .order_by("count__month", "count__service__name", F("product__category__name").asc(nulls_last=True))
+            .values_list(
+                "count__month",
+                "count__service__name",
+                "product__category__name",
+                "line_count",
+                "total_quantity",
+                "stock_value",
+                "sales_value",
+                "margin",
+            )
+            .iterator(chunk_size=CHUNK_ROWS)
+        )

@@ -1,0 +1,216 @@
+"""Sheets to files: CSV as a stream of byte chunks, XLSX written by xlsxwriter in constant
+memory (one row in memory at a time; the file is assembled from temporary files on disk).
+
+Both neutralise formula injection: a text cell that starts with `=`, `+`, `-`, `@`, a tab or
+a carriage return would be read by a spreadsheet as a formula (`=HYPERLINK(...)`,
+`@SUM(...)`), so it is written with a leading `'` — and in XLSX always as a string cell.
+"""
+
+import csv
+import functools
+import io
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import quote
+
+import xlsxwriter
+from django.utils.http import content_disposition_header
+from django.utils.text import slugify
+
+from stockscan.core.decimals import CENT, MILLI
+from stockscan.exports.base import Column, ColumnKind, Sheet
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+UTF8_BOM = "\ufeff"
+# A CSV chunk is sent once it holds this many characters: big enough for few writes, small
+# enough that the first bytes leave quickly and memory stays flat.
+CSV_CHUNK_CHARS = 64 * 1024
+
+
+def neutralise(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+# --- CSV
+
+
+@functools.cache
+def _month(value) -> str:
+    # An export holds few months and many rows: each month is formatted once.
+    return f"{value:%Y-%m}"
+
+
+def _csv_formatters(point: str) -> dict[ColumnKind, Callable]:
+    """How the CSV writes the cells that are not text, `point` being the decimal separator.
+    Other values go to the csv module as they are (None is an empty cell, a date its ISO
+    form)."""
+
+    def rounded(quantum: Decimal) -> Callable:
+        return lambda value: str(value.quantize(quantum, rounding=ROUND_HALF_UP)).replace(".", point)
+
+    def price(value: Decimal) -> str:
+        """A unit price to its stored precision, at least to the cent: 18.90, 0.6333."""
+        text = str(value)
+        if "E" in text:  # str() writes 1E+2 for some values; the fixed-point form is slower
+            text = f"{value:f}"
+        units, _, decimals = text.partition(".")
+        return f"{units}{point}{decimals.rstrip('0'):0<2}"
+
+    return {
+        ColumnKind.QUANTITY: rounded(MILLI),
+        ColumnKind.PRICE: price,
+        ColumnKind.MONEY: rounded(CENT),
+        ColumnKind.FRACTION: lambda value: f"{value.normalize():f}".replace(".", point),
+        ColumnKind.MONTH: _month,
+    }
+
+
+_FORMULA_FIRST_CHARACTERS = frozenset("".join(FORMULA_TRIGGERS))
+
+
+def _csv_row_formatter(columns: Sequence[Column], *, point: str) -> Callable:
+    """One function per sheet that rewrites only the cells that need it: it runs once per
+    row of a large export, so the per-cell work is kept to a minimum."""
+    formatters = _csv_formatters(point)
+    text_columns = [index for index, column in enumerate(columns) if column.kind == ColumnKind.TEXT]
+    formatted_columns = [
+        (index, formatters[column.kind]) for index, column in enumerate(columns) if column.kind in formatters
+    ]
+
+    def format_row(row: Sequence) -> list:
+        cells = list(row)
+        for index in text_columns:
+            text = cells[index]
+            if text and text[0] in _FORMULA_FIRST_CHARACTERS:
+                cells[index] = "'" + text  # the rule of `neutralise`, inlined
+        for index, format_cell in formatted_columns:
+            value = cells[index]
+            if value is not None:
+                cells[index] = format_cell(value)
+        return cells
+
+    return format_row
+
+
+def csv_chunks(sheet: Sheet, *, separator: str) -> Iterator[bytes]:
+    """The sheet as UTF-8 CSV with a byte order mark (so Excel reads the accents). With `;`,
+    decimals take a comma, as French Excel expects; with `,`, a point.
+
+    The header is sent together with the first rows, so the database has answered before
+    the first byte leaves (see `services.csv_download`)."""
+    format_row = _csv_row_formatter(sheet.columns, point="," if separator == ";" else ".")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=separator, lineterminator="\r\n")
+    buffer.write(UTF8_BOM)
+    writer.writerow([neutralise(str(column.header)) for column in sheet.columns])
+    count = 0
+    for row in sheet.rows:
+        writer.writerow(format_row(row))
+        count += 1
+        if buffer.tell() >= CSV_CHUNK_CHARS:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    sheet.row_count = count
+    yield buffer.getvalue().encode()
+
+
+# --- XLSX
+
+HEADER_STYLE = {
+    "bold": True,
+    "font_color": "#FFFFFF",
+    "bg_color": "#1F4E78",
+    "border": 1,
+    "text_wrap": True,
+    "valign": "vcenter",
+}
+CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF", "XOF": "FCFA", "XAF": "FCFA", "MAD": "MAD"}
+
+
+def number_formats(currency: str) -> dict[ColumnKind, str | None]:
+    symbol = CURRENCY_SYMBOLS.get(currency, currency).replace('"', "")
+    return {
+        ColumnKind.TEXT: None,
+        ColumnKind.INTEGER: "0",
+        ColumnKind.QUANTITY: "#,##0.000",
+        ColumnKind.PRICE: f'#,##0.00## "{symbol}"',
+        ColumnKind.MONEY: f'#,##0.00 "{symbol}"',
+        ColumnKind.FRACTION: "0%",
+        ColumnKind.DATE: "dd/mm/yyyy",
+        ColumnKind.MONTH: "mm/yyyy",
+    }
+
+
+def write_xlsx(sheets: Sequence[Sheet], file, *, currency: str) -> None:
+    """Writes the sheets into `file` (a binary file object): a styled, frozen header row with an
+    autofilter, typed cells with number and date formats."""
+    workbook = xlsxwriter.Workbook(
+        file,
+        {
+            "constant_memory": True,
+            # Strings are data, never formulas, links or numbers, whatever they look like.
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    header_format = workbook.add_format(HEADER_STYLE)
+    formats = {
+        kind: workbook.add_format({"num_format": pattern}) if pattern else None
+        for kind, pattern in number_formats(currency).items()
+    }
+    for sheet in sheets:
+        _write_sheet(workbook, sheet, header_format, formats)
+    workbook.close()
+
+
+def _write_sheet(workbook, sheet: Sheet, header_format, formats) -> None:
+    worksheet = workbook.add_worksheet(str(sheet.name)[:31])
+    columns = sheet.columns
+    for index, column in enumerate(columns):
+        worksheet.set_column(index, index, column.width)
+        worksheet.write_string(0, index, str(column.header), header_format)
+    worksheet.set_row(0, 30)
+    worksheet.freeze_panes(1, 0)
+    writers = [_cell_writer(worksheet, column) for column in columns]
+    cell_formats = [formats[column.kind] for column in columns]
+    row_index = 0
+    for row_index, row in enumerate(sheet.rows, start=1):
+        for column_index, value in enumerate(row):
+            if value is not None:
+                writers[column_index](row_index, column_index, value, cell_formats[column_index])
+    sheet.row_count = row_index
+    worksheet.autofilter(0, 0, row_index, len(columns) - 1)
+
+
+def _cell_writer(worksheet, column: Column) -> Callable:
+    if column.kind == ColumnKind.TEXT:
+        write_string = worksheet.write_string
+
+        def write_text(row, col, value, cell_format):
+            if value:
+                write_string(row, col, neutralise(value), cell_format)
+
+        return write_text
+    if column.kind in (ColumnKind.DATE, ColumnKind.MONTH):
+        return worksheet.write_datetime
+    return worksheet.write_number
+
+
+# --- Files
+
+
+def export_filename(parts: Sequence[str], extension: str) -> str:
+    """`stockscan_<parts joined by _>.<extension>`, each part slugified (accents kept)."""
+    slugs = [slugify(part, allow_unicode=True) or "export" for part in parts]
+    return "_".join(["stockscan", *slugs]) + f".{extension}"
+
+
+def attachment_disposition(filename: str) -> str:
+    """`attachment` with an ASCII `filename` for old clients and the exact UTF-8 name as
+    RFC 5987 `filename*`, which current browsers prefer."""
+    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
+    ascii_name = "".join(char for char in ascii_name if char.isalnum() or char in "._-") or "export"
+    return f"{content_disposition_header(True, ascii_name)}; filename*=utf-8''{quote(filename)}"

@@ -1,0 +1,323 @@
+"""Exports: downloads (CSV streamed, XLSX from a temporary file) and emailed exports, each
+drawing on its monthly quota through `entitlements.enforcement.quota_reservation` and
+written in the audit (who, which export and options, how many rows)."""
+
+import logging
+import math
+import tempfile
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import BinaryIO
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django_scopes import scope
+from rest_framework.exceptions import APIException, ValidationError
+
+from stockscan.core.audit import audit_record
+from stockscan.core.permissions import Perm, role_has
+from stockscan.core.tasks import enqueue_on_commit, next_attempt_at
+from stockscan.entitlements.enforcement import quota_release, quota_reservation, require_feature
+from stockscan.entitlements.plans import Feature
+from stockscan.exports import tasks
+from stockscan.exports.base import CONTENT_TYPES, QUOTA_METRICS, Exporter, FileFormat, Sheet, exporter_class
+from stockscan.exports.emails import queue_export_email
+from stockscan.exports.errors import ExportEmailsThrottled, ExporterNotAllowed, NoRecipientLeft
+from stockscan.exports.models import EmailedExport, EmailedExportStatus
+from stockscan.exports.rendering import csv_chunks, export_filename, write_xlsx
+from stockscan.exports.selectors import active_memberships_by_email, active_recipients
+from stockscan.orgs.models import Membership, MembershipStatus, Tenant
+
+logger = logging.getLogger("stockscan.exports")
+
+EMAIL_RATE_WINDOW = timedelta(hours=1)
+EMAIL_MAX_ATTEMPTS = 5
+# How long a worker holds an emailed export it started: if it dies meanwhile, the sweeper
+# takes the export up again after this (building even a large file takes seconds).
+EMAIL_CLAIM_LEASE = timedelta(minutes=15)
+
+
+@dataclass
+class ExportFile:
+    file: BinaryIO  # a temporary file, deleted when closed
+    filename: str
+    content_type: str
+    sheets: list[Sheet]
+
+
+def build_export_file(exporter: Exporter, file_format: FileFormat, *, csv_separator: str = ";") -> ExportFile:
+    """Writes the export into a temporary file in constant memory and rewinds it."""
+    sheets = exporter.sheets(file_format)
+    # Handed to the response, which closes (and so deletes) it once sent.
+    file = tempfile.TemporaryFile(prefix="stockscan-export-")  # noqa: SIM115
+    try:
+        if file_format == FileFormat.XLSX:
+            write_xlsx(sheets, file, currency=exporter.tenant.currency)
+        else:
+            sheets = sheets[:1]
+            for chunk in csv_chunks(sheets[0], separator=csv_separator):
+                file.write(chunk)
+        file.seek(0)
+    except BaseException:
+        file.close()
+        raise
+    return ExportFile(
+        file=file,
+        filename=export_filename(exporter.filename_parts(), file_format),
+        content_type=CONTENT_TYPES[file_format],
+        sheets=sheets,
+    )
+
+
+def _export_audit(*, exporter: Exporter, file_format: str, sheets: list[Sheet], **extra) -> dict:
+    return {
+        "exporter": exporter.identifier,
+        "format": file_format,
+        "options": exporter.stored_options(),
+        "rows": {sheet.key: sheet.row_count for sheet in sheets},
+        **extra,
+    }
+
+
+def xlsx_download(*, exporter: Exporter, actor) -> ExportFile:
+    """The XLSX file, built under a reserved unit of the monthly XLSX quota (given back if
+    the build fails)."""
+    with quota_reservation(exporter.tenant, QUOTA_METRICS[FileFormat.XLSX]):
+        export = build_export_file(exporter, FileFormat.XLSX)
+        audit_record(
+            tenant_id=exporter.tenant.pk,
+            actor=actor,
+            action="export.downloaded",
+            after=_export_audit(exporter=exporter, file_format=FileFormat.XLSX, sheets=export.sheets),
+        )
+    return export
+
+
+class PrimedStream:
+    """A stream whose first chunk is already built, so that whatever fails before the first
+    byte (a quota refusal, the query) still becomes a JSON error answer. Closing it (the
+    server does, when the response ends or the client leaves) closes the generator."""
+
+    def __init__(self, chunks):
+        self._chunks = chunks
+        self._first = next(chunks)
+
+    def __iter__(self):
+        yield self._first
+        yield from self._chunks
+
+    def close(self):
+        self._chunks.close()
+
+
+@dataclass
+class ExportStream:
+    chunks: PrimedStream
+    filename: str
+    content_type: str
+
+
+def csv_download(*, exporter: Exporter, actor, separator: str) -> ExportStream:
+    """The CSV file as a stream of chunks, for `StreamingHttpResponse`.
+
+    When the quota counts: a unit is reserved as the stream is primed — before the response
+    starts, so an export over quota is a 403 — and the first rows are fetched then too, so
+    a failing query is still an error answer. The unit is given back if the stream fails or
+    is cut short before its last row (the reservation's `with` block spans the generator):
+    an export counts once its user has received the whole file, when it is also audited."""
+    return ExportStream(
+        chunks=PrimedStream(_csv_stream(exporter=exporter, actor=actor, separator=separator)),
+        filename=export_filename(exporter.filename_parts(), FileFormat.CSV),
+        content_type=CONTENT_TYPES[FileFormat.CSV],
+    )
+
+
+def _csv_stream(*, exporter: Exporter, actor, separator: str):
+    sheet = exporter.sheets(FileFormat.CSV)[0]
+    with quota_reservation(exporter.tenant, QUOTA_METRICS[FileFormat.CSV]):
+        yield from csv_chunks(sheet, separator=separator)
+        audit_record(
+            tenant_id=exporter.tenant.pk,
+            actor=actor,
+            action="export.downloaded",
+            after=_export_audit(exporter=exporter, file_format=FileFormat.CSV, sheets=[sheet], separator=separator),
+        )
+
+
+# --- Emailed exports
+
+
+def emailed_export_queue(
+    *,
+    exporter: Exporter,
+    actor,
+    file_format: FileFormat,
+    csv_separator: str,
+    recipient_emails: list[str],
+    message: str,
+) -> EmailedExport:
+    """Accepts an export to email to members of the tenant: reserves a unit of the format's
+    quota (a refusal is answered now), checks the tenant's hourly limit of emailed exports,
+    and queues the task once the row is committed. The file is built by the task."""
+    tenant = exporter.tenant
+    require_feature(tenant, Feature.EXPORTS_EMAIL)
+    recipients = _recipients(exporter, recipient_emails)
+    with quota_reservation(tenant, QUOTA_METRICS[file_format]) as period, transaction.atomic():
+        _check_email_rate(tenant)
+        job = EmailedExport.objects.create(
+            tenant=tenant,
+            requested_by=actor,
+            exporter=exporter.identifier,
+            file_format=file_format,
+            options=exporter.stored_options(),
+            csv_separator=csv_separator,
+            message=message,
+            language=translation.get_language() or settings.LANGUAGE_CODE,
+            quota_period=period,
+        )
+        job.recipients.set([membership.user for membership in recipients])
+        audit_record(
+            tenant_id=tenant.pk,
+            actor=actor,
+            action="export.email_queued",
+            target=job,
+            after={
+                "exporter": exporter.identifier,
+                "format": file_format,
+                "options": job.options,
+                "recipients": sorted(membership.user_id for membership in recipients),
+            },
+        )
+        enqueue_on_commit(tasks.send_emailed_export, job.pk)
+    return job
+
+
+def _recipients(exporter: Exporter, emails: list[str]) -> list[Membership]:
+    """Only active members of the tenant who may see everything in the export receive it."""
+    members = active_memberships_by_email(tenant=exporter.tenant, emails=emails)
+    problems = []
+    for email in emails:
+        membership = members.get(email)
+        if membership is None:
+            problems.append(_("%(address)s is not an active member of this business.") % {"address": email})
+        elif not exporter.readable_by(membership):
+            problems.append(_("%(address)s cannot see every service of this export.") % {"address": email})
+    if problems:
+        raise ValidationError({"email": problems})
+    return [members[email] for email in emails]
+
+
+def _check_email_rate(tenant: Tenant) -> None:
+    """At most EXPORT_EMAILS_PER_HOUR emailed exports per tenant in any hour. The tenant row
+    is locked first, so concurrent requests are counted one after the other."""
+    limit = settings.EXPORT_EMAILS_PER_HOUR
+    Tenant.objects.select_for_update().filter(pk=tenant.pk).values_list("pk", flat=True).first()
+    now = timezone.now()
+    recent = EmailedExport.objects.filter(tenant=tenant, created_at__gt=now - EMAIL_RATE_WINDOW)
+    count = recent.count()
+    if count >= limit:
+        # A slot frees when enough of the window's exports have aged out of it.
+        freeing = recent.order_by("created_at").values_list("created_at", flat=True)[count - limit]
+        wait = math.ceil((freeing + EMAIL_RATE_WINDOW - now).total_seconds())
+        raise ExportEmailsThrottled(limit=limit, wait=max(1, wait))
+
+
+def emailed_export_send(*, job_id: int) -> None:
+    """Builds an emailed export and sends it to each recipient (the task and the sweeper call
+    this). Runs as the member who asked, inside the tenant's scope, re-checking that they
+    may still export, the options, and who may still receive it. A failure is retried with
+    the core backoff; after EMAIL_MAX_ATTEMPTS, or when the export is no longer allowed, it
+    fails for good and its quota unit is given back."""
+    now = timezone.now()
+    jobs = EmailedExport.objects.with_scopes_disabled()
+    # Claiming is one conditional UPDATE: the task and the sweeper never build the same export twice.
+    claimed = jobs.filter(pk=job_id, status=EmailedExportStatus.QUEUED, next_attempt_at__lte=now).update(
+        attempts=F("attempts") + 1, next_attempt_at=now + EMAIL_CLAIM_LEASE
+    )
+    if not claimed:
+        return
+    job = jobs.select_related("tenant", "requested_by").get(pk=job_id)
+    with scope(tenant=job.tenant_id):
+        try:
+            # The emails enter the outbox and the export is marked sent together, or neither.
+            with transaction.atomic():
+                row_count, recipient_count = _build_and_send(job)
+                _mark_sent(job, row_count=row_count, recipient_count=recipient_count)
+        except APIException as refusal:  # no longer allowed: retrying would not help
+            _give_up(job, str(refusal.detail))
+        except Exception as error:
+            logger.exception("Emailed export %s failed (attempt %s).", job.pk, job.attempts)
+            if job.attempts >= EMAIL_MAX_ATTEMPTS:
+                _give_up(job, f"{type(error).__name__}: {error}")
+            else:
+                _retry_later(job, f"{type(error).__name__}: {error}")
+
+
+def _build_and_send(job: EmailedExport) -> tuple[int, int]:
+    tenant = job.tenant
+    membership = (
+        Membership.objects.filter(tenant=tenant, user=job.requested_by, status=MembershipStatus.ACTIVE)
+        .select_related("service", "user")
+        .first()
+    )
+    if membership is None or not role_has(membership.role, Perm.EXPORT_DATA):
+        raise ExporterNotAllowed()
+    with translation.override(job.language):
+        exporter = exporter_class(job.exporter)(tenant=tenant, membership=membership, options=job.options)
+        recipients = [recipient for recipient in active_recipients(job=job) if exporter.readable_by(recipient)]
+        if not recipients:
+            raise NoRecipientLeft()
+        export = build_export_file(exporter, FileFormat(job.file_format), csv_separator=job.csv_separator)
+        description = exporter.description()
+    with export.file:
+        content = export.file.read()
+    sender = job.requested_by
+    for recipient in recipients:
+        queue_export_email(
+            tenant=tenant,
+            recipient=recipient.user,
+            sender_name=sender.get_full_name() or sender.username,
+            business_name=tenant.name,
+            description=description,
+            message=job.message,
+            filename=export.filename,
+            content=content,
+            mimetype=export.content_type.split(";")[0],
+        )
+    return export.sheets[0].row_count, len(recipients)
+
+
+@transaction.atomic
+def _mark_sent(job: EmailedExport, *, row_count: int, recipient_count: int) -> None:
+    job.status, job.sent_at, job.row_count, job.last_error = EmailedExportStatus.SENT, timezone.now(), row_count, ""
+    job.save(update_fields=["status", "sent_at", "row_count", "last_error", "updated_at"])
+    audit_record(
+        tenant_id=job.tenant_id,
+        actor=job.requested_by,
+        action="export.emailed",
+        target=job,
+        after={"rows": row_count, "recipients": recipient_count, "attempts": job.attempts},
+    )
+
+
+@transaction.atomic
+def _give_up(job: EmailedExport, reason: str) -> None:
+    job.status, job.last_error = EmailedExportStatus.FAILED, reason[:255]
+    job.save(update_fields=["status", "last_error", "updated_at"])
+    quota_release(job.tenant, QUOTA_METRICS[job.file_format], job.quota_period)
+    audit_record(
+        tenant_id=job.tenant_id,
+        actor=job.requested_by,
+        action="export.email_failed",
+        target=job,
+        after={"error": job.last_error, "attempts": job.attempts},
+    )
+
+
+def _retry_later(job: EmailedExport, reason: str) -> None:
+    job.next_attempt_at, job.last_error = next_attempt_at(job.attempts), reason[:255]
+    job.save(update_fields=["next_attempt_at", "last_error", "updated_at"])
+    enqueue_on_commit(tasks.send_emailed_export, job.pk, run_after=job.next_attempt_at)

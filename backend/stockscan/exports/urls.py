@@ -1,0 +1,7 @@
+from stockscan.core.urls import route
+from stockscan.exports.api import ExportView, MonthExportView
+
+urlpatterns = [
+    route("export-excel/", MonthExportView.as_view(), "export-excel"),
+    route("exports/", ExportView.as_view(), "exports"),
+]

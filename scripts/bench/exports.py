@@ -1,0 +1,393 @@
+"""Exports benchmark (issue: exports). Seeds one tenant with 50,000 counted lines in one month
+(and a few hundred losses) on PostgreSQL, serves it with gunicorn (2 workers, default
+timeout, production settings) and measures over repeated downloads:
+
+- XLSX: median time of `GET /api/exports/?format=xlsx` beside the floor measured in the
+  same run — xlsxwriter in constant-memory mode writing the same rows (all sheets, same
+  formats) from memory, with no database and no HTTP;
+- CSV: median time of `GET /api/exports/?format=csv`;
+- for both, the peak memory growth of the gunicorn worker that served the request: its
+  peak RSS is reset before each request (`/proc/<pid>/clear_refs`), and the growth is its
+  VmHWM afterwards minus its VmRSS before.
+
+Targets: XLSX ≤ 1.5 x floor and growth ≤ 64 MB; CSV ≤ 1 s and growth ≤ 32 MB.
+
+    .venv/bin/python scripts/bench/exports.py                  # 50,000 lines, 7 runs each
+    .venv/bin/python scripts/bench/exports.py --rows 5000 --repeat 3
+
+Needs PostgreSQL on 127.0.0.1:5432 (BENCH_DATABASE_URL to change); it drops and recreates
+the database `stockscan_bench_exports`. Linux only (reads /proc). Times are measured by the
+client over loopback, so they include the HTTP transfer.
+"""
+
+# ruff: noqa: S101, S311  (a benchmark: asserts check answers, randomness only shapes data)
+import argparse
+import http.client
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BACKEND = ROOT / "backend"
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/stockscan_bench_exports")
+MONTH = date(2026, 10, 1)
+# Production settings, as deployed (DEBUG off), without the HTTPS redirect of a proxy; the
+# seeding process uses the same key so that the token it signs is valid on the server.
+SERVER_ENV = {
+    "DATABASE_URL": DATABASE_URL,
+    "DJANGO_DEBUG": "false",
+    "DJANGO_SECRET_KEY": "bench-" + "k" * 60,
+    "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+    "SECURE_SSL_REDIRECT": "false",
+    "LOG_LEVEL": "WARNING",
+    "TASKS_BACKEND": "immediate",
+}
+MB = 1024 * 1024
+
+
+def setup_django():
+    os.environ.update(SERVER_ENV)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    sys.path.insert(0, str(BACKEND))
+    import django
+
+    django.setup()
+
+
+def recreate_database():
+    import psycopg
+
+    admin_url = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
+    name = DATABASE_URL.rsplit("/", 1)[1]
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def seed(rows: int) -> tuple[str, object, int, int]:
+    """A PRO tenant whose bar counted `rows` products in MONTH (realistic optional fields,
+    some opened containers, expiry dates and lots), 300 losses, and a small kitchen used to
+    warm the workers up."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django_scopes import scopes_disabled
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from stockscan.accounts.models import User
+    from stockscan.entitlements.models import PlanGrant, TenantPlanOverride
+    from stockscan.inventory.models import Category, CountLine, Loss, Product, StockCount
+    from stockscan.orgs.models import Membership, Service, Tenant
+    from stockscan.orgs.presets import preset_for
+
+    call_command("migrate", verbosity=0)
+    rng = random.Random(rows)
+    with scopes_disabled():
+        tenant = Tenant.objects.create(name="Bench Exports", slug="bench-exports")
+        TenantPlanOverride.objects.create(tenant=tenant, grant=PlanGrant.LIFETIME, plan="PRO")
+        bar = Service.objects.create(tenant=tenant, name="Bar", service_type="bar", **preset_for("bar"))
+        kitchen = Service.objects.create(tenant=tenant, name="Cuisine", service_type="kitchen", **preset_for("kitchen"))
+        user = User.objects.create_user(username="benchexports", email="bench@example.test", password="x-Bench-42")
+        membership = Membership.objects.create(tenant=tenant, user=user, role="owner")
+        categories = Category.objects.bulk_create(
+            Category(tenant=tenant, service=bar, name=f"Catégorie {i}") for i in range(20)
+        )
+
+        def products_of(service, count, prefix):
+            return Product.objects.bulk_create(
+                (
+                    Product(
+                        tenant=tenant,
+                        service=service,
+                        category=rng.choice(categories) if service == bar else None,
+                        name=f"{prefix} {i:06d} — cuvée spéciale",
+                        barcode=f"{3000000000000 + i}",
+                        sku=f"{prefix[:3].upper()}-{i:06d}",
+                        unit=rng.choice(["pcs", "l", "kg"]),
+                        purchase_price=Decimal(rng.randint(50, 5000)) / 100,
+                        selling_price=Decimal(rng.randint(100, 9000)) / 100,
+                        vat_rate=Decimal("20"),
+                        min_quantity=Decimal(rng.randint(0, 10)),
+                        supplier=f"Fournisseur {i % 40}",
+                    )
+                    for i in range(count)
+                ),
+                batch_size=5000,
+            )
+
+        def count_lines(service, products):
+            count = StockCount.objects.create(tenant=tenant, service=service, month=MONTH)
+            CountLine.objects.bulk_create(
+                (
+                    CountLine(
+                        tenant=tenant,
+                        count=count,
+                        product=product,
+                        quantity=Decimal(rng.randint(0, 40)),
+                        container_state="OPENED" if i % 10 == 0 else "SEALED",
+                        remaining_fraction=Decimal("0.5") if i % 10 == 0 else None,
+                        expiry_date=date(2026, 11, rng.randint(1, 28)) if i % 7 == 0 else None,
+                        lot=f"L{i % 500}" if i % 5 == 0 else "",
+                        unit_cost=product.purchase_price,
+                        unit_price=product.selling_price,
+                    )
+                    for i, product in enumerate(products)
+                ),
+                batch_size=5000,
+            )
+
+        bar_products = products_of(bar, rows, "Produit")
+        count_lines(bar, bar_products)
+        count_lines(kitchen, products_of(kitchen, 20, "Ingrédient"))
+        Loss.objects.bulk_create(
+            Loss(
+                tenant=tenant,
+                service=bar,
+                product=product,
+                quantity=Decimal("1"),
+                unit=product.unit,
+                product_quantity=Decimal("1"),
+                unit_cost=product.purchase_price,
+                reason=rng.choice(["breakage", "expired", "theft", "free", "mistake", "other"]),
+                occurred_on=date(2026, 10, rng.randint(1, 31)),
+                note="Casse au service du soir",
+            )
+            for product in rng.sample(bar_products, min(300, rows))
+        )
+    with connection.cursor() as cursor:
+        # A live database has planner statistics; a freshly bulk-loaded one does not yet.
+        cursor.execute("ANALYZE")
+    return str(RefreshToken.for_user(user).access_token), membership, bar.pk, kitchen.pk
+
+
+# --- The server and its workers
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _proc_status(pid: int, field: str) -> int:
+    """A memory figure of /proc/<pid>/status, in bytes."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    raise KeyError(field)
+
+
+def _cpu_ticks(pid: int) -> int:
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+class Server:
+    def __init__(self):
+        self.port = free_port()
+        bind = f"127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(  # noqa: S603
+            # 2 workers and gunicorn's default timeout (30 s), as in the Procfile.
+            [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--workers", "2", "--bind", bind],
+            cwd=BACKEND,
+            env={**os.environ, **SERVER_ENV},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(100):
+            try:
+                self.get("/health")
+                if len(self.workers()) == 2:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("gunicorn did not start")
+
+    def workers(self) -> list[int]:
+        children = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat") as stat:
+                        parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+                except OSError:
+                    continue
+                if parent == self.process.pid:
+                    children.append(int(entry))
+        return children
+
+    def get(self, path: str, token: str | None = None) -> tuple[int, bytes]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        connection.request("GET", path, headers={"Authorization": f"Bearer {token}"} if token else {})
+        response = connection.getresponse()
+        body = response.read()
+        connection.close()
+        return response.status, body
+
+    def measured_get(self, path: str, token: str) -> dict:
+        """One request: client time, and the memory growth of the worker that served it."""
+        workers = self.workers()
+        for pid in workers:
+            with open(f"/proc/{pid}/clear_refs", "w") as clear_refs:
+                clear_refs.write("5")  # resets the peak RSS (VmHWM) to the current RSS
+        rss_before = {pid: _proc_status(pid, "VmRSS") for pid in workers}
+        cpu_before = {pid: _cpu_ticks(pid) for pid in workers}
+        start = time.perf_counter()
+        status, body = self.get(path, token)
+        elapsed = time.perf_counter() - start
+        assert status == 200, (status, body[:300])
+        served_by = max(workers, key=lambda pid: _cpu_ticks(pid) - cpu_before[pid])
+        return {
+            "seconds": elapsed,
+            "growth": _proc_status(served_by, "VmHWM") - rss_before[served_by],
+            "rss_before": rss_before[served_by],
+            "bytes": len(body),
+        }
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+# --- The floor: xlsxwriter alone, rows already in memory
+
+
+def floor_rows(membership, service: int) -> list:
+    """The rows of every sheet of the XLSX export, read once into memory."""
+    from django.utils import translation
+    from django_scopes import scope
+
+    from stockscan.exports.base import FileFormat
+    from stockscan.exports.inventory import InventoryExporter
+
+    with translation.override("fr"), scope(tenant=membership.tenant_id):
+        options = {"from": f"{MONTH:%Y-%m}", "to": f"{MONTH:%Y-%m}", "service": str(service)}
+        exporter = InventoryExporter(tenant=membership.tenant, membership=membership, options=options)
+        return [
+            (str(sheet.name), [(str(c.header), c.kind) for c in sheet.columns], list(sheet.rows))
+            for sheet in exporter.sheets(FileFormat.XLSX)
+        ]
+
+
+def write_floor(sheets: list, path: str) -> None:
+    """xlsxwriter constant-memory mode, typed writes with the same number formats."""
+    import xlsxwriter
+
+    from stockscan.exports.base import ColumnKind
+    from stockscan.exports.rendering import HEADER_STYLE, number_formats
+
+    workbook = xlsxwriter.Workbook(path, {"constant_memory": True})
+    header = workbook.add_format(HEADER_STYLE)
+    formats = {kind: workbook.add_format({"num_format": p}) if p else None for kind, p in number_formats("EUR").items()}
+    for name, columns, rows in sheets:
+        worksheet = workbook.add_worksheet(name)
+        worksheet.write_row(0, 0, [title for title, _ in columns], header)
+        methods = []
+        for _, kind in columns:
+            if kind == ColumnKind.TEXT:
+                methods.append(worksheet.write_string)
+            elif kind in (ColumnKind.DATE, ColumnKind.MONTH):
+                methods.append(worksheet.write_datetime)
+            else:
+                methods.append(worksheet.write_number)
+        cell_formats = [formats[kind] for _, kind in columns]
+        for row_index, row in enumerate(rows, start=1):
+            for column_index, value in enumerate(row):
+                if value is not None and value != "":
+                    methods[column_index](row_index, column_index, value, cell_formats[column_index])
+    workbook.close()
+
+
+def floor_seconds(sheets: list) -> float:
+    with tempfile.TemporaryDirectory() as directory:
+        start = time.perf_counter()
+        write_floor(sheets, os.path.join(directory, "floor.xlsx"))
+        return time.perf_counter() - start
+
+
+# --- The run
+
+
+def export_path(service: int, file_format: str) -> str:
+    return f"/api/exports/?from={MONTH:%Y-%m}&to={MONTH:%Y-%m}&service={service}&format={file_format}"
+
+
+def run(rows: int, repeat: int) -> dict:
+    from django.db import connections
+
+    connections.close_all()
+    recreate_database()
+    token, membership, bar, kitchen = seed(rows)
+    connections.close_all()
+    sheets = floor_rows(membership, bar)
+    assert len(sheets[0][2]) == rows, len(sheets[0][2])
+    server = Server()
+    try:
+        # Warm both workers up (imports, connections, caches) on the small kitchen.
+        for _ in range(6):
+            for file_format in ("xlsx", "csv"):
+                assert server.get(export_path(kitchen, file_format), token)[0] == 200
+        xlsx, csv, floor = [], [], []
+        for _ in range(repeat):
+            # Interleaved, so that noise from other processes on the machine hits all three alike.
+            floor.append(floor_seconds(sheets))
+            xlsx.append(server.measured_get(export_path(bar, "xlsx"), token))
+            csv.append(server.measured_get(export_path(bar, "csv"), token))
+    finally:
+        server.stop()
+    return {"rows": rows, "xlsx": xlsx, "csv": csv, "floor": floor}
+
+
+def report(result: dict) -> None:
+    def median(samples, key):
+        return statistics.median(sample[key] for sample in samples)
+
+    floor = statistics.median(result["floor"])
+    xlsx_s, csv_s = median(result["xlsx"], "seconds"), median(result["csv"], "seconds")
+    xlsx_mb, csv_mb = median(result["xlsx"], "growth") / MB, median(result["csv"], "growth") / MB
+    xlsx_peak = max(sample["growth"] for sample in result["xlsx"]) / MB
+    csv_peak = max(sample["growth"] for sample in result["csv"]) / MB
+    runs = len(result["floor"])
+    print(f"\n{result['rows']:,} counted lines, {runs} runs each (medians; max growth in brackets)\n")
+    print(f"{'measure':<34}{'result':>22}{'target':>18}  ok")
+    rows = [
+        ("xlsxwriter floor (from memory)", f"{floor:.2f} s", "", None),
+        (
+            "XLSX through gunicorn",
+            f"{xlsx_s:.2f} s = {xlsx_s / floor:.2f}x floor",
+            "<= 1.5x floor",
+            xlsx_s <= 1.5 * floor,
+        ),
+        ("XLSX worker memory growth", f"{xlsx_mb:.1f} MB [{xlsx_peak:.1f}]", "<= 64 MB", xlsx_peak <= 64),
+        ("CSV through gunicorn", f"{csv_s:.2f} s", "<= 1 s", csv_s <= 1),
+        ("CSV worker memory growth", f"{csv_mb:.1f} MB [{csv_peak:.1f}]", "<= 32 MB", csv_peak <= 32),
+    ]
+    for name, value, target, ok in rows:
+        print(f"{name:<34}{value:>22}{target:>18}  {'' if ok is None else ('yes' if ok else 'NO')}")
+    print(f"\nfile sizes: XLSX {result['xlsx'][0]['bytes'] / MB:.1f} MB, CSV {result['csv'][0]['bytes'] / MB:.1f} MB")
+    print("samples (s): floor", [round(s, 2) for s in result["floor"]])
+    print("             xlsx ", [round(s["seconds"], 2) for s in result["xlsx"]])
+    print("             csv  ", [round(s["seconds"], 2) for s in result["csv"]])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=50_000)
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    setup_django()
+    report(run(args.rows, args.repeat))
+
+
+if __name__ == "__main__":
+    main()
