@@ -127,6 +127,15 @@ def test_accented_names_get_an_ascii_filename_and_an_rfc5987_one(stock):
 # --- XLSX
 
 
+def test_a_french_speaking_member_gets_french_sheets_and_headers(stock):
+    client = stock.ws.client(Role.MANAGER)  # no Accept-Language: the site's French
+    workbook = open_xlsx(client.get(EXPORTS, {**OCTOBER, "format": "xlsx"}))
+
+    assert workbook.sheetnames == ["Inventaire", "Pertes", "Synthèse"]
+    header = [cell.value for cell in workbook["Inventaire"][1]]
+    assert header[:4] == ["Mois", "Service", "Catégorie", "Produit"]
+
+
 def test_xlsx_has_inventory_losses_and_summary_sheets_with_typed_cells(stock):
     workbook = open_xlsx(stock.client(Role.MANAGER).get(EXPORTS, {**OCTOBER, "format": "xlsx"}))
 

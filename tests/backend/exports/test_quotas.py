@@ -197,7 +197,9 @@ def test_thirty_concurrent_exports_against_a_limit_of_five(file_format, metric, 
     manager = workspace.user(Role.MANAGER)
 
     def export(_):
-        response = client_for(manager).get(EXPORTS, {"format": file_format, "from": "2026-10", "to": "2026-10"})
+        client = client_for(manager)
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # sheet names in English
+        response = client.get(EXPORTS, {"format": file_format, "from": "2026-10", "to": "2026-10"})
         if response.status_code != 200:
             return response.status_code, response.json()["code"], None
         content = body_of(response)
