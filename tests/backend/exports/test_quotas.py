@@ -2,7 +2,6 @@
 reach its user, and exact under concurrent requests on PostgreSQL."""
 
 import io
-import threading
 from datetime import date
 from decimal import Decimal
 
@@ -22,6 +21,7 @@ from tests.backend.exports.conftest import EXPORT_EXCEL, EXPORTS, body_of, open_
 from tests.conftest import client_for, make_workspace
 from tests.factories import CountLineFactory, StockCountFactory
 from tests.plans import set_plan
+from tests.support.concurrency import run_concurrently
 
 
 def assert_server_error(response):
@@ -155,27 +155,6 @@ def test_refused_requests_use_no_quota(free_plan, other_workspace):
 
 
 # --- Concurrency (PostgreSQL)
-
-
-def run_concurrently(count: int, work) -> list:
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def target(index: int):
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        except Exception as exc:  # collected and asserted on by the test
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 @pytest.mark.django_db(transaction=True)

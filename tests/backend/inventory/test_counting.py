@@ -1,6 +1,5 @@
 """Monthly counts: months, lines written safely on flaky networks, closing and reopening."""
 
-import threading
 from datetime import date
 from decimal import Decimal
 
@@ -14,6 +13,7 @@ from stockscan.inventory.models import CountLine, StockCount
 from stockscan.orgs.models import Role
 from tests.factories import CountLineFactory, ProductFactory, StockCountFactory
 from tests.plans import set_plan
+from tests.support.concurrency import run_concurrently
 
 pytestmark = pytest.mark.django_db
 
@@ -310,7 +310,7 @@ def test_essentiel_hides_months_older_than_its_history(workspace, other_workspac
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="concurrent transactions need PostgreSQL")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent transactions need PostgreSQL")
 def test_twenty_simultaneous_retries_of_one_line_make_one_line():
     from tests.conftest import make_workspace
 
@@ -319,21 +319,9 @@ def test_twenty_simultaneous_retries_of_one_line_make_one_line():
     count = StockCountFactory(tenant=workspace.tenant, service=workspace.bar, month=date(2026, 10, 1))
     product = ProductFactory(tenant=workspace.tenant, service=workspace.bar)
     client_by_thread = [workspace.client(Role.OPERATOR) for _ in range(20)]
-    barrier = threading.Barrier(20)
-    statuses = []
-
-    def send(client):
-        try:
-            barrier.wait()
-            statuses.append(add_line(client, count, product, client_id="same-line").status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send, args=(client,)) for client in client_by_thread]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = run_concurrently(
+        20, lambda index: add_line(client_by_thread[index], count, product, client_id="same-line").status_code
+    )
 
     assert sorted(statuses) == [200] * 19 + [201]
     assert len(lines_of(count)) == 1
