@@ -27,53 +27,23 @@ import os
 import queue
 import random
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-BACKEND = ROOT / "backend"
+from common import BACKEND, ROOT, Server, production_env, recreate_database, setup_django
+
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/stockscan_bench")
 WEBHOOK_PATH = "/api/auth/billing/webhook/"
-# Production settings, as deployed (DEBUG off, tasks queued in the database for the worker),
-# without the HTTPS redirect of a proxy.
-SERVER_ENV = {
-    "DATABASE_URL": DATABASE_URL,
-    "DJANGO_DEBUG": "false",
-    "DJANGO_SECRET_KEY": "bench-" + "k" * 60,
-    "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-    "SECURE_SSL_REDIRECT": "false",
-    "TASKS_BACKEND": "database",
-    "LOG_LEVEL": "WARNING",
-}
+# Tasks are queued in the database for the worker, as deployed.
+SERVER_ENV = production_env(DATABASE_URL, TASKS_BACKEND="database")
 PRICES = {
     f"STRIPE_PRICE_{plan}_{cycle}": f"price_bench_{plan.lower()}_{cycle.lower()}"
     for plan in ("BOUTIQUE", "PRO")
     for cycle in ("MONTHLY", "YEARLY")
 }
-
-
-def setup_django(stripe_env: dict[str, str]):
-    os.environ.update({**SERVER_ENV, **stripe_env})
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    sys.path[:0] = [str(BACKEND), str(ROOT)]
-    import django
-
-    django.setup()
-
-
-def recreate_database():
-    import psycopg
-
-    admin_url = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
-    name = DATABASE_URL.rsplit("/", 1)[1]
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def seed(fake, tenants: int, rng: random.Random) -> list[dict]:
@@ -113,47 +83,6 @@ def build_events(subscriptions: list[dict], distinct: int, rng: random.Random) -
             obj = subscription
         events.append(stripe_objects.event(kind, obj, created=now))
     return events
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    def __init__(self, env: dict[str, str]):
-        self.port = free_port()
-        self.process = subprocess.Popen(  # noqa: S603
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi:application",
-                "--workers",
-                "2",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-            ],
-            cwd=BACKEND,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(100):
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                conn.request("GET", "/health")
-                conn.getresponse().read()
-                conn.close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("gunicorn did not start")
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=10)
 
 
 def send_all(server: Server, deliveries: list[dict], secret: str, clients: int) -> tuple[list, float]:
@@ -213,7 +142,7 @@ def main():
     args = parser.parse_args()
     rng = random.Random(4)
 
-    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT))  # the fake Stripe lives with the tests
     from tests.support.fake_stripe import FakeStripe
     from tests.support.stripe_signing import webhook_secret
 
@@ -225,8 +154,8 @@ def main():
         "STRIPE_WEBHOOK_SECRET": secret,
         **PRICES,
     }
-    setup_django(stripe_env)
-    recreate_database()
+    setup_django({**SERVER_ENV, **stripe_env})
+    recreate_database(DATABASE_URL)
     subscriptions = seed(fake, args.tenants, rng)
 
     redeliveries = round(args.events * args.duplicates)

@@ -22,54 +22,21 @@ client over loopback, so they include the HTTP transfer.
 
 # ruff: noqa: S101, S311  (a benchmark: asserts check answers, randomness only shapes data)
 import argparse
-import http.client
 import os
 import random
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-BACKEND = ROOT / "backend"
+import common
+from common import production_env, recreate_database, setup_django
+
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/stockscan_bench_exports")
 MONTH = date(2026, 10, 1)
-# Production settings, as deployed (DEBUG off), without the HTTPS redirect of a proxy; the
-# seeding process uses the same key so that the token it signs is valid on the server.
-SERVER_ENV = {
-    "DATABASE_URL": DATABASE_URL,
-    "DJANGO_DEBUG": "false",
-    "DJANGO_SECRET_KEY": "bench-" + "k" * 60,
-    "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-    "SECURE_SSL_REDIRECT": "false",
-    "LOG_LEVEL": "WARNING",
-    "TASKS_BACKEND": "immediate",
-}
+SERVER_ENV = production_env(DATABASE_URL, TASKS_BACKEND="immediate")
 MB = 1024 * 1024
-
-
-def setup_django():
-    os.environ.update(SERVER_ENV)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    sys.path.insert(0, str(BACKEND))
-    import django
-
-    django.setup()
-
-
-def recreate_database():
-    import psycopg
-
-    admin_url = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
-    name = DATABASE_URL.rsplit("/", 1)[1]
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def seed(rows: int) -> tuple[str, object, int, int]:
@@ -170,12 +137,6 @@ def seed(rows: int) -> tuple[str, object, int, int]:
 # --- The server and its workers
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _proc_status(pid: int, field: str) -> int:
     """A memory figure of /proc/<pid>/status, in bytes."""
     with open(f"/proc/{pid}/status") as status:
@@ -191,27 +152,9 @@ def _cpu_ticks(pid: int) -> int:
     return int(fields[11]) + int(fields[12])  # utime + stime
 
 
-class Server:
-    def __init__(self):
-        self.port = free_port()
-        bind = f"127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(  # noqa: S603
-            # 2 workers and gunicorn's default timeout (30 s), as in the Procfile.
-            [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--workers", "2", "--bind", bind],
-            cwd=BACKEND,
-            env={**os.environ, **SERVER_ENV},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(100):
-            try:
-                self.get("/health")
-                if len(self.workers()) == 2:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("gunicorn did not start")
+class Server(common.Server):
+    def ready(self) -> bool:
+        return len(self.workers()) == 2
 
     def workers(self) -> list[int]:
         children = []
@@ -226,14 +169,6 @@ class Server:
                     children.append(int(entry))
         return children
 
-    def get(self, path: str, token: str | None = None) -> tuple[int, bytes]:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
-        connection.request("GET", path, headers={"Authorization": f"Bearer {token}"} if token else {})
-        response = connection.getresponse()
-        body = response.read()
-        connection.close()
-        return response.status, body
-
     def measured_get(self, path: str, token: str) -> dict:
         """One request: client time, and the memory growth of the worker that served it."""
         workers = self.workers()
@@ -243,7 +178,7 @@ class Server:
         rss_before = {pid: _proc_status(pid, "VmRSS") for pid in workers}
         cpu_before = {pid: _cpu_ticks(pid) for pid in workers}
         start = time.perf_counter()
-        status, body = self.get(path, token)
+        status, body = self.get(path, token, timeout=120)
         elapsed = time.perf_counter() - start
         assert status == 200, (status, body[:300])
         served_by = max(workers, key=lambda pid: _cpu_ticks(pid) - cpu_before[pid])
@@ -253,10 +188,6 @@ class Server:
             "rss_before": rss_before[served_by],
             "bytes": len(body),
         }
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=10)
 
 
 # --- The floor: xlsxwriter alone, rows already in memory
@@ -326,12 +257,12 @@ def run(rows: int, repeat: int) -> dict:
     from django.db import connections
 
     connections.close_all()
-    recreate_database()
+    recreate_database(DATABASE_URL)
     token, membership, bar, kitchen = seed(rows)
     connections.close_all()
     sheets = floor_rows(membership, bar)
     assert len(sheets[0][2]) == rows, len(sheets[0][2])
-    server = Server()
+    server = Server(SERVER_ENV)
     try:
         # Warm both workers up (imports, connections, caches) on the small kitchen.
         for _ in range(6):
@@ -385,7 +316,7 @@ def main():
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
-    setup_django()
+    setup_django(SERVER_ENV)
     report(run(args.rows, args.repeat))
 
 

@@ -20,51 +20,19 @@ import http.client
 import json
 import os
 import random
-import socket
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-BACKEND = ROOT / "backend"
+from common import Server, production_env, recreate_database, setup_django
+
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/stockscan_bench")
 MONTH = date(2026, 10, 1)
 # The SPA loads a month's lines in pages of the largest size the API allows (MonthPagination).
 SPA_PAGE_SIZE = 1000
-# Production settings, as deployed (DEBUG off), without the HTTPS redirect of a proxy; the
-# seeding process uses the same key so that the tokens it signs are valid on the server.
-SERVER_ENV = {
-    "DATABASE_URL": DATABASE_URL,
-    "DJANGO_DEBUG": "false",
-    "DJANGO_SECRET_KEY": "bench-" + "k" * 60,
-    "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-    "SECURE_SSL_REDIRECT": "false",
-    "LOG_LEVEL": "WARNING",
-}
-
-
-def setup_django():
-    os.environ.update(SERVER_ENV)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    sys.path.insert(0, str(BACKEND))
-    import django
-
-    django.setup()
-
-
-def recreate_database():
-    import psycopg
-
-    admin_url = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
-    name = DATABASE_URL.rsplit("/", 1)[1]
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
+SERVER_ENV = production_env(DATABASE_URL)
 
 
 def seed(size: int) -> tuple[str, int]:
@@ -152,55 +120,6 @@ def seed(size: int) -> tuple[str, int]:
     return str(RefreshToken.for_user(user).access_token), service.pk
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    def __init__(self):
-        self.port = free_port()
-        env = {**os.environ, **SERVER_ENV}
-        self.process = subprocess.Popen(  # noqa: S603
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi:application",
-                "--workers",
-                "2",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-            ],
-            cwd=BACKEND,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(100):
-            try:
-                self.get("/health")
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("gunicorn did not start")
-
-    def get(self, path: str, token: str | None = None, connection=None) -> tuple[int, bytes]:
-        conn = connection or http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        conn.request("GET", path, headers=headers)
-        response = conn.getresponse()
-        body = response.read()
-        if connection is None:
-            conn.close()
-        return response.status, body
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
-
 def timed(function, repeat: int) -> float:
     samples = []
     for _ in range(repeat):
@@ -247,9 +166,9 @@ def run(size: int) -> dict:
     from django.db import connections
 
     connections.close_all()
-    recreate_database()
+    recreate_database(DATABASE_URL)
     token, service = seed(size)
-    server = Server()
+    server = Server(SERVER_ENV)
     try:
         stats_path = f"/api/inventory-stats/?month={MONTH:%Y-%m}&service={service}"
         status, body = server.get(stats_path, token)
@@ -291,7 +210,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
     args = parser.parse_args()
-    setup_django()
+    setup_django(SERVER_ENV)
     results = [run(size) for size in args.sizes]
     print(json.dumps(results, indent=2))
 

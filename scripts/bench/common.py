@@ -1,0 +1,100 @@
+"""What every benchmark shares: production settings for a local run, a fresh PostgreSQL
+database, Django set up in the seeding process, and gunicorn (2 workers, as deployed)."""
+
+import http.client
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BACKEND = ROOT / "backend"
+
+
+def production_env(database_url: str, **extra: str) -> dict[str, str]:
+    """Production settings, as deployed (DEBUG off), without the HTTPS redirect of a proxy.
+    The seeding process uses the same key, so the tokens it signs are valid on the server."""
+    return {
+        "DATABASE_URL": database_url,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "bench-" + "k" * 60,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "SECURE_SSL_REDIRECT": "false",
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
+def setup_django(env: dict[str, str]) -> None:
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    sys.path[:0] = [str(BACKEND), str(ROOT)]  # ROOT: the test support modules (fakes)
+    import django
+
+    django.setup()
+
+
+def recreate_database(database_url: str) -> None:
+    import psycopg
+
+    admin_url = database_url.rsplit("/", 1)[0] + "/postgres"
+    name = database_url.rsplit("/", 1)[1]
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """gunicorn with 2 workers and its default timeout (30 s), as in the Procfile."""
+
+    def __init__(self, env: dict[str, str]):
+        self.port = free_port()
+        self.process = subprocess.Popen(  # noqa: S603
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "config.wsgi:application",
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+            ],
+            cwd=BACKEND,
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(100):
+            try:
+                if self.get("/health")[0] == 200 and self.ready():
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("gunicorn did not start")
+
+    def ready(self) -> bool:
+        return True
+
+    def get(self, path: str, token: str | None = None, connection=None, timeout: float = 30) -> tuple[int, bytes]:
+        """One GET; pass an open `connection` to reuse it (keep-alive)."""
+        conn = connection or http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        conn.request("GET", path, headers={"Authorization": f"Bearer {token}"} if token else {})
+        response = conn.getresponse()
+        body = response.read()
+        if connection is None:
+            conn.close()
+        return response.status, body
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
