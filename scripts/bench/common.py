@@ -98,3 +98,33 @@ class Server:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=10)
+
+
+def count_products(*, tenant, service, products, month, rng) -> None:
+    """Counts every product in `month` with realistic optional fields: an opened container
+    every tenth line, an expiry date every seventh, a lot every fifth."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from stockscan.inventory.models import CountLine, StockCount
+
+    following = (month + timedelta(days=32)).replace(day=1)
+    count = StockCount.objects.create(tenant=tenant, service=service, month=month)
+    CountLine.objects.bulk_create(
+        (
+            CountLine(
+                tenant=tenant,
+                count=count,
+                product=product,
+                quantity=Decimal(rng.randint(0, 40)),
+                container_state="OPENED" if i % 10 == 0 else "SEALED",
+                remaining_fraction=Decimal("0.5") if i % 10 == 0 else None,
+                expiry_date=following.replace(day=rng.randint(1, 28)) if i % 7 == 0 else None,
+                lot=f"L{i % 500}" if i % 5 == 0 else "",
+                unit_cost=product.purchase_price,
+                unit_price=product.selling_price,
+            )
+            for i, product in enumerate(products)
+        ),
+        batch_size=5000,
+    )

@@ -31,7 +31,7 @@ from datetime import date
 from decimal import Decimal
 
 import common
-from common import production_env, recreate_database, setup_django
+from common import count_products, production_env, recreate_database, setup_django
 
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/stockscan_bench_exports")
 MONTH = date(2026, 10, 1)
@@ -50,7 +50,7 @@ def seed(rows: int) -> tuple[str, object, int, int]:
 
     from stockscan.accounts.models import User
     from stockscan.entitlements.models import PlanGrant, TenantPlanOverride
-    from stockscan.inventory.models import Category, CountLine, Loss, Product, StockCount
+    from stockscan.inventory.models import Category, Loss, Product
     from stockscan.orgs.models import Membership, Service, Tenant
     from stockscan.orgs.presets import preset_for
 
@@ -89,30 +89,9 @@ def seed(rows: int) -> tuple[str, object, int, int]:
                 batch_size=5000,
             )
 
-        def count_lines(service, products):
-            count = StockCount.objects.create(tenant=tenant, service=service, month=MONTH)
-            CountLine.objects.bulk_create(
-                (
-                    CountLine(
-                        tenant=tenant,
-                        count=count,
-                        product=product,
-                        quantity=Decimal(rng.randint(0, 40)),
-                        container_state="OPENED" if i % 10 == 0 else "SEALED",
-                        remaining_fraction=Decimal("0.5") if i % 10 == 0 else None,
-                        expiry_date=date(2026, 11, rng.randint(1, 28)) if i % 7 == 0 else None,
-                        lot=f"L{i % 500}" if i % 5 == 0 else "",
-                        unit_cost=product.purchase_price,
-                        unit_price=product.selling_price,
-                    )
-                    for i, product in enumerate(products)
-                ),
-                batch_size=5000,
-            )
-
         bar_products = products_of(bar, rows, "Produit")
-        count_lines(bar, bar_products)
-        count_lines(kitchen, products_of(kitchen, 20, "Ingrédient"))
+        for service, products in ((bar, bar_products), (kitchen, products_of(kitchen, 20, "Ingrédient"))):
+            count_products(tenant=tenant, service=service, products=products, month=MONTH, rng=rng)
         Loss.objects.bulk_create(
             Loss(
                 tenant=tenant,
