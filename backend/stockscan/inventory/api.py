@@ -294,12 +294,15 @@ class CountLineViewSet(TenantModelViewSet):
         return self.get_paginated_response(COUNT_LINE_ROWS.many(page))
 
     def retrieve(self, request, *args, **kwargs):
-        return Response(self._fresh(self.get_object()))
+        return Response(self._row(parse_id(kwargs["pk"], not_found=NotFound)))
 
-    def _fresh(self, line) -> dict:
-        # Read back through the selector: the line value comes from the one definition of
-        # the effective quantity (selectors.EFFECTIVE_QUANTITY).
-        return COUNT_LINE_ROWS.to_representation(COUNT_LINE_ROWS.rows(self.get_queryset()).get(pk=line.pk))
+    def _row(self, pk: int) -> dict:
+        # Read through the selector: the line value comes from the one definition of the
+        # effective quantity (selectors.EFFECTIVE_QUANTITY).
+        row = COUNT_LINE_ROWS.rows(self.get_queryset()).filter(pk=pk).first()
+        if row is None:
+            raise NotFound()
+        return COUNT_LINE_ROWS.to_representation(row)
 
     def create(self, request, *args, **kwargs):
         params = CountLineCreateSerializer(data=request.data)
@@ -311,14 +314,14 @@ class CountLineViewSet(TenantModelViewSet):
         if not visible.exists():
             raise NotFound()
         line, created = counting.line_add(count=count, actor=request.user, client_id=client_id, **data)
-        return Response(self._fresh(line), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(self._row(line.pk), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     def update(self, request, *args, **kwargs):
         line = self.get_object()
         params = CountLineWriteSerializer(data=request.data, partial=kwargs.get("partial", False))
         params.is_valid(raise_exception=True)
         line = counting.line_update(line=line, actor=request.user, **params.validated_data)
-        return Response(self._fresh(line))
+        return Response(self._row(line.pk))
 
     def perform_destroy(self, instance):
         counting.line_delete(line=instance, actor=self.request.user)
