@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -53,10 +54,16 @@ def free_port() -> int:
 
 
 class Server:
-    """gunicorn with 2 workers and its default timeout (30 s), as in the Procfile."""
+    """gunicorn with 2 workers and its default timeout (30 s), as in the Procfile. Its access
+    log records, for each request, the server's own time (gunicorn's %(D)s: from the request
+    read to the last byte of the answer written), which `server_milliseconds` reads."""
 
     def __init__(self, env: dict[str, str]):
         self.port = free_port()
+        handle, name = tempfile.mkstemp(prefix="stockscan-bench-", suffix=".log")
+        os.close(handle)
+        self.access_log = Path(name)
+        self._logged = 0
         self.process = subprocess.Popen(  # noqa: S603
             [
                 sys.executable,
@@ -67,6 +74,10 @@ class Server:
                 "2",
                 "--bind",
                 f"127.0.0.1:{self.port}",
+                "--access-logfile",
+                str(self.access_log),
+                "--access-logformat",
+                "%(U)s %(s)s %(D)s",
             ],
             cwd=BACKEND,
             env={**os.environ, **env},
@@ -76,11 +87,23 @@ class Server:
         for _ in range(100):
             try:
                 if self.get("/health")[0] == 200 and self.ready():
+                    self.server_milliseconds()  # forget the start-up requests
                     return
             except OSError:
                 pass
             time.sleep(0.1)
         raise RuntimeError("gunicorn did not start")
+
+    def server_milliseconds(self, expected: int = 0) -> list[float]:
+        """The server's time for each request answered since the last call, in order. A
+        worker writes its log line just after the answer: wait for `expected` lines."""
+        for _ in range(100):
+            lines = self.access_log.read_text().splitlines()[self._logged :]
+            if len(lines) >= expected:
+                break
+            time.sleep(0.01)
+        self._logged += len(lines)
+        return [int(line.rsplit(" ", 1)[1]) / 1000 for line in lines]
 
     def ready(self) -> bool:
         return True
@@ -98,6 +121,7 @@ class Server:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=10)
+        self.access_log.unlink(missing_ok=True)
 
 
 def count_products(*, tenant, service, products, month, rng) -> None:

@@ -290,8 +290,7 @@ class CountLineViewSet(TenantModelViewSet):
         )
 
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(COUNT_LINE_ROWS.rows(self.get_queryset()))
-        return self.get_paginated_response(COUNT_LINE_ROWS.many(page))
+        return self.paginator.rows_response(self.get_queryset(), COUNT_LINE_ROWS, request, self)
 
     def retrieve(self, request, *args, **kwargs):
         return Response(self._row(parse_id(kwargs["pk"], not_found=NotFound)))

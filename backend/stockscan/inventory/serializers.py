@@ -1,11 +1,13 @@
 from decimal import Decimal
 
+from django.db.models import DecimalField, ExpressionWrapper, F, TextField
+from django.db.models.functions import Cast, Round
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from stockscan.core.decimals import money
 from stockscan.core.months import format_month, parse_month
-from stockscan.core.serializers import RowSerializer, TenantRelatedField
+from stockscan.core.serializers import RowSerializer, TenantRelatedField, ToChar
 from stockscan.inventory.models import (
     Category,
     ContainerState,
@@ -176,10 +178,18 @@ def _line_value(row) -> str | None:
     return money(row["effective_quantity"] * row["unit_cost"])
 
 
+# The line value as PostgreSQL writes it: round() takes ties away from zero, as money() does.
+_LINE_VALUE_TEXT = Cast(
+    Round(ExpressionWrapper(F("effective_quantity") * F("unit_cost"), output_field=DecimalField()), 2),
+    TextField(),
+)
+
 COUNT_LINE_ROWS = RowSerializer(
     CountLineSerializer,
     computed={"month": lambda row: format_month(row["count__month"]), "line_value": _line_value},
     needs=("count__month", "effective_quantity", "unit_cost"),
+    # The same two fields written by PostgreSQL; a test compares both ways on the same lines.
+    database={"month": ToChar(F("count__month"), "YYYY-MM"), "line_value": _LINE_VALUE_TEXT},
 )
 
 

@@ -233,6 +233,25 @@ def test_the_months_items_for_the_inventory_page(workspace, other_workspace, mon
     assert limited.status_code == 404
 
 
+def test_the_month_is_read_page_by_page(workspace, other_workspace, month):
+    """The pages carry the count and the links whether PostgreSQL or Python wrote the rows."""
+    ids = [CountLineFactory(count=month, product__service=workspace.bar).pk for _ in range(3)]
+    CountLineFactory(count__service=other_workspace.bar, count__month=month.month, product__service=other_workspace.bar)
+    client = workspace.client(Role.OPERATOR)
+    query = {"service": workspace.bar.pk, "month": "2026-10", "page_size": 2}
+
+    first = client.get(LINES, query)
+    second = client.get(LINES, {**query, "page": 2})
+    beyond = client.get(LINES, {**query, "page": 3})
+
+    assert first["Content-Type"] == "application/json"
+    assert {key: first.json()[key] for key in ("count", "previous")} == {"count": 3, "previous": None}
+    assert "page=2" in first.json()["next"]
+    assert [line["id"] for line in first.json()["results"] + second.json()["results"]] == ids
+    assert second.json()["next"] is None
+    assert (beyond.status_code, beyond.json()["code"]) == (404, "NOT_FOUND")
+
+
 def test_a_line_reads_the_same_in_the_list_the_detail_and_the_write_answer(workspace, other_workspace, month):
     gin = ProductFactory(
         tenant=workspace.tenant,
