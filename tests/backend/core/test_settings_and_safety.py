@@ -95,6 +95,21 @@ def test_deploy_checks_pass_in_production():
 UNSCOPED_TENANT_MODELS: dict[str, str] = {}
 
 
+@pytest.mark.parametrize(("setting", "prepared"), [(None, True), ("true", True), ("false", False)])
+def test_postgresql_prepares_repeated_queries_unless_told_not_to(setting, prepared):
+    """Prepared statements are on for PostgreSQL, and off on demand (a transaction pooler)."""
+    env = _complete_production_env()
+    if setting is not None:
+        env["DATABASE_PREPARED_STATEMENTS"] = setting
+    options = "settings.DATABASES['default']['OPTIONS']"
+    show = f"{SETUP_DJANGO}; print({options}.get('server_side_binding'), {options}.get('prepare_threshold'))"
+
+    result = _run(["-c", show], env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == ("True 2" if prepared else "None None")
+
+
 def _tenant_models() -> list[type]:
     """Every model with a concrete relation to the tenant, whatever app declares it."""
     return sorted(
