@@ -29,28 +29,41 @@ def _as_is(value):
     return value
 
 
+def _is_fixed_decimal(field) -> bool:
+    """A decimal DRF writes as a string with its fixed number of decimal places."""
+    return (
+        isinstance(field, serializers.DecimalField)
+        and getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
+        and not field.localize
+        and not field.normalize_output
+        and field.decimal_places is not None
+    )
+
+
+def _is_iso_datetime(field) -> bool:
+    return (
+        isinstance(field, serializers.DateTimeField)
+        and getattr(field, "format", api_settings.DATETIME_FORMAT) == ISO_8601
+        and not hasattr(field, "timezone")
+    )
+
+
+def _is_iso_date(field) -> bool:
+    return isinstance(field, serializers.DateField) and getattr(field, "format", api_settings.DATE_FORMAT) == ISO_8601
+
+
 def _formatter(field):
     """How the row's value of `field` becomes JSON: what `field.to_representation` does,
     written out for the common types because it runs for every cell of a page (DRF's own
     path re-reads settings and the time zone for each value)."""
     if isinstance(field, serializers.RelatedField):
         return lambda value, tz: value  # the row holds the id the field would show
-    if (
-        isinstance(field, serializers.DecimalField)
-        and getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
-        and not field.localize
-        and not field.normalize_output
-        and field.decimal_places is not None
-    ):
+    if _is_fixed_decimal(field):
         exponent, rounding = Decimal(1).scaleb(-field.decimal_places), field.rounding
         return lambda value, tz: format(value.quantize(exponent, rounding=rounding), "f")
-    if (
-        isinstance(field, serializers.DateTimeField)
-        and getattr(field, "format", api_settings.DATETIME_FORMAT) == ISO_8601
-        and not hasattr(field, "timezone")
-    ):
+    if _is_iso_datetime(field):
         return _iso_datetime
-    if isinstance(field, serializers.DateField) and getattr(field, "format", api_settings.DATE_FORMAT) == ISO_8601:
+    if _is_iso_date(field):
         return lambda value, tz: value.isoformat()
     if type(field) in (serializers.ChoiceField, serializers.IntegerField, serializers.BooleanField):
         return lambda value, tz: value
@@ -247,13 +260,7 @@ def _database_expression(field, path: str, model_field):
     column = models.F(path)
     if isinstance(field, serializers.RelatedField):
         return lambda zone: column
-    if (
-        isinstance(field, serializers.DecimalField)
-        and getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
-        and not field.localize
-        and not field.normalize_output
-        and field.decimal_places is not None
-    ):
+    if _is_fixed_decimal(field):
         if getattr(model_field, "decimal_places", None) == field.decimal_places:
             # numeric(p, s)::text already has exactly s decimals.
             return lambda zone: Cast(column, models.TextField())
@@ -262,14 +269,9 @@ def _database_expression(field, path: str, model_field):
             # default (half even) has no SQL twin.
             return lambda zone: Cast(Round(column, field.decimal_places), models.TextField())
         return None
-    if (
-        isinstance(field, serializers.DateTimeField)
-        and getattr(field, "format", api_settings.DATETIME_FORMAT) == ISO_8601
-        and not hasattr(field, "timezone")
-        and settings.USE_TZ
-    ):
+    if _is_iso_datetime(field) and settings.USE_TZ:
         return lambda zone: IsoDateTimeText(column, zone)
-    if isinstance(field, serializers.DateField) and getattr(field, "format", api_settings.DATE_FORMAT) == ISO_8601:
+    if _is_iso_date(field):
         return lambda zone: ToChar(column, "YYYY-MM-DD")
     if type(field) in (serializers.ChoiceField, serializers.IntegerField, serializers.BooleanField):
         return lambda zone: column
