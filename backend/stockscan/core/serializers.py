@@ -25,10 +25,6 @@ class TenantRelatedField(serializers.PrimaryKeyRelatedField):
         return self.model.objects.all()
 
 
-def _as_is(value):
-    return value
-
-
 def _is_fixed_decimal(field) -> bool:
     """A decimal DRF writes as a string with its fixed number of decimal places."""
     return (
