@@ -152,3 +152,64 @@ def count_products(*, tenant, service, products, month, rng) -> None:
         ),
         batch_size=5000,
     )
+
+
+def create_products(*, tenant, service, count, rng, categories=(), name_format="Produit {i:06d}", sku_format=""):
+    """`count` products with realistic optional fields (barcode, prices, VAT, minimum,
+    supplier; a category when `categories` are given, a SKU when `sku_format` is)."""
+    from decimal import Decimal
+
+    from stockscan.inventory.models import Product
+
+    return Product.objects.bulk_create(
+        (
+            Product(
+                tenant=tenant,
+                service=service,
+                category=rng.choice(categories) if categories else None,
+                name=name_format.format(i=i),
+                barcode=f"{3000000000000 + i}",
+                sku=sku_format.format(i=i),
+                unit=rng.choice(["pcs", "l", "kg"]),
+                purchase_price=Decimal(rng.randint(50, 5000)) / 100,
+                selling_price=Decimal(rng.randint(100, 9000)) / 100,
+                vat_rate=Decimal("20"),
+                min_quantity=Decimal(rng.randint(0, 10)),
+                supplier=f"Fournisseur {i % 40}",
+            )
+            for i in range(count)
+        ),
+        batch_size=5000,
+    )
+
+
+def record_losses(*, tenant, service, products, month, rng, count=300, note="") -> None:
+    """One loss of one unit for `count` of the products, on random days of `month`."""
+    from decimal import Decimal
+
+    from stockscan.inventory.models import Loss
+
+    Loss.objects.bulk_create(
+        Loss(
+            tenant=tenant,
+            service=service,
+            product=product,
+            quantity=Decimal("1"),
+            unit=product.unit,
+            product_quantity=Decimal("1"),
+            unit_cost=product.purchase_price,
+            reason=rng.choice(["breakage", "expired", "theft", "free", "mistake", "other"]),
+            occurred_on=month.replace(day=rng.randint(1, 28)),
+            note=note,
+        )
+        for product in rng.sample(products, min(count, len(products)))
+    )
+
+
+def settle_database() -> None:
+    """A live database has planner statistics and a visibility map, which a freshly
+    bulk-loaded one lacks; without this, autovacuum would do that work during the measures."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")

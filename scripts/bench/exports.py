@@ -28,10 +28,17 @@ import statistics
 import tempfile
 import time
 from datetime import date
-from decimal import Decimal
 
 import common
-from common import count_products, production_env, recreate_database, setup_django
+from common import (
+    count_products,
+    create_products,
+    production_env,
+    record_losses,
+    recreate_database,
+    settle_database,
+    setup_django,
+)
 
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/stockscan_bench_exports")
 MONTH = date(2026, 10, 1)
@@ -44,13 +51,12 @@ def seed(rows: int) -> tuple[str, object, int, int]:
     some opened containers, expiry dates and lots), 300 losses, and a small kitchen used to
     warm the workers up."""
     from django.core.management import call_command
-    from django.db import connection
     from django_scopes import scopes_disabled
     from rest_framework_simplejwt.tokens import RefreshToken
 
     from stockscan.accounts.models import User
     from stockscan.entitlements.models import PlanGrant, TenantPlanOverride
-    from stockscan.inventory.models import Category, Loss, Product
+    from stockscan.inventory.models import Category
     from stockscan.orgs.models import Membership, Service, Tenant
     from stockscan.orgs.presets import preset_for
 
@@ -67,49 +73,29 @@ def seed(rows: int) -> tuple[str, object, int, int]:
             Category(tenant=tenant, service=bar, name=f"Catégorie {i}") for i in range(20)
         )
 
-        def products_of(service, count, prefix):
-            return Product.objects.bulk_create(
-                (
-                    Product(
-                        tenant=tenant,
-                        service=service,
-                        category=rng.choice(categories) if service == bar else None,
-                        name=f"{prefix} {i:06d} — cuvée spéciale",
-                        barcode=f"{3000000000000 + i}",
-                        sku=f"{prefix[:3].upper()}-{i:06d}",
-                        unit=rng.choice(["pcs", "l", "kg"]),
-                        purchase_price=Decimal(rng.randint(50, 5000)) / 100,
-                        selling_price=Decimal(rng.randint(100, 9000)) / 100,
-                        vat_rate=Decimal("20"),
-                        min_quantity=Decimal(rng.randint(0, 10)),
-                        supplier=f"Fournisseur {i % 40}",
-                    )
-                    for i in range(count)
-                ),
-                batch_size=5000,
-            )
-
-        bar_products = products_of(bar, rows, "Produit")
-        for service, products in ((bar, bar_products), (kitchen, products_of(kitchen, 20, "Ingrédient"))):
-            count_products(tenant=tenant, service=service, products=products, month=MONTH, rng=rng)
-        Loss.objects.bulk_create(
-            Loss(
-                tenant=tenant,
-                service=bar,
-                product=product,
-                quantity=Decimal("1"),
-                unit=product.unit,
-                product_quantity=Decimal("1"),
-                unit_cost=product.purchase_price,
-                reason=rng.choice(["breakage", "expired", "theft", "free", "mistake", "other"]),
-                occurred_on=date(2026, 10, rng.randint(1, 31)),
-                note="Casse au service du soir",
-            )
-            for product in rng.sample(bar_products, min(300, rows))
+        bar_products = create_products(
+            tenant=tenant,
+            service=bar,
+            count=rows,
+            rng=rng,
+            categories=categories,
+            name_format="Produit {i:06d} — cuvée spéciale",
+            sku_format="PRO-{i:06d}",
         )
-    with connection.cursor() as cursor:
-        # A live database has planner statistics; a freshly bulk-loaded one does not yet.
-        cursor.execute("ANALYZE")
+        kitchen_products = create_products(
+            tenant=tenant,
+            service=kitchen,
+            count=20,
+            rng=rng,
+            name_format="Ingrédient {i:06d} — cuvée spéciale",
+            sku_format="ING-{i:06d}",
+        )
+        for service, products in ((bar, bar_products), (kitchen, kitchen_products)):
+            count_products(tenant=tenant, service=service, products=products, month=MONTH, rng=rng)
+        record_losses(
+            tenant=tenant, service=bar, products=bar_products, month=MONTH, rng=rng, note="Casse au service du soir"
+        )
+    settle_database()
     return str(RefreshToken.for_user(user).access_token), membership, bar.pk, kitchen.pk
 
 

@@ -25,9 +25,17 @@ import statistics
 import threading
 import time
 from datetime import date
-from decimal import Decimal
 
-from common import Server, count_products, production_env, recreate_database, setup_django
+from common import (
+    Server,
+    count_products,
+    create_products,
+    production_env,
+    record_losses,
+    recreate_database,
+    settle_database,
+    setup_django,
+)
 
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/stockscan_bench")
 MONTH = date(2026, 10, 1)
@@ -44,7 +52,7 @@ def seed(size: int) -> tuple[str, int]:
 
     from stockscan.accounts.models import User
     from stockscan.entitlements.models import PlanGrant, TenantPlanOverride
-    from stockscan.inventory.models import Category, Loss, Product
+    from stockscan.inventory.models import Category
     from stockscan.orgs.models import Membership, Service, Tenant
     from stockscan.orgs.presets import preset_for
 
@@ -61,46 +69,10 @@ def seed(size: int) -> tuple[str, int]:
         categories = Category.objects.bulk_create(
             Category(tenant=tenant, service=service, name=f"Catégorie {i}") for i in range(20)
         )
-        products = Product.objects.bulk_create(
-            (
-                Product(
-                    tenant=tenant,
-                    service=service,
-                    category=rng.choice(categories),
-                    name=f"Produit {i:06d}",
-                    barcode=f"{3000000000000 + i}",
-                    unit=rng.choice(["pcs", "l", "kg"]),
-                    purchase_price=Decimal(rng.randint(50, 5000)) / 100,
-                    selling_price=Decimal(rng.randint(100, 9000)) / 100,
-                    vat_rate=Decimal("20"),
-                    min_quantity=Decimal(rng.randint(0, 10)),
-                    supplier=f"Fournisseur {i % 40}",
-                )
-                for i in range(size)
-            ),
-            batch_size=5000,
-        )
+        products = create_products(tenant=tenant, service=service, count=size, rng=rng, categories=categories)
         count_products(tenant=tenant, service=service, products=products, month=MONTH, rng=rng)
-        Loss.objects.bulk_create(
-            Loss(
-                tenant=tenant,
-                service=service,
-                product=product,
-                quantity=Decimal("1"),
-                unit=product.unit,
-                product_quantity=Decimal("1"),
-                unit_cost=product.purchase_price,
-                reason=rng.choice(["breakage", "expired", "theft", "free", "mistake", "other"]),
-                occurred_on=date(2026, 10, rng.randint(1, 31)),
-            )
-            for product in rng.sample(products, min(300, size))
-        )
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        # A live database has planner statistics and a visibility map, which a freshly
-        # bulk-loaded one lacks; without this, autovacuum would do it during the measures.
-        cursor.execute("VACUUM ANALYZE")
+        record_losses(tenant=tenant, service=service, products=products, month=MONTH, rng=rng)
+    settle_database()
     return str(RefreshToken.for_user(user).access_token), service.pk
 
 

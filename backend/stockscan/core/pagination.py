@@ -31,7 +31,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     def django_paginator_class(self, object_list, per_page):
         # DRF builds its paginator through this attribute; a method lets it pass `countable`.
-        return CountingPaginator(object_list, per_page, countable=getattr(self, "countable", None))
+        return CountingPaginator(object_list, per_page, countable=self.countable)
 
     def rows_response(self, queryset, rows, request, view):
         """One page of `queryset` serialized by the RowSerializer `rows`. Where the database

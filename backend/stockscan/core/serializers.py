@@ -118,7 +118,7 @@ class RowSerializer:
         writers = {}
         for name, field in fields.items():
             if name in self.computed:
-                writer = (lambda expression: lambda zone: expression)(database[name]) if name in database else None
+                writer = _same_in_every_zone(database[name]) if name in database else None
             else:
                 path = field.source.replace(".", "__")
                 writer = _database_expression(field, path, _model_field(model, path))
@@ -237,6 +237,10 @@ class IsoDateTimeText(models.Func):
             f" ELSE to_char(-{offset}, '-HH24:MI') END)"
         )
         return sql, []
+
+
+def _same_in_every_zone(expression):
+    return lambda zone: expression
 
 
 def _model_field(model, path: str):
