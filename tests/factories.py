@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.db.models import F
 from django.utils import timezone
 from django_scopes import scopes_disabled
 from factory.django import DjangoModelFactory
@@ -143,6 +144,14 @@ class CountLineFactory(ScopedFactory):
     quantity = Decimal("3")
     unit_cost = factory.SelfAttribute("product.purchase_price")
     unit_price = factory.SelfAttribute("product.selling_price")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        line = super()._create(model_class, *args, **kwargs)
+        # As the counting services do: the month keeps the number of its lines.
+        with scopes_disabled():
+            StockCount.objects.filter(pk=line.count_id).update(line_count=F("line_count") + 1)
+        return line
 
 
 class LossFactory(ScopedFactory):

@@ -133,7 +133,7 @@ def count_products(*, tenant, service, products, month, rng) -> None:
     from stockscan.inventory.models import CountLine, StockCount
 
     following = (month + timedelta(days=32)).replace(day=1)
-    count = StockCount.objects.create(tenant=tenant, service=service, month=month)
+    count = StockCount.objects.create(tenant=tenant, service=service, month=month, line_count=len(products))
     CountLine.objects.bulk_create(
         (
             CountLine(

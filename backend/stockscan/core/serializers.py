@@ -128,19 +128,21 @@ class RowSerializer:
             writers[name] = writer
         self.database_writers = writers
 
-    def rows(self, queryset):
-        return queryset.values(*self.paths)
+    def rows(self, queryset, *extra: str):
+        """The `.values()` rows to serialize, with the `extra` columns the caller reads."""
+        return queryset.values(*self.paths, *extra)
 
     def renders_in_database(self, using: str) -> bool:
         return self.database_writers is not None and connections[using].vendor == "postgresql"
 
-    def json_rows(self, queryset):
-        """The rows of `queryset` as JSON texts written by PostgreSQL, one per row."""
+    def json_rows(self, queryset, *extra: str):
+        """The rows of `queryset` as JSON texts written by PostgreSQL, one per row; with
+        `extra` columns, (text, *extra) tuples."""
         if not self.renders_in_database(queryset.db):
             raise ValueError("Only PostgreSQL writes the rows' JSON, and only for fields it can write.")
         zone = timezone.get_current_timezone_name()
         document = JsonObjectText({name: writer(zone) for name, writer in self.database_writers.items()})
-        return queryset.annotate(row_json=document).values_list("row_json", flat=True)
+        return queryset.annotate(row_json=document).values_list("row_json", *extra, flat=not extra)
 
     def to_representation(self, row: dict, tz=None) -> dict:
         if tz is None:

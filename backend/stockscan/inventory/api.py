@@ -1,3 +1,4 @@
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -290,7 +291,10 @@ class CountLineViewSet(TenantModelViewSet):
         )
 
     def list(self, request, *args, **kwargs):
-        return self.paginator.rows_response(self.get_queryset(), COUNT_LINE_ROWS, request, self)
+        # Both ways of listing (`?count=`, `?service=&month=`) give the lines of one count,
+        # which the member sees whole or not at all: its line_count is the listing's total.
+        lines = self.get_queryset()
+        return self.paginator.rows_response(lines, COUNT_LINE_ROWS, request, self, total=F("count__line_count"))
 
     def retrieve(self, request, *args, **kwargs):
         return Response(self._row(parse_id(kwargs["pk"], not_found=NotFound)))

@@ -7,6 +7,7 @@ Every line write is safe to retry: a line carrying a client id (body `client_id`
 from datetime import date
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
@@ -46,7 +47,7 @@ def _carry_over(*, count: StockCount, actor) -> None:
         .select_related("product")
         .order_by("id")
     )
-    CountLine.objects.bulk_create(
+    carried = CountLine.objects.bulk_create(
         CountLine(
             tenant_id=count.tenant_id,
             count=count,
@@ -64,6 +65,14 @@ def _carry_over(*, count: StockCount, actor) -> None:
         )
         for line in previous.iterator(chunk_size=2000)
     )
+    _add_to_line_count(count, len(carried))
+
+
+def _add_to_line_count(count: StockCount, lines: int) -> None:
+    """Keeps `StockCount.line_count`; every writer of lines calls it in its transaction, the
+    count row locked (a new count is not visible to anyone else yet)."""
+    StockCount.objects.filter(tenant_id=count.tenant_id, pk=count.pk).update(line_count=F("line_count") + lines)
+    count.line_count += lines  # the row is locked or new: its loaded value is current
 
 
 def _locked(count: StockCount) -> StockCount:
@@ -142,6 +151,7 @@ def line_add(*, count: StockCount, actor, client_id: str = "", **fields) -> tupl
     )
     _check_line(line, count)
     line.save()
+    _add_to_line_count(count, 1)
     return line, True
 
 
@@ -168,3 +178,4 @@ def line_delete(*, line: CountLine, actor) -> None:
     if count.status == CountStatus.CLOSED:
         raise CountClosed()
     line.delete()
+    _add_to_line_count(count, -1)

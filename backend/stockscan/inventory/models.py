@@ -125,6 +125,9 @@ class StockCount(TenantOwnedModel):
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # How many lines the month holds, kept by the services that add and remove lines (under
+    # this row's lock): the month's pages give their total without counting the lines again.
+    line_count = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-month", "service_id"]

@@ -115,7 +115,17 @@ class StockCountSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = StockCount
-        fields = ["id", "service", "service_name", "month", "status", "closed_at", "closed_by", "created_at"]
+        fields = [
+            "id",
+            "service",
+            "service_name",
+            "month",
+            "status",
+            "line_count",
+            "closed_at",
+            "closed_by",
+            "created_at",
+        ]
         read_only_fields = fields
 
     def get_month(self, count) -> str:

@@ -250,6 +250,45 @@ def test_the_month_is_read_page_by_page(workspace, other_workspace, month):
     assert [line["id"] for line in first.json()["results"] + second.json()["results"]] == ids
     assert second.json()["next"] is None
     assert (beyond.status_code, beyond.json()["code"]) == (404, "NOT_FOUND")
+    last = client.get(LINES, {**query, "page": "last"})
+    assert [line["id"] for line in last.json()["results"]] == ids[2:]
+    for bad_page in ("0", "-1", "abc", "1.5"):
+        refused = client.get(LINES, {**query, "page": bad_page})
+        assert (refused.status_code, refused.json()["code"]) == (404, "NOT_FOUND"), bad_page
+
+
+def test_an_empty_month_is_an_empty_page(workspace, other_workspace, month):
+    CountLineFactory(count__service=other_workspace.bar, count__month=month.month, product__service=other_workspace.bar)
+    client = workspace.client(Role.OPERATOR)
+
+    empty = client.get(LINES, {"service": workspace.bar.pk, "month": "2026-10"}).json()
+    not_started = client.get(LINES, {"service": workspace.kitchen.pk, "month": "2026-10"}).json()
+
+    assert empty == not_started == {"count": 0, "next": None, "previous": None, "results": []}
+
+
+def test_the_month_keeps_the_number_of_its_lines(workspace, other_workspace, month, rum):
+    """Each month knows how many lines it holds (shown with the month, and the total of its
+    pages): retries, deletions and a month started from the previous one keep it exact."""
+    CountLineFactory(count__service=other_workspace.bar, count__month=month.month, product__service=other_workspace.bar)
+    client = workspace.client(Role.OPERATOR)
+    gin = ProductFactory(tenant=workspace.tenant, service=workspace.bar, name="Gin")
+    kept = add_line(client, month, rum, client_id="a").json()
+    add_line(client, month, rum, client_id="a")  # a retry
+    removed = add_line(client, month, gin).json()
+    add_line(client, month, gin, quantity="-1")  # refused
+    assert client.delete(f"{LINES}{removed['id']}/").status_code == 204
+    add_line(client, month, gin, client_id="b")
+    november = client.post(
+        COUNTS, {"service": workspace.bar.pk, "month": "2026-11", "from_previous": True}, format="json"
+    ).json()
+
+    october = client.get(f"{COUNTS}{month.pk}/").json()
+    assert (october["line_count"], november["line_count"]) == (2, 2)
+    for listed in (month.pk, november["id"]):
+        assert client.get(f"{COUNTS}{listed}/").json()["line_count"] == len(lines_of(listed))
+        assert client.get(LINES, {"count": listed}).json()["count"] == 2
+    assert kept["id"] in [line["id"] for line in client.get(LINES, {"count": month.pk}).json()["results"]]
 
 
 def test_a_line_reads_the_same_in_the_list_the_detail_and_the_write_answer(workspace, other_workspace, month):
@@ -344,3 +383,23 @@ def test_twenty_simultaneous_retries_of_one_line_make_one_line():
 
     assert sorted(statuses) == [200] * 19 + [201]
     assert len(lines_of(count)) == 1
+    with scopes_disabled():
+        count.refresh_from_db()
+    assert count.line_count == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent transactions need PostgreSQL")
+def test_twenty_lines_counted_at_once_are_all_in_the_months_total():
+    from tests.conftest import make_workspace
+
+    workspace = make_workspace("Busy night")
+    make_workspace("Other tenant")
+    count = StockCountFactory(tenant=workspace.tenant, service=workspace.bar, month=date(2026, 10, 1))
+    products = [ProductFactory(tenant=workspace.tenant, service=workspace.bar) for _ in range(20)]
+    client_by_thread = [workspace.client(Role.OPERATOR) for _ in range(20)]
+    statuses = run_concurrently(20, lambda index: add_line(client_by_thread[index], count, products[index]).status_code)
+
+    assert statuses == [201] * 20
+    listed = workspace.client(Role.OPERATOR).get(LINES, {"count": count.pk, "page_size": 5}).json()
+    assert listed["count"] == len(lines_of(count)) == 20
