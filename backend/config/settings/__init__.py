@@ -124,6 +124,10 @@ else:
             "LOCATION": "stockscan",
         }
     }
+# How long a request's tenant context (user, membership, tenant, plan rows, services) may be
+# served from the cache (stockscan.core.tenancy_cache); 0 turns it off. Every process must
+# share the cache, so it is off by default without Redis.
+TENANT_CONTEXT_CACHE_SECONDS = env.integer("TENANT_CONTEXT_CACHE_SECONDS", 60 if REDIS_URL else 0)
 
 # --- Background tasks (Django Tasks API; the django-tasks backport on 5.2). "immediate" runs
 # a task inside the request that queued it (development, tests); "database" stores it for the
@@ -172,7 +176,8 @@ FRONTEND_URL = env.string("FRONTEND_URL", "http://localhost:5173").rstrip("/")
 TRUSTED_PROXY_COUNT = env.integer("TRUSTED_PROXY_COUNT", 0)
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
+    # simplejwt's bearer tokens, the user read from the tenant context cache when it holds it.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["stockscan.core.authentication.TenantMemberAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

@@ -9,3 +9,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tasks run inline, inside the test's transaction hooks (captured by django_capture_on_commit_callbacks).
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# One process: its local-memory cache is shared by everything a test runs, so the tenant
+# context cache is exercised with or without Redis.
+TENANT_CONTEXT_CACHE_SECONDS = 60

@@ -4,6 +4,9 @@ The tenant comes from the user's active membership (`X-Tenant-Id` chooses among 
 a tenant the user is not a member of is answered as if it did not exist. The service comes
 from `?service=`, the body's `service`, or `X-Service-Id`; a membership limited to one
 service is held to it.
+
+What a request resolves (user, membership, tenant and plan rows, services) is kept between
+requests by `tenancy_cache`, which says when a kept context may be served.
 """
 
 from dataclasses import dataclass
@@ -11,6 +14,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 from django_scopes import scopes_disabled
 
+from stockscan.core import tenancy_cache
 from stockscan.core.errors import ApiError, ErrorCode, Forbidden, NotFound
 from stockscan.entitlements.selectors import PLAN_RELATIONS, remember_effective_plan
 from stockscan.orgs.models import Membership, MembershipStatus, Service, Tenant
@@ -36,6 +40,8 @@ class NoTenantMembership(Forbidden):
 class TenantContext:
     tenant: Tenant
     membership: Membership
+    # The tenant's services by id: a request names its service among these, without a query.
+    services: dict[int, Service]
 
     @property
     def role(self) -> str:
@@ -58,25 +64,44 @@ def parse_id(raw, *, not_found: type[ApiError]) -> int:
     return value
 
 
-def resolve_tenant_context(request) -> TenantContext:
+def requested_tenant_id(request) -> int | None:
     requested = request.headers.get(TENANT_HEADER)
+    return parse_id(requested, not_found=TenantNotFound) if requested else None
+
+
+def resolve_tenant_context(request) -> TenantContext:
+    """The request's tenant context: found with the user by the authentication
+    (`core.authentication`), else from the cache, else loaded (and cached)."""
+    context = getattr(request, "tenant_context", None)
+    if context is None:
+        requested = requested_tenant_id(request)
+        context, generation = tenancy_cache.lookup(request.user.pk, requested)
+        if context is None:
+            context = _load_tenant_context(request.user.pk, requested)
+            tenancy_cache.store(request.user.pk, requested, generation, context)
+        request.tenant_context = context
+    remember_effective_plan(context.tenant)
+    return context
+
+
+def _load_tenant_context(user_id: int, requested: int | None) -> TenantContext:
     # Memberships are looked up by user across tenants: this is the query that finds the
     # tenant, so it cannot run inside a tenant scope yet.
     with scopes_disabled():
         # The tenant comes with what its plan is computed from: most requests need the plan.
         memberships = Membership.objects.select_related(
-            "tenant", "service", *(f"tenant__{name}" for name in PLAN_RELATIONS)
-        ).filter(user=request.user, status=MembershipStatus.ACTIVE)
-        if requested:
-            membership = memberships.filter(tenant_id=parse_id(requested, not_found=TenantNotFound)).first()
+            "user", "tenant", "service", *(f"tenant__{name}" for name in PLAN_RELATIONS)
+        ).filter(user_id=user_id, status=MembershipStatus.ACTIVE)
+        if requested is not None:
+            membership = memberships.filter(tenant_id=requested).first()
             if membership is None:
                 raise TenantNotFound()
         else:
             membership = memberships.order_by("created_at", "id").first()
             if membership is None:
                 raise NoTenantMembership()
-    remember_effective_plan(membership.tenant)
-    return TenantContext(tenant=membership.tenant, membership=membership)
+        services = {service.pk: service for service in Service.objects.filter(tenant_id=membership.tenant_id)}
+    return TenantContext(tenant=membership.tenant, membership=membership, services=services)
 
 
 def requested_service_id(request) -> str | None:
@@ -91,12 +116,14 @@ def requested_service_id(request) -> str | None:
 
 def resolve_service(request, *, required: bool) -> Service | None:
     """The service a request works on, within the tenant scope already active."""
-    return member_service(request.membership, requested_service_id(request), required=required)
+    context = request.tenant_context
+    return member_service(context.membership, requested_service_id(request), required=required, known=context.services)
 
 
-def member_service(membership: Membership, raw, *, required: bool) -> Service | None:
+def member_service(membership: Membership, raw, *, required: bool, known: dict | None = None) -> Service | None:
     """The service `raw` names for this member (None: the member's own service, if limited to
-    one). Also used by background tasks, which re-check a request's service without one."""
+    one), among the tenant's `known` services if given, else from the database. Also used by
+    background tasks, which re-check a request's service without one."""
     if raw in (None, ""):
         if membership.service_id is not None:
             return membership.service
@@ -109,7 +136,10 @@ def member_service(membership: Membership, raw, *, required: bool) -> Service | 
     service_id = parse_id(raw, not_found=ServiceNotFound)
     if membership.service_id is not None and membership.service_id != service_id:
         raise ServiceNotFound()
-    service = Service.objects.filter(tenant_id=membership.tenant_id, pk=service_id).first()
+    if known is not None:
+        service = known.get(service_id)
+    else:
+        service = Service.objects.filter(tenant_id=membership.tenant_id, pk=service_id).first()
     if service is None:
         raise ServiceNotFound()
     return service

@@ -1,0 +1,10 @@
+"""OpenAPI extensions (drf-spectacular finds them once imported: CoreConfig.ready)."""
+
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
+
+
+class TenantMemberAuthenticationScheme(SimpleJWTScheme):
+    """Our authentication is simplejwt's (bearer tokens), the user read through the tenant
+    context cache: the same security scheme."""
+
+    target_class = "stockscan.core.authentication.TenantMemberAuthentication"
