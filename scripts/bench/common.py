@@ -15,10 +15,12 @@ BACKEND = ROOT / "backend"
 
 
 def production_env(database_url: str, **extra: str) -> dict[str, str]:
-    """Production settings, as deployed (DEBUG off), without the HTTPS redirect of a proxy.
-    The seeding process uses the same key, so the tokens it signs are valid on the server."""
+    """Production settings, as deployed (DEBUG off, Redis for the cache), without the HTTPS
+    redirect of a proxy. The seeding process uses the same key, so the tokens it signs are
+    valid on the server. BENCH_REDIS_URL chooses the Redis database (flushed by `Server`)."""
     return {
         "DATABASE_URL": database_url,
+        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12"),
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": "bench-" + "k" * 60,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
@@ -59,6 +61,11 @@ class Server:
     read to the last byte of the answer written), which `server_milliseconds` reads."""
 
     def __init__(self, env: dict[str, str]):
+        if env.get("REDIS_URL"):
+            import redis
+
+            # The database was just recreated: nothing cached for an earlier one may remain.
+            redis.Redis.from_url(env["REDIS_URL"]).flushdb()
         self.port = free_port()
         handle, name = tempfile.mkstemp(prefix="stockscan-bench-", suffix=".log")
         os.close(handle)

@@ -230,15 +230,21 @@ class IsoDateTimeText(models.Func):
             raise ValueError("IsoDateTimeText formats a column.")
         local = f"({column} AT TIME ZONE '{self.zone}')"
         offset = f"({local} - ({column} AT TIME ZONE 'UTC'))"
-        # The date is never '.000000', so removing it drops only a zero fraction; to_char
-        # writes a negative interval's minutes negative too, hence the sign written apart.
-        sql = (
-            f"(replace(to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '.000000', '')"
-            f" || CASE WHEN {offset} = interval '0' THEN 'Z'"
-            f" WHEN {offset} > interval '0' THEN to_char({offset}, '+HH24:MI')"
-            f" ELSE to_char(-{offset}, '-HH24:MI') END)"
-        )
+        # The date is never '.000000', so removing it drops only a zero fraction.
+        sql = f"(replace(to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '.000000', '') || {iso_offset_sql(offset)})"
         return sql, []
+
+
+def iso_offset_sql(interval: str) -> str:
+    """PostgreSQL: a UTC offset (an interval of whole minutes) as isoformat() writes it,
+    ±HH:MM, or 'Z' for zero. The interval is written once in the SQL (each time-zone
+    conversion in it costs): to_char writes a negative one as '-02:-30', or '00:-30' under
+    an hour, and a leading '+' is turned into the sign: '+-02:-30' and '+00:-30' give
+    '-02:30' and '-00:30'."""
+    text = f"'+' || to_char({interval}, 'HH24:MI')"
+    for written, meant in (("+-", "-"), ("+00:-", "-00:"), (":-", ":"), ("+00:00", "Z")):
+        text = f"replace({text}, '{written}', '{meant}')"
+    return text
 
 
 def _same_in_every_zone(expression):

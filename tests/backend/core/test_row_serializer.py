@@ -11,7 +11,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 from rest_framework import serializers
 
-from stockscan.core.serializers import RowSerializer
+from stockscan.core.serializers import RowSerializer, iso_offset_sql
 from stockscan.inventory.models import CountLine
 from stockscan.inventory.selectors import count_line_list
 from stockscan.inventory.serializers import COUNT_LINE_ROWS, CountLineSerializer
@@ -124,6 +124,26 @@ def test_the_database_writes_the_same_json_as_drf(workspace, other_workspace, zo
             "America/St_Johns": "2026-07-14T19:00:00-02:30",
         }[zone]
     )
+
+
+@postgresql_only
+@pytest.mark.parametrize(
+    ("offset", "written"),
+    [
+        ("0", "Z"),
+        ("02:00", "+02:00"),
+        ("05:45", "+05:45"),
+        ("14:00", "+14:00"),
+        ("-05:00", "-05:00"),
+        ("-02:30", "-02:30"),
+        ("-00:30", "-00:30"),
+        ("-11:15", "-11:15"),
+    ],
+)
+def test_utc_offsets_are_written_as_isoformat_writes_them(offset, written):
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {iso_offset_sql('%s::interval')}", [offset])
+        assert cursor.fetchone()[0] == written
 
 
 @postgresql_only
