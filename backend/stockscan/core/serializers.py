@@ -127,6 +127,7 @@ class RowSerializer:
                 break
             writers[name] = writer
         self.database_writers = writers
+        self._documents = {}  # time zone -> the JSON expression (unresolved: reusable)
 
     def rows(self, queryset, *extra: str):
         """The `.values()` rows to serialize, with the `extra` columns the caller reads."""
@@ -141,7 +142,10 @@ class RowSerializer:
         if not self.renders_in_database(queryset.db):
             raise ValueError("Only PostgreSQL writes the rows' JSON, and only for fields it can write.")
         zone = timezone.get_current_timezone_name()
-        document = JsonObjectText({name: writer(zone) for name, writer in self.database_writers.items()})
+        document = self._documents.get(zone)
+        if document is None:
+            document = JsonObjectText({name: writer(zone) for name, writer in self.database_writers.items()})
+            self._documents[zone] = document
         return queryset.annotate(row_json=document).values_list("row_json", *extra, flat=not extra)
 
     def to_representation(self, row: dict, tz=None) -> dict:
