@@ -177,7 +177,7 @@ TRUSTED_PROXY_COUNT = env.integer("TRUSTED_PROXY_COUNT", 0)
 
 REST_FRAMEWORK = {
     # simplejwt's bearer tokens, the user read from the tenant context cache when it holds it.
-    "DEFAULT_AUTHENTICATION_CLASSES": ["stockscan.core.authentication.TenantMemberAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["stockscan.core.authentication.CachedContextJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

@@ -10,7 +10,7 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 from stockscan.core import tenancy_cache
 
 
-class TenantMemberAuthentication(JWTAuthentication):
+class CachedContextJWTAuthentication(JWTAuthentication):
     """simplejwt's JWTAuthentication, which takes the user from the request's cached tenant
     context when there is one: such a request reads neither the user nor the membership from
     the database. The user is held to simplejwt's checks either way (active, and the token

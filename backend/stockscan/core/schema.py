@@ -3,8 +3,8 @@
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 
 
-class TenantMemberAuthenticationScheme(SimpleJWTScheme):
+class CachedContextJWTScheme(SimpleJWTScheme):
     """Our authentication is simplejwt's (bearer tokens), the user read through the tenant
     context cache: the same security scheme."""
 
-    target_class = "stockscan.core.authentication.TenantMemberAuthentication"
+    target_class = "stockscan.core.authentication.CachedContextJWTAuthentication"

@@ -367,16 +367,22 @@ def test_essentiel_hides_months_older_than_its_history(workspace, other_workspac
     assert client.get(f"{COUNTS}{old.pk}/").status_code == 200  # nothing was deleted
 
 
+def _twenty_phones(name: str):
+    """A bar's October count, and one operator's client per thread (committed rows: the
+    threads have connections of their own)."""
+    from tests.conftest import make_workspace
+
+    workspace = make_workspace(name)
+    make_workspace("Other tenant")
+    count = StockCountFactory(tenant=workspace.tenant, service=workspace.bar, month=date(2026, 10, 1))
+    return workspace, count, [workspace.client(Role.OPERATOR) for _ in range(20)]
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent transactions need PostgreSQL")
 def test_twenty_simultaneous_retries_of_one_line_make_one_line():
-    from tests.conftest import make_workspace
-
-    workspace = make_workspace("Flaky network")
-    make_workspace("Other tenant")
-    count = StockCountFactory(tenant=workspace.tenant, service=workspace.bar, month=date(2026, 10, 1))
+    workspace, count, client_by_thread = _twenty_phones("Flaky network")
     product = ProductFactory(tenant=workspace.tenant, service=workspace.bar)
-    client_by_thread = [workspace.client(Role.OPERATOR) for _ in range(20)]
     statuses = run_concurrently(
         20, lambda index: add_line(client_by_thread[index], count, product, client_id="same-line").status_code
     )
@@ -391,13 +397,8 @@ def test_twenty_simultaneous_retries_of_one_line_make_one_line():
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent transactions need PostgreSQL")
 def test_twenty_lines_counted_at_once_are_all_in_the_months_total():
-    from tests.conftest import make_workspace
-
-    workspace = make_workspace("Busy night")
-    make_workspace("Other tenant")
-    count = StockCountFactory(tenant=workspace.tenant, service=workspace.bar, month=date(2026, 10, 1))
+    workspace, count, client_by_thread = _twenty_phones("Busy night")
     products = [ProductFactory(tenant=workspace.tenant, service=workspace.bar) for _ in range(20)]
-    client_by_thread = [workspace.client(Role.OPERATOR) for _ in range(20)]
     statuses = run_concurrently(20, lambda index: add_line(client_by_thread[index], count, products[index]).status_code)
 
     assert statuses == [201] * 20
