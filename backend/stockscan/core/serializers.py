@@ -4,7 +4,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connections, models
-from django.db.models.functions import Cast, Round
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -199,6 +198,32 @@ class JsonObjectText(models.Func):
         return f"json_build_object({', '.join(parts)})::text", params
 
 
+class Text(models.Func):
+    """PostgreSQL `(value)::text`: `Cast(value, TextField())` without the field's database
+    type looked up on each compilation (this runs for many cells of a page's SQL)."""
+
+    output_field = models.TextField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"({sql})::text", params
+
+
+class RoundedText(models.Func):
+    """PostgreSQL `round(value, places)::text`: numeric rounding, ties away from zero (as
+    ROUND_HALF_UP), the places written into the SQL."""
+
+    output_field = models.TextField()
+
+    def __init__(self, expression, places: int):
+        self.places = int(places)
+        super().__init__(expression)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"(round({sql}, {self.places}))::text", params
+
+
 class ToChar(models.Func):
     """PostgreSQL `to_char(value, 'format')`, the format written into the SQL."""
 
@@ -275,11 +300,11 @@ def _database_expression(field, path: str, model_field):
     if _is_fixed_decimal(field):
         if getattr(model_field, "decimal_places", None) == field.decimal_places:
             # numeric(p, s)::text already has exactly s decimals.
-            return lambda zone: Cast(column, models.TextField())
+            return lambda zone: Text(column)
         if field.rounding == ROUND_HALF_UP:
             # PostgreSQL's round() takes ties away from zero, as ROUND_HALF_UP does; DRF's
             # default (half even) has no SQL twin.
-            return lambda zone: Cast(Round(column, field.decimal_places), models.TextField())
+            return lambda zone: RoundedText(column, field.decimal_places)
         return None
     if _is_iso_datetime(field) and settings.USE_TZ:
         return lambda zone: IsoDateTimeText(column, zone)
@@ -289,10 +314,10 @@ def _database_expression(field, path: str, model_field):
         return lambda zone: column
     if type(field) is serializers.BigIntegerField:
         if getattr(field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING):
-            return lambda zone: Cast(column, models.TextField())
+            return lambda zone: Text(column)
         return lambda zone: column
     if type(field) is serializers.CharField:
         if isinstance(model_field, models.CharField | models.TextField):
             return lambda zone: column
-        return lambda zone: Cast(column, models.TextField())
+        return lambda zone: Text(column)
     return None

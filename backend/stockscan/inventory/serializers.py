@@ -1,13 +1,12 @@
 from decimal import Decimal
 
-from django.db.models import DecimalField, ExpressionWrapper, F, TextField
-from django.db.models.functions import Cast, Round
+from django.db.models import DecimalField, ExpressionWrapper, F
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from stockscan.core.decimals import money
 from stockscan.core.months import format_month, parse_month
-from stockscan.core.serializers import RowSerializer, TenantRelatedField, ToChar
+from stockscan.core.serializers import RoundedText, RowSerializer, TenantRelatedField, ToChar
 from stockscan.inventory.models import (
     Category,
     ContainerState,
@@ -189,9 +188,8 @@ def _line_value(row) -> str | None:
 
 
 # The line value as PostgreSQL writes it: round() takes ties away from zero, as money() does.
-_LINE_VALUE_TEXT = Cast(
-    Round(ExpressionWrapper(F("effective_quantity") * F("unit_cost"), output_field=DecimalField()), 2),
-    TextField(),
+_LINE_VALUE_TEXT = RoundedText(
+    ExpressionWrapper(F("effective_quantity") * F("unit_cost"), output_field=DecimalField()), 2
 )
 
 COUNT_LINE_ROWS = RowSerializer(
