@@ -104,6 +104,23 @@ def test_reset_email_plain_text_link_is_usable(api_client, owner, django_capture
     assert default_token_generator.check_token(owner, query["token"][0])
 
 
+@pytest.mark.parametrize(
+    ("language", "subject"),
+    [("fr", "Réinitialisez votre mot de passe StockScan"), ("en", "Reset your StockScan password")],
+)
+def test_reset_email_is_written_in_the_users_language(
+    api_client, owner, other_workspace, django_capture_on_commit_callbacks, language, subject
+):
+    owner.language = language
+    owner.save()
+
+    ask_reset(api_client, owner.email, django_capture_on_commit_callbacks)
+
+    [(html, _mimetype)] = mail.outbox[0].alternatives
+    assert f'<html lang="{language}">' in html
+    assert mail.outbox[0].subject == subject
+
+
 def test_reset_request_for_unknown_email_answers_the_same_and_sends_nothing(
     api_client, owner, django_capture_on_commit_callbacks
 ):
