@@ -301,9 +301,9 @@ def _database_expression(field, path: str, model_field):
         if getattr(model_field, "decimal_places", None) == field.decimal_places:
             # numeric(p, s)::text already has exactly s decimals.
             return lambda zone: Text(column)
-        if field.rounding == ROUND_HALF_UP:
-            # PostgreSQL's round() takes ties away from zero, as ROUND_HALF_UP does; DRF's
-            # default (half even) has no SQL twin.
+        if field.rounding == ROUND_HALF_UP and isinstance(model_field, models.DecimalField):
+            # PostgreSQL's round() of a numeric takes ties away from zero, as ROUND_HALF_UP
+            # does; DRF's default (half even) has no SQL twin.
             return lambda zone: RoundedText(column, field.decimal_places)
         return None
     if _is_iso_datetime(field) and settings.USE_TZ:
