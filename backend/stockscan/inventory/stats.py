@@ -1,6 +1,6 @@
 """Stock value and losses of a month, computed by aggregation in the database: three
-queries whatever the number of lines (totals with the previous month, by category, losses
-by reason with the previous month)."""
+queries whatever the number of lines (lines by month and category, for both months; the
+month's distinct products; losses by reason with the previous month)."""
 
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -20,14 +20,8 @@ SALES_VALUE = ExpressionWrapper(EFFECTIVE_QUANTITY * F("unit_price"), output_fie
 LOSS_VALUE = ExpressionWrapper(F("product_quantity") * F("unit_cost"), output_field=_AMOUNT)
 
 
-def _line_sums(prefix: str, month_filter: Q) -> dict:
-    return {
-        f"{prefix}lines": Count("id", filter=month_filter),
-        f"{prefix}products": Count("product", distinct=True, filter=month_filter),
-        f"{prefix}quantity": Sum(EFFECTIVE_QUANTITY, filter=month_filter),
-        f"{prefix}stock_value": Sum(STOCK_VALUE, filter=month_filter),
-        f"{prefix}sales_value": Sum(SALES_VALUE, filter=month_filter),
-    }
+def _total(rows: list[dict], key: str) -> Decimal:
+    return sum((row[key] or Decimal(0) for row in rows), Decimal(0))
 
 
 def inventory_stats(*, tenant, service_ids: list[int], month: date) -> dict:
@@ -35,15 +29,11 @@ def inventory_stats(*, tenant, service_ids: list[int], month: date) -> dict:
     previous = previous_month(month)
     show_previous = is_month_visible(tenant, previous)
     lines = CountLine.objects.filter(tenant=tenant, count__service__in=service_ids)
-    current_line = Q(count__month=month)
-    previous_line = Q(count__month=previous)
-
-    totals = lines.filter(count__month__in=[month, previous]).aggregate(
-        **_line_sums("current_", current_line), **_line_sums("previous_", previous_line)
-    )
-    by_category = (
-        lines.filter(current_line)
-        .values("product__category_id", "product__category__name")
+    # One pass over the lines of both months, by month and category: a month's totals are the
+    # sums of its categories' rows (a handful), not a second pass over tens of thousands of lines.
+    category_rows = list(
+        lines.filter(count__month__in=[month, previous] if show_previous else [month])
+        .values("count__month", "product__category_id", "product__category__name")
         .annotate(
             line_count=Count("id"),
             total_quantity=Sum(EFFECTIVE_QUANTITY),
@@ -52,6 +42,11 @@ def inventory_stats(*, tenant, service_ids: list[int], month: date) -> dict:
         )
         .order_by(F("product__category__name").asc(nulls_last=True), "product__category_id")
     )
+    by_category = [row for row in category_rows if row["count__month"] == month]
+    previous_rows = [row for row in category_rows if row["count__month"] == previous]
+    # A product can have several lines in a month (lots, open containers): distinct products
+    # cannot be summed from the lines' groups.
+    products = lines.filter(count__month=month).aggregate(products=Count("product", distinct=True))["products"]
     current_loss = Q(occurred_on__gte=month, occurred_on__lt=next_month(month))
     by_reason = list(
         Loss.objects.filter(
@@ -66,18 +61,19 @@ def inventory_stats(*, tenant, service_ids: list[int], month: date) -> dict:
         )
         .order_by("reason")
     )
-    losses_value = sum((row["current_value"] or Decimal(0) for row in by_reason), Decimal(0))
-    previous_losses_value = sum((row["previous_value"] or Decimal(0) for row in by_reason), Decimal(0))
+    losses_value = _total(by_reason, "current_value")
+    previous_losses_value = _total(by_reason, "previous_value")
 
-    stock_value = Decimal(totals["current_stock_value"] or 0)
-    sales_value = Decimal(totals["current_sales_value"] or 0)
+    stock_value = _total(by_category, "stock_value")
+    sales_value = _total(by_category, "sales_value")
+    total_quantity = _total(by_category, "total_quantity")
     body = {
         "month": format_month(month),
         "previous_month": format_month(previous),
         "totals": {
-            "lines": totals["current_lines"],
-            "products": totals["current_products"],
-            "quantity": quantity(totals["current_quantity"]),
+            "lines": sum(row["line_count"] for row in by_category),
+            "products": products,
+            "quantity": quantity(total_quantity),
             "stock_value": money(stock_value),
             "potential_sales_value": money(sales_value),
             "potential_margin": money(sales_value - stock_value),
@@ -95,7 +91,7 @@ def inventory_stats(*, tenant, service_ids: list[int], month: date) -> dict:
         ],
         "losses": {
             "count": sum(row["loss_count"] for row in by_reason),
-            "quantity": quantity(sum((row["total_quantity"] or Decimal(0) for row in by_reason), Decimal(0))),
+            "quantity": quantity(_total(by_reason, "total_quantity")),
             "value": money(losses_value),
             "by_reason": [
                 {
@@ -112,15 +108,16 @@ def inventory_stats(*, tenant, service_ids: list[int], month: date) -> dict:
         "change": None,
     }
     if show_previous:
-        previous_stock_value = Decimal(totals["previous_stock_value"] or 0)
+        previous_stock_value = _total(previous_rows, "stock_value")
+        previous_quantity = _total(previous_rows, "total_quantity")
         body["previous"] = {
-            "lines": totals["previous_lines"],
-            "quantity": quantity(totals["previous_quantity"]),
+            "lines": sum(row["line_count"] for row in previous_rows),
+            "quantity": quantity(previous_quantity),
             "stock_value": money(previous_stock_value),
             "losses_value": money(previous_losses_value),
         }
         body["change"] = {
-            "quantity": quantity(Decimal(totals["current_quantity"] or 0) - Decimal(totals["previous_quantity"] or 0)),
+            "quantity": quantity(total_quantity - previous_quantity),
             "stock_value": money(stock_value - previous_stock_value),
             "stock_value_percent": (
                 str(

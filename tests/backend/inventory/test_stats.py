@@ -47,6 +47,7 @@ def bar(workspace, other_workspace):
 
     september = StockCountFactory(tenant=tenant, service=service, month=SEPTEMBER)
     CountLineFactory(count=september, product=rum, quantity=Decimal("5"), unit_cost=Decimal("17.50"))
+    CountLineFactory(count=september, product=cola, quantity=Decimal("12"), unit_cost=Decimal("0.60"))
     LossFactory(product=rum, quantity=Decimal("1"), reason="theft", occurred_on=date(2026, 9, 30))
 
     kitchen_october = StockCountFactory(tenant=tenant, service=workspace.kitchen, month=OCTOBER)
@@ -114,12 +115,14 @@ def test_figures_match_the_hand_computed_ones(bar):
             {"reason": "expired", "count": 2, "quantity": "8.000", "value": "5.07"},
         ],
     }
-    # September was counted at 17.50 a bottle: the snapshot, not today's price.
-    assert body["previous"] == {"lines": 1, "quantity": "5.000", "stock_value": "87.50", "losses_value": "18.90"}
+    # September was counted at 17.50 a bottle and 0.60 a can: the snapshot, not today's prices.
+    # 5 x 17.50 + 12 x 0.60 = 87.50 + 7.20
+    assert body["previous"] == {"lines": 2, "quantity": "17.000", "stock_value": "94.70", "losses_value": "18.90"}
+    # 100.8592 - 94.70 = 6.1592, i.e. 6.5% of 94.70
     assert body["change"] == {
-        "quantity": "33.400",
-        "stock_value": "13.36",
-        "stock_value_percent": "15.3",
+        "quantity": "21.400",
+        "stock_value": "6.16",
+        "stock_value_percent": "6.5",
         "losses_value": "5.07",
     }
 
