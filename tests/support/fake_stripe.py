@@ -7,8 +7,8 @@ subscriptions and sessions in memory, answers JSON shaped like the current API
 (`stripe_objects`), replays a POST sent again with the same Idempotency-Key as Stripe does,
 and records each request (method, path, form or query parameters, headers) for assertions.
 
-Failures: `fail_next(n)` answers the next n requests with a Stripe error (500 by default,
-with a `Request-Id` header like Stripe's); `down = True` fails every request. `latency`
+Failures: `fail_next(n)` answers the next n requests (or the next n to one path) with a
+Stripe error (500 by default, with a `Request-Id` header like Stripe's); `down = True` fails every request. `latency`
 (seconds) delays each answer like a real network round trip, widening race windows.
 `unreachable_base_url()` is an address where nothing listens (connection refused).
 """
@@ -40,6 +40,7 @@ class RecordedRequest:
 class _Failure:
     status: int
     should_retry: bool | None
+    path_end: str = ""
 
 
 @dataclass
@@ -56,6 +57,12 @@ def unreachable_base_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+def _nested(params: dict[str, str], name: str) -> dict[str, str]:
+    """A one-level hash of form parameters: `metadata[plan]=PRO` gives {"plan": "PRO"}."""
+    prefix = f"{name}["
+    return {key[len(prefix) : -1]: value for key, value in params.items() if key.startswith(prefix) and "][" not in key}
 
 
 class StripeError(Exception):
@@ -108,9 +115,12 @@ class FakeStripe:
 
     # --- what tests set up and read
 
-    def fail_next(self, count: int = 1, *, status: int = 500, should_retry: bool | None = None) -> None:
+    def fail_next(
+        self, count: int = 1, *, status: int = 500, should_retry: bool | None = None, path_end: str = ""
+    ) -> None:
+        """Fails the next `count` requests (only those whose path ends with `path_end`)."""
         with self._lock:
-            self._failures.extend(_Failure(status, should_retry) for _ in range(count))
+            self._failures.extend(_Failure(status, should_retry, path_end) for _ in range(count))
 
     def add_customer(self, customer_id: str | None = None, **fields) -> str:
         customer = stripe_objects.example("customer")
@@ -167,7 +177,11 @@ class FakeStripe:
         with self._lock:
             self.requests.append(request)
             request_id = f"req_fake{next(self._ids):06d}"
-            failure = self._failures.pop(0) if self._failures else (_Failure(500, None) if self.down else None)
+            failure = next((f for f in self._failures if request.path.endswith(f.path_end)), None)
+            if failure is not None:
+                self._failures.remove(failure)
+            elif self.down:
+                failure = _Failure(500, None)
         if self.latency:
             time.sleep(self.latency)
         headers = {"Request-Id": request_id}
@@ -218,6 +232,8 @@ class FakeStripe:
             return self._found(self._state.subscriptions, parts[2], "subscription")
         if request.method == "GET" and parts[:3] == ["v1", "checkout", "sessions"] and len(parts) == 4:
             return self._retrieve_checkout_session(parts[3], request.params)
+        if request.method == "POST" and parts[:3] == ["v1", "checkout", "sessions"] and parts[4:] == ["expire"]:
+            return self._expire_checkout_session(parts[3])
         raise StripeError(404, "invalid_request_error", f"Unrecognized request URL ({request.method}: {request.path}).")
 
     @staticmethod
@@ -240,7 +256,7 @@ class FakeStripe:
             name=params.get("name"),
             email=params.get("email"),
             preferred_locales=[params["preferred_locales[0]"]] if "preferred_locales[0]" in params else [],
-            metadata={key[9:-1]: value for key, value in params.items() if key.startswith("metadata[")},
+            metadata=_nested(params, "metadata"),
             discount=None,
         )
         self._state.customers[customer["id"]] = customer
@@ -251,8 +267,24 @@ class FakeStripe:
         session = stripe_objects.checkout_session(
             customer=params["customer"], tenant_id=int(params["client_reference_id"]), subscription_id=None
         )
-        session.update(success_url=params["success_url"], cancel_url=params["cancel_url"])
+        now = int(time.time())
+        session.update(
+            success_url=params["success_url"],
+            cancel_url=params["cancel_url"],
+            metadata=_nested(params, "metadata"),
+            created=now,
+            expires_at=now + 24 * 3600,  # Stripe's default
+        )
         self._state.checkout_sessions[session["id"]] = session
+        return session
+
+    def _expire_checkout_session(self, session_id: str) -> dict:
+        session = self._found(self._state.checkout_sessions, session_id, "checkout.session")
+        if session["status"] != "open":
+            raise StripeError(
+                400, "invalid_request_error", f"This Checkout Session is {session['status']}: it cannot be expired."
+            )
+        session.update(status="expired", url=None)
         return session
 
     def _create_portal_session(self, params: dict) -> dict:

@@ -64,7 +64,7 @@ def customer_create(*, tenant_id: int, name: str, email: str, locale: str, idemp
 
 def checkout_session_create(
     *, customer_id: str, tenant_id: int, price_id: str, success_url: str, cancel_url: str, metadata: dict[str, str]
-) -> str:
+) -> dict:
     params = {
         "mode": "subscription",
         "customer": customer_id,
@@ -76,8 +76,13 @@ def checkout_session_create(
         "subscription_data": {"metadata": {"tenant_id": str(tenant_id)}},
     }
     with _calling("checkout.sessions.create"):
-        session = _client().v1.checkout.sessions.create(params=params)
-    return session.url
+        return _client().v1.checkout.sessions.create(params=params).to_dict()
+
+
+def checkout_session_expire(session_id: str) -> dict:
+    """Closes an open Checkout page: its customer can no longer pay on it."""
+    with _calling("checkout.sessions.expire"):
+        return _client().v1.checkout.sessions.expire(session_id).to_dict()
 
 
 def portal_session_create(*, customer_id: str, return_url: str) -> str:

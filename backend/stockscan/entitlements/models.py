@@ -44,6 +44,9 @@ class BillingState(models.Model):
     past_due_since = models.DateTimeField(null=True, blank=True)
     stripe_customer_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
     stripe_subscription_id = models.CharField(max_length=64, blank=True)
+    # The last Checkout page opened for the tenant. Each open page can start its own
+    # subscription, so a new checkout reuses or expires this one first (billing.services).
+    stripe_checkout_session_id = models.CharField(max_length=255, blank=True)
     # When Stripe created the subscription followed here: a customer's older subscription
     # never replaces a newer one, whatever order their events arrive in.
     stripe_subscription_created = models.DateTimeField(null=True, blank=True)

@@ -18,6 +18,7 @@ BILLING_FIELDS = (
     "past_due_since",
     "stripe_customer_id",
     "stripe_subscription_id",
+    "stripe_checkout_session_id",
     "stripe_subscription_created",
     "stripe_synced_at",
 )

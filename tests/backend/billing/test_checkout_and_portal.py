@@ -2,13 +2,16 @@
 answers when billing is off, the portal is disabled or Stripe fails."""
 
 import logging
+import time
 
 import pytest
 from rest_framework.test import APIClient
 
 from stockscan.core.models import AuditEntry
+from stockscan.entitlements.plans import PlanCode
+from stockscan.entitlements.services import billing_state_update
 from stockscan.orgs.models import Role
-from tests.backend.billing.conftest import CHECKOUT_URL, FRONTEND, PORTAL_URL, billing_state
+from tests.backend.billing.conftest import CHECKOUT_URL, FRONTEND, PORTAL_URL, billing_state, plan_of
 from tests.backend.core.responses import assert_error
 from tests.conftest import client_for
 from tests.support.fake_stripe import unreachable_base_url
@@ -246,3 +249,115 @@ def test_a_running_subscription_is_changed_in_the_portal_not_bought_twice(stripe
 
     assert_error(response, 409, "ALREADY_SUBSCRIBED")
     assert stripe_testbed.fake.requests_to("POST", "/v1/checkout/sessions") == []
+
+
+# --- One payable Checkout page per tenant: each page can start its own subscription.
+
+
+def _session_of(response) -> str:
+    return response.json()["url"].rsplit("/", 1)[1]
+
+
+def _open_sessions(fake) -> list[str]:
+    return [session_id for session_id, session in fake.checkout_sessions.items() if session["status"] == "open"]
+
+
+def test_a_second_checkout_for_the_same_plan_gives_the_same_page(stripe_testbed, workspace, other_workspace):
+    _checkout(other_workspace)
+    first = _checkout(workspace)
+    second = _checkout(workspace)
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert second.json() == first.json()
+    assert len(stripe_testbed.fake.requests_to("POST", "/v1/checkout/sessions")) == 2  # one per tenant
+    assert billing_state(workspace).stripe_checkout_session_id == _session_of(first)
+    assert billing_state(other_workspace).stripe_checkout_session_id not in ("", _session_of(first))
+
+
+def test_a_checkout_for_another_plan_closes_the_open_page(stripe_testbed, workspace, other_workspace):
+    fake = stripe_testbed.fake
+    other = _checkout(other_workspace)
+    first = _checkout(workspace)
+    second = _checkout(workspace, {"plan": "BOUTIQUE", "cycle": "MONTHLY"})
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert fake.requests_to("POST", "/v1/checkout/sessions/*/expire")[0].path == (
+        f"/v1/checkout/sessions/{_session_of(first)}/expire"
+    )
+    assert fake.checkout_sessions[_session_of(first)]["status"] == "expired"
+    assert sorted(_open_sessions(fake)) == sorted([_session_of(second), _session_of(other)])
+    assert billing_state(workspace).stripe_checkout_session_id == _session_of(second)
+
+
+def test_a_page_about_to_expire_is_replaced_not_handed_out(stripe_testbed, workspace, other_workspace):
+    fake = stripe_testbed.fake
+    first = _checkout(workspace)
+    session = fake.checkout_sessions[_session_of(first)]
+    fake.put_checkout_session({**session, "expires_at": int(time.time()) + 30 * 60})
+
+    second = _checkout(workspace)
+
+    assert second.status_code == 200
+    assert _open_sessions(fake) == [_session_of(second)] != [_session_of(first)]
+
+
+def test_a_page_already_paid_on_is_not_followed_by_a_second_one(stripe_testbed, workspace, other_workspace):
+    """The customer paid, and Stripe's events have not arrived yet: the next checkout reads
+    the subscription from Stripe instead of opening a page for a second one."""
+    fake = stripe_testbed.fake
+    first = _checkout(workspace)
+    customer_id = billing_state(workspace).stripe_customer_id
+    subscription = stripe_testbed.subscribe(customer_id, "PRO")
+    session = fake.checkout_sessions[_session_of(first)]
+    fake.put_checkout_session({**session, "status": "complete", "subscription": subscription["id"], "url": None})
+
+    response = _checkout(workspace, {"plan": "BOUTIQUE", "cycle": "YEARLY"})
+
+    assert_error(response, 409, "ALREADY_SUBSCRIBED")
+    assert len(fake.requests_to("POST", "/v1/checkout/sessions")) == 1
+    state = billing_state(workspace)
+    assert (state.stripe_subscription_id, state.subscription_status) == (subscription["id"], "active")
+    assert plan_of(workspace).code == PlanCode.PRO
+    assert billing_state(other_workspace).stripe_subscription_id == ""
+
+
+def test_a_tenant_whose_paid_subscription_ended_may_subscribe_again(stripe_testbed, workspace, other_workspace):
+    fake = stripe_testbed.fake
+    first = _checkout(workspace)
+    customer_id = billing_state(workspace).stripe_customer_id
+    subscription = stripe_testbed.subscribe(customer_id, "PRO", status="canceled")
+    session = fake.checkout_sessions[_session_of(first)]
+    fake.put_checkout_session({**session, "status": "complete", "subscription": subscription["id"], "url": None})
+
+    response = _checkout(workspace)
+
+    assert response.status_code == 200, response.content
+    assert _open_sessions(fake) == [_session_of(response)]
+
+
+def test_a_stored_page_stripe_no_longer_knows_is_replaced(stripe_testbed, workspace, other_workspace):
+    stripe_testbed.connect(workspace)
+    billing_state_update(tenant=workspace.tenant, reason="test", stripe_checkout_session_id="cs_test_forgotten")
+
+    response = _checkout(workspace)
+
+    assert response.status_code == 200, response.content
+    assert billing_state(workspace).stripe_checkout_session_id == _session_of(response)
+
+
+@pytest.mark.parametrize("failing", ["/v1/checkout/sessions/{id}", "/v1/checkout/sessions/{id}/expire"])
+def test_stripe_failing_while_the_open_page_is_closed_opens_no_second_page(
+    stripe_testbed, workspace, other_workspace, failing
+):
+    fake = stripe_testbed.fake
+    first = _checkout(workspace)
+    fake.fail_next(1, should_retry=False, path_end=failing.format(id=_session_of(first)))
+
+    refused = _checkout(workspace, {"plan": "BOUTIQUE", "cycle": "MONTHLY"})
+    retried = _checkout(workspace, {"plan": "BOUTIQUE", "cycle": "MONTHLY"})
+
+    assert_error(refused, 502, "STRIPE_ERROR")
+    assert len(fake.requests_to("POST", "/v1/checkout/sessions")) == 2  # the first page, then the retry's
+    assert retried.status_code == 200
+    assert _open_sessions(fake) == [_session_of(retried)]
+    assert billing_state(workspace).stripe_checkout_session_id == _session_of(retried)

@@ -79,7 +79,7 @@ def test_one_stored_event_run_by_ten_workers_at_once_runs_once(stripe_testbed, t
     assert billing_state(other).subscription_status == "none"
 
 
-def test_ten_concurrent_checkouts_create_one_stripe_customer(stripe_testbed):
+def test_ten_concurrent_checkouts_create_one_stripe_customer_and_one_page(stripe_testbed):
     workspace, other = make_workspace("Ten clicks"), make_workspace("Other tenant")
     owner = workspace.user(Role.OWNER)
     # A realistic round trip keeps the first creation in flight while the other clicks arrive.
@@ -95,7 +95,40 @@ def test_ten_concurrent_checkouts_create_one_stripe_customer(stripe_testbed):
     customer_id = billing_state(workspace).stripe_customer_id
     assert list(stripe_testbed.fake.customers) == [customer_id]
     assert len(stripe_testbed.fake.requests_to("POST", "/v1/customers")) == 1
-    sessions = stripe_testbed.fake.requests_to("POST", "/v1/checkout/sessions")
-    assert len(sessions) == 10
-    assert {call.params["customer"] for call in sessions} == {customer_id}
+    [session_call] = stripe_testbed.fake.requests_to("POST", "/v1/checkout/sessions")
+    assert session_call.params["customer"] == customer_id
+    [session] = stripe_testbed.fake.checkout_sessions.values()
+    assert {answer["url"] for _, answer in results} == {session["url"]}
     assert billing_state(other).stripe_customer_id is None
+
+
+def test_concurrent_checkouts_for_different_plans_leave_one_payable_page(stripe_testbed):
+    """Two owners, or two tabs, choosing different plans at once: each page could start its
+    own subscription, so only the last one opened may stay open."""
+    workspace, other = make_workspace("Two tabs"), make_workspace("Other tenant")
+    owner = workspace.user(Role.OWNER)
+    client_for(other.user(Role.OWNER)).post(CHECKOUT_URL, {"plan": "PRO", "cycle": "MONTHLY"}, format="json")
+    stripe_testbed.fake.latency = 0.05
+    choices = [("PRO", "MONTHLY"), ("BOUTIQUE", "YEARLY"), ("PRO", "YEARLY")]
+
+    def checkout(index):
+        plan, cycle = choices[index % len(choices)]
+        response = client_for(owner).post(CHECKOUT_URL, {"plan": plan, "cycle": cycle}, format="json")
+        return response.status_code, response.json()
+
+    results = run_concurrently(6, checkout)
+
+    assert all(isinstance(result, tuple) and result[0] == 200 for result in results), results
+    customer_id = billing_state(workspace).stripe_customer_id
+    open_pages = [
+        session
+        for session in stripe_testbed.fake.checkout_sessions.values()
+        if session["customer"] == customer_id and session["status"] == "open"
+    ]
+    assert [session["id"] for session in open_pages] == [billing_state(workspace).stripe_checkout_session_id]
+    other_pages = [
+        session
+        for session in stripe_testbed.fake.checkout_sessions.values()
+        if session["customer"] == billing_state(other).stripe_customer_id
+    ]
+    assert [session["status"] for session in other_pages] == ["open"]
