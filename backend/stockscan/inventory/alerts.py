@@ -1,5 +1,8 @@
 """Alerts of a month: products below their minimum and stock whose date is near (DLC within
-30 days, DDM within 90). Both kinds come from one UNION query, paginated in the database."""
+30 days, DDM within 90). Both kinds come from one UNION query, paginated in the database.
+
+Both read the month's counted lines: a product not counted yet this month has no known
+stock, so it raises no alert (at the start of a month, every product would)."""
 
 from datetime import date, timedelta
 
@@ -32,8 +35,9 @@ def _month_lines(*, tenant, service_ids: list[int], month: date):
 
 
 def _low_stock(lines):
+    # An archived product is no longer bought: running low on it is not news.
     return (
-        lines.filter(product__min_quantity__isnull=False)
+        lines.filter(product__min_quantity__isnull=False, product__archived=False)
         .values("product_id", "product__name", "count__service_id", "product__min_quantity")
         .annotate(total=Sum(EFFECTIVE_QUANTITY))
         .filter(total__lt=F("product__min_quantity"))

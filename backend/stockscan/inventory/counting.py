@@ -104,22 +104,31 @@ def count_reopen(*, count: StockCount, actor) -> StockCount:
     return count
 
 
-def _check_line(line: CountLine, count: StockCount) -> None:
+def _check_line(line: CountLine, count: StockCount, written: set[str]) -> None:
+    """`written`: the fields this write sets. The service's features are checked against
+    them only, so that turning a feature off leaves the lines already counted editable."""
     errors = {}
+    features = count.service.features
     product: Product = line.product
     if product.service_id != count.service_id:
         errors["product"] = [_("This product belongs to another service.")]
     elif product.archived and line.pk is None:
         errors["product"] = [_("This product is archived.")]
     if line.container_state == ContainerState.OPENED:
-        if not count.service.features.get("open_container_tracking"):
+        if not features.get("open_container_tracking"):
             errors["container_state"] = [_("This service does not track opened containers.")]
         elif (line.remaining_fraction is None) == (line.remaining_quantity is None):
             errors["remaining_fraction"] = [
                 _("An opened container needs either remaining_fraction or remaining_quantity.")
             ]
+        elif line.remaining_quantity is not None and line.remaining_quantity > line.quantity:
+            errors["remaining_quantity"] = [_("What is left in the opened containers cannot exceed the quantity.")]
     elif line.remaining_fraction is not None or line.remaining_quantity is not None:
         errors["container_state"] = [_("Only an opened container has a remaining fraction or quantity.")]
+    if "lot" in written and line.lot and not features.get("lot"):
+        errors["lot"] = [_("This service does not track lots.")]
+    if "expiry_date" in written and line.expiry_date is not None and not features.get("dlc"):
+        errors["expiry_date"] = [_("This service does not track expiry dates.")]
     if errors:
         raise ValidationError(errors)
 
@@ -149,7 +158,7 @@ def line_add(*, count: StockCount, actor, client_id: str = "", **fields) -> tupl
         counted_by=actor if getattr(actor, "is_authenticated", False) else None,
         **fields,
     )
-    _check_line(line, count)
+    _check_line(line, count, set(fields))
     line.save()
     _add_to_line_count(count, 1)
     return line, True
@@ -167,7 +176,7 @@ def line_update(*, line: CountLine, actor, **changes) -> CountLine:
         setattr(line, name, value)
     if line.container_state == ContainerState.SEALED and "container_state" in changes:
         line.remaining_fraction = line.remaining_quantity = None
-    _check_line(line, count)
+    _check_line(line, count, set(changes))
     line.save()
     return line
 

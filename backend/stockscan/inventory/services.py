@@ -45,11 +45,17 @@ def _check_category(category: Category | None, service: Service) -> None:
 
 
 def _next_sku(service: Service) -> str:
+    """The service's next generated SKU. A number someone already typed by hand is skipped:
+    taking it would refuse this product, and every next one, as a duplicate. The sequence
+    row stays locked by the update until the product is saved, so creates take turns."""
     SkuSequence.objects.bulk_create([SkuSequence(tenant_id=service.tenant_id, service=service)], ignore_conflicts=True)
     sequence = SkuSequence.objects.filter(tenant_id=service.tenant_id, service=service)
-    sequence.update(last_value=F("last_value") + 1)
-    value = sequence.values_list("last_value", flat=True).get()
-    return f"S{service.pk}-{value:06d}"
+    taken = Product.objects.filter(tenant_id=service.tenant_id, service=service)
+    while True:
+        sequence.update(last_value=F("last_value") + 1)
+        sku = f"S{service.pk}-{sequence.values_list('last_value', flat=True).get():06d}"
+        if not taken.filter(sku=sku).exists():
+            return sku
 
 
 def _save_product(product: Product) -> Product:

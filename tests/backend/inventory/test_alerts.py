@@ -58,6 +58,8 @@ def test_low_stock_sums_the_lines_of_the_month_against_the_minimum(workspace, no
         count=november, product=gin, quantity=Decimal("1"), container_state="OPENED", remaining_fraction=Decimal("0.5")
     )
     CountLineFactory(count=november, product=vodka, quantity=Decimal("2"))  # at the minimum: no alert
+    retired = product(workspace, name="Ancien sirop", min_quantity=Decimal("5"), archived=True)
+    CountLineFactory(count=november, product=retired, quantity=Decimal("1"))  # no longer bought: no alert
 
     [alert] = alerts(workspace.client(), type="low_stock")
 

@@ -78,6 +78,23 @@ def test_sku_is_generated_from_a_sequence_and_never_reused(workspace, other_work
     assert manual["sku"] == "SEL-01"
 
 
+def test_a_generated_sku_skips_a_number_typed_by_hand(workspace, other_workspace):
+    set_plan(workspace.tenant, PlanCode.PRO)
+    client = workspace.client()
+    client.patch(f"/api/auth/services/{workspace.kitchen.pk}/", {"features": {"sku": True}}, format="json")
+    first = create(client, service=workspace.kitchen.pk, name="Farine", unit="kg").json()
+    typed = first["sku"].replace("000001", "000002")
+    create(client, service=workspace.kitchen.pk, name="Sel", unit="kg", sku=typed)
+
+    following = [create(client, service=workspace.kitchen.pk, name=name, unit="kg") for name in ("Sucre", "Riz")]
+
+    assert [response.status_code for response in following] == [201, 201]
+    assert [response.json()["sku"] for response in following] == [
+        typed.replace("000002", "000003"),
+        typed.replace("000002", "000004"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("service_type_attr", "unit"),
     [("kitchen", "banana"), ("kitchen", "")],

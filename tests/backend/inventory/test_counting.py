@@ -26,6 +26,13 @@ def lines_of(count) -> list[CountLine]:
         return list(CountLine.objects.filter(count=count).order_by("id"))
 
 
+def track(service, **features: bool) -> None:
+    """Turns features of the service on or off, as its owner would in the settings."""
+    with scopes_disabled():
+        service.features = {**service.features, **features}
+        service.save(update_fields=["features"])
+
+
 @pytest.fixture
 def month(workspace):
     return StockCountFactory(tenant=workspace.tenant, service=workspace.bar, month=date(2026, 10, 1))
@@ -117,6 +124,7 @@ def test_closing_makes_the_month_read_only_until_reopened(workspace, other_works
 
 
 def test_add_a_line_with_costs_of_the_day(workspace, other_workspace, month, rum):
+    track(workspace.bar, lot=True, dlc=True)
     response = add_line(workspace.client(Role.OPERATOR), month, rum, expiry_date="2027-01-31", lot="L42")
 
     assert response.status_code == 201, response.content
@@ -185,6 +193,11 @@ def test_opened_containers_count_what_is_left(workspace, other_workspace, month,
         ({"quantity": "beaucoup"}, "quantity"),
         ({"container_state": "HALF"}, "container_state"),
         ({"expiry_date": "31/01/2027"}, "expiry_date"),
+        # What is left in the opened bottle cannot be more than the bottle.
+        ({"container_state": "OPENED", "quantity": "1", "remaining_quantity": "50"}, "remaining_quantity"),
+        # The bar tracks neither lots nor expiry dates (its preset).
+        ({"lot": "L42"}, "lot"),
+        ({"expiry_date": "2027-01-31"}, "expiry_date"),
     ],
 )
 def test_bad_lines_are_field_errors(workspace, other_workspace, month, rum, fields, bad_field):
@@ -192,6 +205,20 @@ def test_bad_lines_are_field_errors(workspace, other_workspace, month, rum, fiel
     assert response.status_code == 400, response.content
     assert bad_field in response.json()["fields"]
     assert lines_of(month) == []
+
+
+def test_turning_a_feature_off_leaves_the_lines_counted_with_it_editable(workspace, other_workspace, month, rum):
+    track(workspace.bar, lot=True)
+    client = workspace.client(Role.OPERATOR)
+    line = add_line(client, month, rum, lot="L42").json()
+    track(workspace.bar, lot=False)
+
+    edited = client.patch(f"{LINES}{line['id']}/", {"quantity": "5"}, format="json")
+    new_lot = client.patch(f"{LINES}{line['id']}/", {"lot": "L43"}, format="json")
+
+    assert edited.status_code == 200, edited.content
+    assert (edited.json()["quantity"], edited.json()["lot"]) == ("5.000", "L42")
+    assert (new_lot.status_code, list(new_lot.json()["fields"])) == (400, ["lot"])
 
 
 def test_a_service_without_open_container_tracking_refuses_opened_lines(workspace, other_workspace, month, rum):
@@ -292,6 +319,7 @@ def test_the_month_keeps_the_number_of_its_lines(workspace, other_workspace, mon
 
 
 def test_a_line_reads_the_same_in_the_list_the_detail_and_the_write_answer(workspace, other_workspace, month):
+    track(workspace.bar, dlc=True, lot=True)
     gin = ProductFactory(
         tenant=workspace.tenant,
         service=workspace.bar,
