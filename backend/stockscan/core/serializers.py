@@ -10,11 +10,16 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import ISO_8601, api_settings
 
+from stockscan.core.errors import NotFound
+
 
 @extend_schema_field(OpenApiTypes.INT)
 class TenantRelatedField(serializers.PrimaryKeyRelatedField):
     """A reference to a tenant-owned row by id. The queryset is built when the value is
-    validated, inside the request's tenant scope, so another tenant's id reads as unknown."""
+    validated, inside the request's tenant scope, so another tenant's id reads as unknown.
+
+    An id that names no row of the tenant (unknown, or another tenant's) is the API's 404, as
+    in a URL, with the field named; a value that is no id at all stays a field error (400)."""
 
     def __init__(self, model, **kwargs):
         self.model = model
@@ -22,6 +27,14 @@ class TenantRelatedField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):
         return self.model.objects.all()
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if exc.get_codes() != ["does_not_exist"]:
+                raise
+            raise NotFound(fields={self.field_name: [str(NotFound.default_detail)]}) from None
 
 
 def _is_fixed_decimal(field) -> bool:

@@ -153,7 +153,12 @@ def test_category_of_another_service_or_tenant_is_refused(workspace, other_works
     foreign = create(client, service=workspace.kitchen.pk, name="Pâtes", unit="kg", category=foreign_category.pk)
 
     assert (wrong_service.status_code, list(wrong_service.json()["fields"])) == (400, ["category"])
-    assert (foreign.status_code, list(foreign.json()["fields"])) == (400, ["category"])
+    # Another tenant's id is unknown here: the 404 of any id the tenant does not have.
+    assert (foreign.status_code, foreign.json()["code"], list(foreign.json()["fields"])) == (
+        404,
+        "NOT_FOUND",
+        ["category"],
+    )
     assert products_of(workspace.tenant) == []
 
 

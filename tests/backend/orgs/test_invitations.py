@@ -200,7 +200,7 @@ def test_an_owner_is_invited_for_every_service(workspace, owner, django_capture_
 def test_another_tenants_service_cannot_be_named(workspace, other_workspace, owner, django_capture_on_commit_callbacks):
     response = invite(owner, django_capture_on_commit_callbacks, "x@example.test", service=other_workspace.kitchen.pk)
 
-    error = assert_error(response, 400, "VALIDATION_ERROR")
+    error = assert_error(response, 404, "NOT_FOUND")
     assert set(error["fields"]) == {"service"}
 
 

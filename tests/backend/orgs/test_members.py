@@ -198,7 +198,7 @@ def test_another_tenants_service_cannot_be_given(workspace, other_workspace):
         member_url(target), {"service": other_workspace.kitchen.pk}, format="json"
     )
 
-    assert set(assert_error(response, 400, "VALIDATION_ERROR")["fields"]) == {"service"}
+    assert set(assert_error(response, 404, "NOT_FOUND")["fields"]) == {"service"}
     assert membership_state(target) == ("operator", None)
 
 
