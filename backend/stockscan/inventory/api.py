@@ -1,3 +1,5 @@
+import re
+
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -20,6 +22,7 @@ from stockscan.inventory import alerts, counting, losses, selectors, services, s
 from stockscan.inventory.errors import MonthOutsideHistory
 from stockscan.inventory.models import Category, CountLine, Loss, Product, StockCount
 from stockscan.inventory.serializers import (
+    CLIENT_ID_PATTERN,
     COUNT_LINE_ROWS,
     AlertSerializer,
     CategorySerializer,
@@ -196,7 +199,16 @@ def month_filters(view) -> dict:
 
 def client_id_of(request, data: dict) -> str:
     """The client's id for a retry-safe write: the body's `client_id`, or `Idempotency-Key`."""
-    return data.pop("client_id", "") or request.headers.get("Idempotency-Key", "").strip()[:64]
+    client_id = data.pop("client_id", "")
+    if client_id:
+        return client_id
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if key and not re.fullmatch(CLIENT_ID_PATTERN, key):
+        # Cutting a longer key short could make two different writes look like one.
+        raise ApiError(
+            _("Idempotency-Key: up to 64 letters, digits and the signs _ . : -"), code="INVALID_IDEMPOTENCY_KEY"
+        )
+    return key
 
 
 @extend_schema_view(
@@ -374,6 +386,7 @@ class LossViewSet(TenantModelViewSet):
         return Response(LossSerializer(losses.loss_update(loss=loss, actor=request.user, **params.validated_data)).data)
 
     def perform_destroy(self, instance):
+        require_feature(self.request.tenant, Feature.LOSS_MANAGEMENT)
         losses.loss_delete(loss=instance, actor=self.request.user)
 
 

@@ -201,6 +201,11 @@ COUNT_LINE_ROWS = RowSerializer(
 )
 
 
+# A retry-safe write's id, in the body (`client_id`) or the Idempotency-Key header: a UUID
+# fits, and so does a phone's own scheme.
+CLIENT_ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
+
+
 class CountLineWriteSerializer(serializers.Serializer):
     product = TenantRelatedField(Product)
     quantity = serializers.DecimalField(max_digits=14, decimal_places=3, min_value=0)
@@ -218,7 +223,7 @@ class CountLineWriteSerializer(serializers.Serializer):
 
 class CountLineCreateSerializer(CountLineWriteSerializer):
     count = TenantRelatedField(StockCount)
-    client_id = serializers.RegexField(r"^[A-Za-z0-9_.:-]{1,64}$", required=False)
+    client_id = serializers.RegexField(CLIENT_ID_PATTERN, required=False)
 
 
 class LossSerializer(serializers.ModelSerializer):
@@ -263,7 +268,7 @@ class LossWriteSerializer(serializers.Serializer):
 
 
 class LossCreateSerializer(LossWriteSerializer):
-    client_id = serializers.RegexField(r"^[A-Za-z0-9_.:-]{1,64}$", required=False)
+    client_id = serializers.RegexField(CLIENT_ID_PATTERN, required=False)
 
 
 class _StatsTotalsSerializer(serializers.Serializer):

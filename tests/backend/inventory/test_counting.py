@@ -116,8 +116,28 @@ def test_closing_makes_the_month_read_only_until_reopened(workspace, other_works
     assert [(r.status_code, r.json()["code"]) for r in refused] == [(409, "COUNT_CLOSED")] * 3
     assert [line.quantity for line in lines_of(month)] == [Decimal("2")]
 
+    assert operator.post(f"{COUNTS}{month.pk}/reopen/").status_code == 403
     assert manager.post(f"{COUNTS}{month.pk}/reopen/").json()["status"] == "open"
     assert operator.patch(f"{LINES}{line['id']}/", {"quantity": "9"}, format="json").status_code == 200
+
+
+def test_an_operator_of_the_bar_counts_nothing_in_the_kitchen(workspace, other_workspace, month, rum):
+    kitchen_month = StockCountFactory(tenant=workspace.tenant, service=workspace.kitchen, month=month.month)
+    flour = ProductFactory(tenant=workspace.tenant, service=workspace.kitchen, unit="kg")
+    kitchen_line = CountLineFactory(count=kitchen_month, product=flour)
+    limited = workspace.client("operator_bar")
+
+    refused = [
+        add_line(limited, kitchen_month, flour),
+        limited.patch(f"{LINES}{kitchen_line.pk}/", {"quantity": "9"}, format="json"),
+        limited.delete(f"{LINES}{kitchen_line.pk}/"),
+        limited.post(COUNTS, {"service": workspace.kitchen.pk, "month": "2026-11"}, format="json"),
+    ]
+    counted_at_the_bar = add_line(limited, month, rum)
+
+    assert [response.status_code for response in refused] == [404] * 4
+    assert [line.quantity for line in lines_of(kitchen_month)] == [kitchen_line.quantity]
+    assert counted_at_the_bar.status_code == 201
 
 
 # --- Lines
@@ -157,6 +177,14 @@ def test_the_idempotency_key_header_works_like_client_id(workspace, other_worksp
 
     assert [r.status_code for r in responses] == [201, 200, 200]
     assert len(lines_of(month)) == 1
+
+
+@pytest.mark.parametrize("key", ["k" * 65, "clé avec espaces"])
+def test_an_idempotency_key_that_is_too_long_or_odd_is_refused_not_cut(workspace, other_workspace, month, rum, key):
+    response = add_line(workspace.client(Role.OPERATOR), month, rum, headers={"Idempotency-Key": key})
+
+    assert (response.status_code, response.json()["code"]) == (400, "INVALID_IDEMPOTENCY_KEY")
+    assert lines_of(month) == []
 
 
 def test_a_reused_key_with_another_quantity_is_a_conflict(workspace, other_workspace, month, rum):
@@ -381,10 +409,11 @@ def test_essentiel_hides_months_older_than_its_history(workspace, other_workspac
     today = timezone.localdate()
     old = StockCountFactory(tenant=workspace.tenant, service=workspace.bar, month=date(today.year - 1, today.month, 1))
     current = StockCountFactory(tenant=workspace.tenant, service=workspace.bar, month=today.replace(day=1))
-    CountLineFactory(count=old, product=rum)
+    old_line = CountLineFactory(count=old, product=rum)
     CountLineFactory(count=current, product=rum)
     set_plan(workspace.tenant, PlanCode.ESSENTIEL)
     client = workspace.client()
+    lookup = client.get("/api/products/lookup/", {"barcode": rum.barcode}).json()
 
     counts = [c["id"] for c in client.get(COUNTS, {"service": workspace.bar.pk}).json()["results"]]
     old_lines = client.get(LINES, {"count": old.pk}).json()["results"]
@@ -395,6 +424,8 @@ def test_essentiel_hides_months_older_than_its_history(workspace, other_workspac
     assert counts == [current.pk]
     assert old_lines == []
     assert client.get(f"{COUNTS}{old.pk}/").status_code == 404
+    assert client.get(f"{LINES}{old_line.pk}/").status_code == 404
+    assert [month["month"] for month in lookup["history"]] == [f"{today:%Y-%m}"]
     assert (start_old.status_code, start_old.json()["code"]) == (403, "MONTH_OUTSIDE_HISTORY")
     set_plan(workspace.tenant, PlanCode.PRO)
     assert client.get(f"{COUNTS}{old.pk}/").status_code == 200  # nothing was deleted

@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from stockscan.entitlements.plans import PlanCode
@@ -91,11 +92,45 @@ def test_recording_needs_loss_management_but_reading_stays(workspace, other_work
 
     refused = record(client, cheese)
     listed = client.get(LOSSES)
+    [loss] = listed.json()["results"]
+    not_deleted = client.delete(f"{LOSSES}{loss['id']}/")
 
     assert refused.status_code == 403
     assert (refused.json()["code"], refused.json()["feature"]) == ("FEATURE_NOT_INCLUDED", "loss_management")
     assert listed.status_code == 200
     assert listed.json()["count"] == 1
+    assert (not_deleted.status_code, not_deleted.json()["code"]) == (403, "FEATURE_NOT_INCLUDED")
+    assert client.get(LOSSES).json()["count"] == 1
+
+
+def test_an_operator_of_the_bar_records_no_loss_in_the_kitchen(workspace, other_workspace, cheese):
+    limited = workspace.client("operator_bar")
+    kitchen_loss = LossFactory(product=cheese, occurred_on=date(2026, 10, 3))
+
+    recorded = record(limited, cheese)  # held to the bar, where the cheese is not
+    refused = [
+        limited.patch(f"{LOSSES}{kitchen_loss.pk}/", {"quantity": "9"}, format="json"),
+        limited.delete(f"{LOSSES}{kitchen_loss.pk}/"),
+    ]
+
+    assert (recorded.status_code, list(recorded.json()["fields"])) == (400, ["product"])
+    assert [response.status_code for response in refused] == [404] * 2
+    with scopes_disabled():
+        assert list(Loss.objects.filter(product=cheese).values_list("quantity", flat=True)) == [kitchen_loss.quantity]
+
+
+def test_essentiel_does_not_list_losses_older_than_its_history(workspace, other_workspace, cheese):
+    today = timezone.localdate()
+    LossFactory(product=cheese, occurred_on=today)
+    old = LossFactory(product=cheese, occurred_on=today.replace(year=today.year - 1))
+    set_plan(workspace.tenant, PlanCode.ESSENTIEL)
+    client = workspace.client()
+
+    listed = [loss["id"] for loss in client.get(LOSSES).json()["results"]]
+
+    assert old.pk not in listed
+    assert len(listed) == 1
+    assert client.get(f"{LOSSES}{old.pk}/").status_code == 404
 
 
 def test_losses_are_listed_per_month_and_per_service(workspace, other_workspace, cheese):
