@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The release gate: lint, migrations, deploy checks, OpenAPI, and the whole test suite.
+# The release gate: lint, import floors, migrations, deploy checks, OpenAPI, and the whole test suite.
 # CI runs it (.ci/run); run it yourself before you push. Any failure exits non-zero.
 #
 #   scripts/validate.sh                     # everything, on PostgreSQL + Redis when reachable
@@ -26,6 +26,9 @@ step "Installing pinned dependencies"
 step "Lint and format (ruff)"
 "$PY" -m ruff check .
 "$PY" -m ruff format --check .
+
+step "Floors of the backend (import-linter contracts in pyproject.toml)"
+PYTHONPATH=backend "$ROOT/.venv/bin/lint-imports"
 
 reachable() { "$PY" - "$1" "$2" <<'PYEOF'
 import socket, sys

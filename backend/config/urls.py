@@ -4,13 +4,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from stockscan.core import handlers
 from stockscan.core.health import health
-from stockscan.core.urls import route
+from stockscan.core.routing import route
 
 api_patterns = [
     route("health/", health, "health"),
     path("auth/", include("stockscan.accounts.urls")),
     path("auth/", include("stockscan.orgs.urls")),
-    path("auth/", include("stockscan.entitlements.urls")),
     path("auth/", include("stockscan.billing.urls")),
     path("", include("stockscan.inventory.urls")),
     path("", include("stockscan.mail.urls")),

@@ -125,7 +125,7 @@ else:
         }
     }
 # How long a request's tenant context (user, membership, tenant, plan rows, services) may be
-# served from the cache (stockscan.core.tenancy_cache); 0 turns it off. Every process must
+# served from the cache (stockscan.orgs.tenancy.context_cache); 0 turns it off. Every process must
 # share the cache, so it is off by default without Redis.
 TENANT_CONTEXT_CACHE_SECONDS = env.integer("TENANT_CONTEXT_CACHE_SECONDS", 60 if REDIS_URL else 0)
 
@@ -177,7 +177,7 @@ TRUSTED_PROXY_COUNT = env.integer("TRUSTED_PROXY_COUNT", 0)
 
 REST_FRAMEWORK = {
     # simplejwt's bearer tokens, the user read from the tenant context cache when it holds it.
-    "DEFAULT_AUTHENTICATION_CLASSES": ["stockscan.core.authentication.CachedContextJWTAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["stockscan.orgs.tenancy.authentication.CachedContextJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

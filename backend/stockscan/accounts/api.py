@@ -11,95 +11,20 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from stockscan.accounts import selectors, services
+from stockscan.accounts import services
 from stockscan.accounts.serializers import (
-    AuthResponseSerializer,
-    CurrentTenantSerializer,
     DetailSerializer,
-    LoginSerializer,
-    MembershipSummarySerializer,
-    MeSerializer,
-    MeUpdateSerializer,
     PasswordChangeSerializer,
     PasswordResetConfirmSerializer,
     PasswordResetRequestSerializer,
     RefreshSerializer,
-    RegisterResponseSerializer,
-    RegisterSerializer,
     TokenPairSerializer,
-    UserSerializer,
 )
-from stockscan.accounts.throttles import (
-    LoginIPThrottle,
-    LoginUsernameThrottle,
-    PasswordResetEmailThrottle,
-    PasswordResetIPThrottle,
-    RegisterIPThrottle,
-)
-from stockscan.core.tenancy import TENANT_HEADER
-from stockscan.orgs.serializers import ServiceSerializer
-
-
-def _tenant_data(membership):
-    if membership is None:
-        return None
-    return CurrentTenantSerializer(membership.tenant, context={"role": membership.role}).data
+from stockscan.accounts.throttles import PasswordResetEmailThrottle, PasswordResetIPThrottle
 
 
 def _user_language() -> str:
     return (get_language() or "fr")[:2]
-
-
-class RegisterView(APIView):
-    permission_classes = [AllowAny]
-    authentication_classes = []
-    throttle_classes = [RegisterIPThrottle]
-
-    @extend_schema(request=RegisterSerializer, responses={201: RegisterResponseSerializer}, auth=[])
-    def post(self, request):
-        params = RegisterSerializer(data=request.data)
-        params.is_valid(raise_exception=True)
-        data = params.validated_data
-        user, tenant, created_services = services.user_register(
-            username=data["username"],
-            email=data["email"],
-            password=data["password"],
-            tenant_name=data["tenant_name"],
-            business_type=data["business_type"],
-            domain=data["domain"],
-            service_type=data["service_type"],
-            service_name=data["service_name"],
-            extra_services=data.get("extra_services"),
-            language=_user_language(),
-        )
-        body = {
-            **services.tokens_for_login(user),
-            "user": UserSerializer(user).data,
-            "tenant": CurrentTenantSerializer(tenant, context={"role": "owner"}).data,
-            "services": ServiceSerializer(created_services, many=True).data,
-        }
-        return Response(body, status=status.HTTP_201_CREATED)
-
-
-class LoginView(APIView):
-    permission_classes = [AllowAny]
-    authentication_classes = []
-    throttle_classes = [LoginIPThrottle, LoginUsernameThrottle]
-
-    @extend_schema(request=LoginSerializer, responses=AuthResponseSerializer, auth=[])
-    def post(self, request):
-        params = LoginSerializer(data=request.data)
-        params.is_valid(raise_exception=True)
-        user = services.user_login(
-            request=request, identifier=params.validated_data["identifier"], password=params.validated_data["password"]
-        )
-        memberships = selectors.user_memberships(user=user)
-        body = {
-            **services.tokens_for_login(user),
-            "user": UserSerializer(user).data,
-            "tenant": _tenant_data(selectors.current_membership(memberships, None)),
-        }
-        return Response(body)
 
 
 class _TokenEndpoint(APIView):
@@ -136,32 +61,6 @@ class LogoutView(_TokenEndpoint):
         except TokenError as exc:
             raise InvalidToken(str(exc)) from None
         return Response({"detail": _("You are logged out.")})
-
-
-class MeView(APIView):
-    permission_classes = [IsAuthenticated]
-
-    def _body(self, request):
-        memberships = selectors.user_memberships(user=request.user)
-        current = selectors.current_membership(memberships, request.headers.get(TENANT_HEADER))
-        return {
-            "user": UserSerializer(request.user).data,
-            "memberships": MembershipSummarySerializer(memberships, many=True).data,
-            "tenant": _tenant_data(current),
-            "role": current.role if current else None,
-            "service": current.service_id if current else None,
-        }
-
-    @extend_schema(responses=MeSerializer)
-    def get(self, request):
-        return Response(self._body(request))
-
-    @extend_schema(request=MeUpdateSerializer, responses=MeSerializer)
-    def patch(self, request):
-        params = MeUpdateSerializer(data=request.data, context={"user": request.user})
-        params.is_valid(raise_exception=True)
-        services.user_update_profile(user=request.user, **params.validated_data)
-        return Response(self._body(request))
 
 
 class PasswordChangeView(APIView):

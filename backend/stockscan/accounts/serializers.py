@@ -3,13 +3,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from stockscan.orgs.models import BusinessType, Domain
-from stockscan.orgs.presets import ServiceType
-from stockscan.orgs.serializers import ServiceSerializer, TenantSerializer
-
 User = get_user_model()
-
-MAX_EXTRA_SERVICES = 4
 
 
 def check_new_password(attrs: dict, *, user, password_field: str, confirm_field: str) -> None:
@@ -19,11 +13,6 @@ def check_new_password(attrs: dict, *, user, password_field: str, confirm_field:
         password_validation.validate_password(attrs[password_field], user=user)
     except Exception as exc:  # django.core.exceptions.ValidationError
         raise serializers.ValidationError({password_field: list(getattr(exc, "messages", [str(exc)]))}) from None
-
-
-class ExtraServiceSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=120)
-    service_type = serializers.ChoiceField(choices=ServiceType.choices)
 
 
 class NewAccountSerializer(serializers.Serializer):
@@ -53,36 +42,6 @@ class NewAccountSerializer(serializers.Serializer):
         return attrs
 
 
-class RegisterSerializer(NewAccountSerializer):
-    email = serializers.EmailField()
-    tenant_name = serializers.CharField(max_length=120)
-    business_type = serializers.ChoiceField(choices=BusinessType.choices, default=BusinessType.OTHER)
-    domain = serializers.ChoiceField(choices=Domain.choices, default=Domain.FOOD)
-    service_type = serializers.ChoiceField(choices=ServiceType.choices, default=ServiceType.OTHER)
-    service_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
-    extra_services = ExtraServiceSerializer(many=True, required=False, max_length=MAX_EXTRA_SERVICES)
-
-    def validate_email(self, value):
-        value = User._default_manager.normalize_email(value)
-        if User._default_manager.filter(email__iexact=value).exists():
-            raise serializers.ValidationError(_("An account with this email already exists."))
-        return value
-
-    def validate_tenant_name(self, value):
-        if not value.strip():
-            raise serializers.ValidationError(_("This field may not be blank."))
-        return value
-
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        first_name = (attrs.get("service_name") or "").strip() or ServiceType(attrs["service_type"]).label
-        names = [str(first_name)] + [spec["name"].strip() for spec in attrs.get("extra_services", [])]
-        if len({name.lower() for name in names}) != len(names):
-            raise serializers.ValidationError({"extra_services": [_("Each service needs its own name.")]})
-        attrs["service_name"] = str(first_name)
-        return attrs
-
-
 class LoginSerializer(serializers.Serializer):
     username = serializers.CharField(required=False, help_text="Username or email address.")
     email = serializers.CharField(required=False)
@@ -105,45 +64,11 @@ class TokenPairSerializer(serializers.Serializer):
     refresh = serializers.CharField()
 
 
-class MembershipSummarySerializer(serializers.Serializer):
-    tenant = TenantSerializer()
-    role = serializers.CharField()
-    service = serializers.IntegerField(source="service_id", allow_null=True)
-
-
 class UserSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
         fields = ["id", "username", "email", "first_name", "last_name", "language", "date_joined", "last_login"]
         read_only_fields = fields
-
-
-class CurrentTenantSerializer(TenantSerializer):
-    role = serializers.SerializerMethodField()
-
-    class Meta(TenantSerializer.Meta):
-        fields = [*TenantSerializer.Meta.fields, "role"]
-        read_only_fields = fields
-
-    def get_role(self, tenant) -> str | None:
-        return self.context.get("role")
-
-
-class AuthResponseSerializer(TokenPairSerializer):
-    user = UserSerializer()
-    tenant = CurrentTenantSerializer(allow_null=True)
-
-
-class RegisterResponseSerializer(AuthResponseSerializer):
-    services = ServiceSerializer(many=True)
-
-
-class MeSerializer(serializers.Serializer):
-    user = UserSerializer()
-    memberships = MembershipSummarySerializer(many=True)
-    tenant = CurrentTenantSerializer(allow_null=True)
-    role = serializers.CharField(allow_null=True)
-    service = serializers.IntegerField(allow_null=True)
 
 
 class MeUpdateSerializer(serializers.Serializer):

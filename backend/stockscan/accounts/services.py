@@ -15,7 +15,6 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from stockscan.accounts.errors import AccountConflict, InvalidCredentials, ResetTokenInvalid
 from stockscan.core.audit import audit_record
 from stockscan.mail.services import email_queue
-from stockscan.orgs.services import tenant_create
 
 logger = logging.getLogger("stockscan.accounts")
 User = get_user_model()
@@ -41,29 +40,6 @@ def user_create(*, username: str, email: str, password: str, language: str):
     except IntegrityError:
         # Another registration took this username or email between validation and insert.
         raise AccountConflict() from None
-
-
-@transaction.atomic
-def user_register(
-    *,
-    username: str,
-    email: str,
-    password: str,
-    tenant_name: str,
-    business_type: str,
-    domain: str,
-    service_type: str,
-    service_name: str,
-    extra_services: list[dict] | None = None,
-    language: str = "fr",
-):
-    """The user, their business, its services and the owner membership: all or nothing."""
-    user = user_create(username=username, email=email, password=password, language=language)
-    services = [{"name": service_name, "service_type": service_type}, *(extra_services or [])]
-    tenant, created_services = tenant_create(
-        name=tenant_name, business_type=business_type, domain=domain, owner=user, services=services, locale=language
-    )
-    return user, tenant, created_services
 
 
 def user_login(*, request, identifier: str, password: str):

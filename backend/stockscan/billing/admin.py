@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from stockscan.billing.events import stripe_events_reprocess
 from stockscan.billing.models import StripeEvent
+from stockscan.billing.services.events import stripe_events_reprocess
 
 
 @admin.register(StripeEvent)

@@ -4,14 +4,15 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from stockscan.billing import events, services
 from stockscan.billing.serializers import (
     CheckoutRequestSerializer,
     RedirectUrlSerializer,
     WebhookAcknowledgementSerializer,
 )
-from stockscan.core.permissions import Perm
-from stockscan.core.views import TenantAPIView
+from stockscan.billing.services import checkout as services
+from stockscan.billing.services import events
+from stockscan.orgs.tenancy.permissions import Perm
+from stockscan.orgs.tenancy.views import TenantAPIView
 
 
 class CheckoutView(TenantAPIView):

@@ -1,4 +1,4 @@
-from stockscan.billing.sync import subscription_is_running
+from stockscan.billing.services.sync import subscription_is_running
 from stockscan.entitlements.models import BillingState
 
 

@@ -1,6 +1,6 @@
 from django_tasks import task
 
-from stockscan.billing import events
+from stockscan.billing.services import events
 
 
 @task()

@@ -1,5 +1,5 @@
 from stockscan.billing import api
-from stockscan.core.urls import route
+from stockscan.core.routing import route
 
 urlpatterns = [
     route("billing/checkout/", api.CheckoutView.as_view(), "billing-checkout"),

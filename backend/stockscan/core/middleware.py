@@ -33,7 +33,7 @@ class RequestBodyLimitMiddleware:
 
 class AdminScopesMiddleware:
     """Staff in the Django admin work across tenants; API views activate their tenant scope
-    themselves (see core.views), so only the admin runs with scopes disabled."""
+    themselves (see orgs.tenancy.views), so only the admin runs with scopes disabled."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -9,6 +9,7 @@
 
 from contextlib import contextmanager
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import F
@@ -18,16 +19,18 @@ from stockscan.entitlements.models import UsageCounter
 from stockscan.entitlements.plans import COUNT_LIMITS, QUOTAS, Feature, Limit, Metric
 from stockscan.entitlements.selectors import current_period, effective_plan
 from stockscan.entitlements.usage import count_usage
-from stockscan.orgs.models import Tenant
+
+if TYPE_CHECKING:  # the tenant model lives on a higher floor (orgs)
+    from stockscan.orgs.models import Tenant
 
 
-def require_feature(tenant: Tenant, feature: Feature) -> None:
+def require_feature(tenant: "Tenant", feature: Feature) -> None:
     plan = effective_plan(tenant)
     if not plan.has(feature):
         raise FeatureNotIncluded(feature=feature.value, plan=plan.code.value)
 
 
-def check_count_limit(tenant: Tenant, limit: Limit, *, adding: int = 1) -> None:
+def check_count_limit(tenant: "Tenant", limit: Limit, *, adding: int = 1) -> None:
     """Refuses a creation that would pass the plan's count limit.
 
     Must run inside the transaction that creates the rows: it locks the tenant row, so two
@@ -39,19 +42,19 @@ def check_count_limit(tenant: Tenant, limit: Limit, *, adding: int = 1) -> None:
         return
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("check_count_limit must run inside the transaction that creates the rows.")
-    Tenant.objects.select_for_update().filter(pk=tenant.pk).values_list("pk", flat=True).first()
+    type(tenant)._default_manager.select_for_update().filter(pk=tenant.pk).values_list("pk", flat=True).first()
     used = count_usage(tenant, limit)
     if used + adding > cap:
         code, _ = COUNT_LIMITS[limit]
         raise LimitExceeded(code=code, limit=cap, used=used)
 
 
-def _counter(tenant: Tenant, metric: Metric, period: date):
+def _counter(tenant: "Tenant", metric: Metric, period: date):
     return UsageCounter.objects.filter(tenant=tenant, metric=metric.value, period=period)
 
 
 @contextmanager
-def quota_reservation(tenant: Tenant, metric: Metric):
+def quota_reservation(tenant: "Tenant", metric: Metric):
     """Reserves one unit of a monthly quota for the work in the `with` block.
 
     The reservation is one conditional UPDATE (`used < limit`), which PostgreSQL evaluates
@@ -78,7 +81,7 @@ def quota_reservation(tenant: Tenant, metric: Metric):
         raise
 
 
-def quota_release(tenant: Tenant, metric: Metric, period: date) -> None:
+def quota_release(tenant: "Tenant", metric: Metric, period: date) -> None:
     """Gives back one unit reserved in `period`, for work accepted under a reservation that
     fails for good later, outside the `with` block (an emailed export built by a task)."""
     _give_back(_counter(tenant, metric, period))

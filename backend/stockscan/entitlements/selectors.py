@@ -1,4 +1,5 @@
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
@@ -7,7 +8,9 @@ from stockscan.entitlements.models import UsageCounter
 from stockscan.entitlements.plans import COUNT_LIMITS, QUOTAS, Metric
 from stockscan.entitlements.resolution import EffectivePlan, resolve_effective_plan
 from stockscan.entitlements.usage import count_usage, counted_limits
-from stockscan.orgs.models import Tenant
+
+if TYPE_CHECKING:  # the tenant model lives on a higher floor (orgs)
+    from stockscan.orgs.models import Tenant
 
 _MEMO = "_effective_plan"
 
@@ -17,16 +20,18 @@ _MEMO = "_effective_plan"
 PLAN_RELATIONS = ("billing_state", "plan_override")
 
 
-def effective_plan(tenant: Tenant) -> EffectivePlan:
+def effective_plan(tenant: "Tenant") -> EffectivePlan:
     """The tenant's plan now. One query (billing state and override joined), then memoised
     on the tenant object, which lives as long as the request or task that loaded it."""
     cached = tenant.__dict__.get(_MEMO)
     if cached is not None:
         return cached
-    return remember_effective_plan(Tenant.objects.select_related(*PLAN_RELATIONS).get(pk=tenant.pk), memo=tenant)
+    return remember_effective_plan(
+        type(tenant)._default_manager.select_related(*PLAN_RELATIONS).get(pk=tenant.pk), memo=tenant
+    )
 
 
-def remember_effective_plan(loaded: Tenant, *, memo: Tenant | None = None) -> EffectivePlan:
+def remember_effective_plan(loaded: "Tenant", *, memo: "Tenant | None" = None) -> EffectivePlan:
     """Resolve the plan from a tenant just loaded with PLAN_RELATIONS, and memoise it on
     `memo` (the loaded tenant itself by default)."""
     plan = resolve_effective_plan(
@@ -38,7 +43,7 @@ def remember_effective_plan(loaded: Tenant, *, memo: Tenant | None = None) -> Ef
     return plan
 
 
-def forget_effective_plan(tenant: Tenant) -> None:
+def forget_effective_plan(tenant: "Tenant") -> None:
     tenant.__dict__.pop(_MEMO, None)
 
 
@@ -49,17 +54,17 @@ def _related_or_none(row, name):
         return None
 
 
-def current_period(tenant: Tenant) -> date:
+def current_period(tenant: "Tenant") -> date:
     """The first day of the tenant's current month, in its own time zone."""
     return tenant.today().replace(day=1)
 
 
-def monthly_usage(tenant: Tenant) -> dict[Metric, int]:
+def monthly_usage(tenant: "Tenant") -> dict[Metric, int]:
     used = dict(UsageCounter.objects.filter(tenant=tenant, period=current_period(tenant)).values_list("metric", "used"))
     return {metric: used.get(metric.value, 0) for metric in Metric}
 
 
-def entitlements_summary(tenant: Tenant) -> dict:
+def entitlements_summary(tenant: "Tenant") -> dict:
     plan = effective_plan(tenant)
     usage, over_limit = {}, {}
     for limit in counted_limits():

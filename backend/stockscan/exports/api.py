@@ -6,9 +6,6 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
 from stockscan.core.months import format_month, parse_month
-from stockscan.core.permissions import Perm
-from stockscan.core.tenancy import requested_service_id
-from stockscan.core.views import TenantAPIView
 from stockscan.exports import services
 from stockscan.exports.base import CONTENT_TYPES, FileFormat, exporter_class
 from stockscan.exports.inventory import ALL_SERVICES
@@ -18,6 +15,9 @@ from stockscan.exports.serializers import (
     ExportQuerySerializer,
     MonthExportQuerySerializer,
 )
+from stockscan.orgs.tenancy.permissions import Perm
+from stockscan.orgs.tenancy.resolution import requested_service_id
+from stockscan.orgs.tenancy.views import TenantAPIView
 
 _FILE_RESPONSES = {
     (200, CONTENT_TYPES[FileFormat.CSV].split(";")[0]): OpenApiTypes.BINARY,

@@ -18,7 +18,6 @@ from django_scopes import scope
 from rest_framework.exceptions import APIException, ValidationError
 
 from stockscan.core.audit import audit_record
-from stockscan.core.permissions import Perm, role_has
 from stockscan.core.tasks import enqueue_on_commit, next_attempt_at
 from stockscan.entitlements.enforcement import quota_release, quota_reservation, require_feature
 from stockscan.entitlements.plans import Feature
@@ -30,6 +29,7 @@ from stockscan.exports.models import EmailedExport, EmailedExportStatus
 from stockscan.exports.rendering import csv_chunks, export_filename, write_xlsx
 from stockscan.exports.selectors import active_memberships_by_email, active_recipients
 from stockscan.orgs.models import Membership, MembershipStatus, Tenant
+from stockscan.orgs.tenancy.permissions import Perm, role_has
 
 logger = logging.getLogger("stockscan.exports")
 

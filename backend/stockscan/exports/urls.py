@@ -1,4 +1,4 @@
-from stockscan.core.urls import route
+from stockscan.core.routing import route
 from stockscan.exports.api import ExportView, MonthExportView
 
 urlpatterns = [

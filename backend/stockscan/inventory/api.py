@@ -11,16 +11,14 @@ from rest_framework.response import Response
 from stockscan.core.errors import ApiError, NotFound
 from stockscan.core.months import parse_month
 from stockscan.core.pagination import MonthPagination
-from stockscan.core.permissions import Perm, crud_permissions
-from stockscan.core.tenancy import parse_id, visible_service_ids
-from stockscan.core.views import TenantAPIView, TenantGenericAPIView, TenantModelViewSet, TenantScopedMixin
 from stockscan.entitlements.enforcement import require_feature
 from stockscan.entitlements.plans import Feature
 from stockscan.entitlements.retention import is_month_visible
 from stockscan.entitlements.selectors import current_period, effective_plan
-from stockscan.inventory import alerts, counting, losses, selectors, services, stats
 from stockscan.inventory.errors import MonthOutsideHistory
 from stockscan.inventory.models import Category, CountLine, Loss, Product, StockCount
+from stockscan.inventory.selectors import alerts, stats
+from stockscan.inventory.selectors import listing as selectors
 from stockscan.inventory.serializers import (
     CLIENT_ID_PATTERN,
     COUNT_LINE_ROWS,
@@ -41,6 +39,11 @@ from stockscan.inventory.serializers import (
     StockCountSerializer,
     StockCountStartSerializer,
 )
+from stockscan.inventory.services import catalog as services
+from stockscan.inventory.services import counting, losses
+from stockscan.orgs.tenancy.permissions import Perm, crud_permissions
+from stockscan.orgs.tenancy.resolution import parse_id, visible_service_ids
+from stockscan.orgs.tenancy.views import TenantAPIView, TenantGenericAPIView, TenantModelViewSet, TenantScopedMixin
 
 SERVICE_PARAM = OpenApiParameter("service", OpenApiTypes.INT, description="Service id (or X-Service-Id).")
 

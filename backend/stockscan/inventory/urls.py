@@ -1,5 +1,5 @@
 from stockscan.core.routers import Router
-from stockscan.core.urls import route
+from stockscan.core.routing import route
 from stockscan.inventory.api import (
     AlertsView,
     CategoryViewSet,

@@ -13,7 +13,7 @@ retry, and rows whose sender died while "sending", are picked up by `manage.py m
 
 import logging
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from anymail.exceptions import AnymailError, AnymailRequestsAPIError
 from django.conf import settings
@@ -32,7 +32,9 @@ from stockscan.mail.models import EmailAttachment, EmailStatus, OutboundEmail
 from stockscan.mail.sealing import ContextUnreadable, seal_context, unseal_context
 from stockscan.mail.selectors import emails_due
 from stockscan.mail.tasks import email_send
-from stockscan.orgs.models import Tenant
+
+if TYPE_CHECKING:  # the tenant model lives on a higher floor (orgs)
+    from stockscan.orgs.models import Tenant
 
 logger = logging.getLogger("stockscan.mail")
 
@@ -81,7 +83,7 @@ def email_queue(
     template: str,
     language: str,
     context: dict,
-    tenant: Tenant | None = None,
+    tenant: "Tenant | None" = None,
     attachments: Iterable[Attachment | tuple[str, bytes, str]] = (),
 ) -> OutboundEmail:
     """Queues an email rendered from `<template>_subject.txt`, `<template>.txt` and

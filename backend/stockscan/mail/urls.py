@@ -1,4 +1,4 @@
-from stockscan.core.urls import route
+from stockscan.core.routing import route
 from stockscan.mail.api import SendGridEventWebhookView
 
 urlpatterns = [

@@ -3,24 +3,31 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from stockscan.accounts.serializers import (
-    AuthResponseSerializer,
-    CurrentTenantSerializer,
     DetailSerializer,
+    LoginSerializer,
+    MeUpdateSerializer,
     NewAccountSerializer,
     UserSerializer,
 )
-from stockscan.accounts.services import tokens_for_login
-from stockscan.accounts.throttles import InvitationLinkIPThrottle
-from stockscan.core.permissions import Perm, crud_permissions
-from stockscan.core.views import TenantAPIView, TenantModelViewSet, TenantScopedMixin
-from stockscan.orgs import invitations, selectors, services
+from stockscan.accounts.services import tokens_for_login, user_login, user_update_profile
+from stockscan.accounts.throttles import (
+    InvitationLinkIPThrottle,
+    LoginIPThrottle,
+    LoginUsernameThrottle,
+    RegisterIPThrottle,
+)
+from stockscan.entitlements.selectors import entitlements_summary
+from stockscan.entitlements.serializers import EntitlementsSerializer
+from stockscan.orgs import selectors
 from stockscan.orgs.models import Invitation, Membership, Service
 from stockscan.orgs.serializers import (
+    AuthResponseSerializer,
+    CurrentTenantSerializer,
     InvitationAcceptRequestSerializer,
     InvitationCreatedSerializer,
     InvitationPreviewSerializer,
@@ -28,12 +35,135 @@ from stockscan.orgs.serializers import (
     InvitationTokenSerializer,
     InviteSerializer,
     MembershipSerializer,
+    MembershipSummarySerializer,
     MembershipUpdateSerializer,
     MembersSummarySerializer,
+    MeSerializer,
+    RegisterResponseSerializer,
+    RegisterSerializer,
     ServiceCreateSerializer,
     ServiceSerializer,
     ServiceUpdateSerializer,
 )
+from stockscan.orgs.services import invitations
+from stockscan.orgs.services import organisation as services
+from stockscan.orgs.tenancy.permissions import Perm, crud_permissions
+from stockscan.orgs.tenancy.resolution import (
+    NoTenantMembership,
+    TenantContext,
+    resolve_tenant_context,
+    tenant_context_for,
+)
+from stockscan.orgs.tenancy.views import TenantAPIView, TenantModelViewSet, TenantScopedMixin
+
+
+def _current_tenant(context: TenantContext | None):
+    if context is None:
+        return None
+    return CurrentTenantSerializer(context.tenant, context={"role": context.role}).data
+
+
+def _user_language() -> str:
+    return (get_language() or "fr")[:2]
+
+
+class RegisterView(APIView):
+    """A new business with its owner's account and its first services."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [RegisterIPThrottle]
+
+    @extend_schema(request=RegisterSerializer, responses={201: RegisterResponseSerializer}, auth=[])
+    def post(self, request):
+        params = RegisterSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        user, tenant, created_services = services.tenant_register(
+            username=data["username"],
+            email=data["email"],
+            password=data["password"],
+            tenant_name=data["tenant_name"],
+            business_type=data["business_type"],
+            domain=data["domain"],
+            service_type=data["service_type"],
+            service_name=data["service_name"],
+            extra_services=data.get("extra_services"),
+            language=_user_language(),
+        )
+        body = {
+            **tokens_for_login(user),
+            "user": UserSerializer(user).data,
+            "tenant": CurrentTenantSerializer(tenant, context={"role": "owner"}).data,
+            "services": ServiceSerializer(created_services, many=True).data,
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class LoginView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [LoginIPThrottle, LoginUsernameThrottle]
+
+    @extend_schema(request=LoginSerializer, responses=AuthResponseSerializer, auth=[])
+    def post(self, request):
+        params = LoginSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        user = user_login(
+            request=request, identifier=params.validated_data["identifier"], password=params.validated_data["password"]
+        )
+        try:
+            context = tenant_context_for(user.pk, None)
+        except NoTenantMembership:
+            context = None
+        body = {**tokens_for_login(user), "user": UserSerializer(user).data, "tenant": _current_tenant(context)}
+        return Response(body)
+
+
+class MeView(APIView):
+    """The user, their memberships, and the tenant the request works in — resolved as every
+    tenant route resolves it (another tenant's `X-Tenant-Id` is a 404). A user with no
+    membership still reads their profile."""
+
+    permission_classes = [IsAuthenticated]
+
+    @staticmethod
+    def _context(request) -> TenantContext | None:
+        try:
+            return resolve_tenant_context(request)
+        except NoTenantMembership:
+            return None
+
+    def _body(self, request, context: TenantContext | None):
+        return {
+            "user": UserSerializer(request.user).data,
+            "memberships": MembershipSummarySerializer(selectors.user_memberships(user=request.user), many=True).data,
+            "tenant": _current_tenant(context),
+            "role": context.role if context else None,
+            "service": context.membership.service_id if context else None,
+        }
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        return Response(self._body(request, self._context(request)))
+
+    @extend_schema(request=MeUpdateSerializer, responses=MeSerializer)
+    def patch(self, request):
+        context = self._context(request)  # first: a request naming another tenant changes nothing
+        params = MeUpdateSerializer(data=request.data, context={"user": request.user})
+        params.is_valid(raise_exception=True)
+        user_update_profile(user=request.user, **params.validated_data)
+        return Response(self._body(request, context))
+
+
+class EntitlementsView(TenantAPIView):
+    """What the current tenant's plan allows, and how much of it is used. Any member may read it."""
+
+    permissions = {"GET": Perm.VIEW_TENANT}
+
+    @extend_schema(responses=EntitlementsSerializer)
+    def get(self, request):
+        return Response(EntitlementsSerializer(entitlements_summary(request.tenant)).data)
 
 
 @extend_schema_view(
@@ -185,7 +315,7 @@ class InvitationAcceptView(APIView):
             account.is_valid(raise_exception=True)
             new_account = account.validated_data
         membership = invitations.invitation_accept(
-            invitation=invitation, user=user, new_account=new_account, language=(get_language() or "fr")[:2]
+            invitation=invitation, user=user, new_account=new_account, language=_user_language()
         )
         body = {
             **tokens_for_login(membership.user),

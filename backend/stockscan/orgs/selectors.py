@@ -2,12 +2,13 @@ import hashlib
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django_scopes import scopes_disabled
 
-from stockscan.core.tenancy import visible_services
 from stockscan.entitlements.plans import Limit
 from stockscan.entitlements.selectors import effective_plan
 from stockscan.entitlements.usage import count_usage
 from stockscan.orgs.models import Invitation, InvitationStatus, Membership, MembershipStatus, Service
+from stockscan.orgs.tenancy.resolution import visible_services
 
 # Raw tokens are 43 characters; anything much longer is not one of ours and is not hashed.
 MAX_TOKEN_LENGTH = 128
@@ -79,3 +80,14 @@ def members_summary(*, tenant) -> dict:
             "allowed": effective_plan(tenant).limit(Limit.MAX_USERS),
         },
     }
+
+
+def user_memberships(*, user) -> list[Membership]:
+    """The user's active memberships in every tenant: the one read that crosses tenants,
+    by design, since it is how a user finds the tenants they belong to."""
+    with scopes_disabled():
+        return list(
+            Membership.objects.filter(user=user, status=MembershipStatus.ACTIVE)
+            .select_related("tenant")
+            .order_by("created_at", "id")
+        )

@@ -1,11 +1,15 @@
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from stockscan.accounts.serializers import NewAccountSerializer, TokenPairSerializer, UserSerializer
 from stockscan.core.serializers import TenantRelatedField
 from stockscan.mail.models import DeliveryStatus, EmailStatus
-from stockscan.orgs.models import Invitation, InvitationStatus, Membership, Role, Service, Tenant
+from stockscan.orgs.models import BusinessType, Domain, Invitation, InvitationStatus, Membership, Role, Service, Tenant
 from stockscan.orgs.presets import FEATURE_KEYS, CountingMode, ServiceType
+
+User = get_user_model()
 
 NOT_SENT = "not_sent"
 EMAIL_STATUS_CHOICES = [
@@ -209,3 +213,75 @@ class InvitationAcceptRequestSerializer(InvitationTokenSerializer):
     username = serializers.CharField(required=False)
     password = serializers.CharField(required=False, write_only=True)
     password_confirm = serializers.CharField(required=False, write_only=True)
+
+
+MAX_EXTRA_SERVICES = 4
+
+
+class ExtraServiceSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=120)
+    service_type = serializers.ChoiceField(choices=ServiceType.choices)
+
+
+class RegisterSerializer(NewAccountSerializer):
+    email = serializers.EmailField()
+    tenant_name = serializers.CharField(max_length=120)
+    business_type = serializers.ChoiceField(choices=BusinessType.choices, default=BusinessType.OTHER)
+    domain = serializers.ChoiceField(choices=Domain.choices, default=Domain.FOOD)
+    service_type = serializers.ChoiceField(choices=ServiceType.choices, default=ServiceType.OTHER)
+    service_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    extra_services = ExtraServiceSerializer(many=True, required=False, max_length=MAX_EXTRA_SERVICES)
+
+    def validate_email(self, value):
+        value = User._default_manager.normalize_email(value)
+        if User._default_manager.filter(email__iexact=value).exists():
+            raise serializers.ValidationError(_("An account with this email already exists."))
+        return value
+
+    def validate_tenant_name(self, value):
+        if not value.strip():
+            raise serializers.ValidationError(_("This field may not be blank."))
+        return value
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        first_name = (attrs.get("service_name") or "").strip() or ServiceType(attrs["service_type"]).label
+        names = [str(first_name)] + [spec["name"].strip() for spec in attrs.get("extra_services", [])]
+        if len({name.lower() for name in names}) != len(names):
+            raise serializers.ValidationError({"extra_services": [_("Each service needs its own name.")]})
+        attrs["service_name"] = str(first_name)
+        return attrs
+
+
+class MembershipSummarySerializer(serializers.Serializer):
+    tenant = TenantSerializer()
+    role = serializers.CharField()
+    service = serializers.IntegerField(source="service_id", allow_null=True)
+
+
+class CurrentTenantSerializer(TenantSerializer):
+    role = serializers.SerializerMethodField()
+
+    class Meta(TenantSerializer.Meta):
+        fields = [*TenantSerializer.Meta.fields, "role"]
+        read_only_fields = fields
+
+    def get_role(self, tenant) -> str | None:
+        return self.context.get("role")
+
+
+class AuthResponseSerializer(TokenPairSerializer):
+    user = UserSerializer()
+    tenant = CurrentTenantSerializer(allow_null=True)
+
+
+class RegisterResponseSerializer(AuthResponseSerializer):
+    services = ServiceSerializer(many=True)
+
+
+class MeSerializer(serializers.Serializer):
+    user = UserSerializer()
+    memberships = MembershipSummarySerializer(many=True)
+    tenant = CurrentTenantSerializer(allow_null=True)
+    role = serializers.CharField(allow_null=True)
+    service = serializers.IntegerField(allow_null=True)

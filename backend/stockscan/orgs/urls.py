@@ -1,11 +1,15 @@
 from stockscan.core.routers import Router
-from stockscan.core.urls import route
+from stockscan.core.routing import route
 from stockscan.orgs.api import (
+    EntitlementsView,
     InvitationAcceptView,
     InvitationDeclineView,
     InvitationViewSet,
+    LoginView,
     MembershipViewSet,
     MembersSummaryView,
+    MeView,
+    RegisterView,
     ServiceViewSet,
 )
 
@@ -15,6 +19,10 @@ router.register("memberships", MembershipViewSet, basename="membership")
 router.register("invitations", InvitationViewSet, basename="invitation")
 
 urlpatterns = [
+    route("register/", RegisterView.as_view(), "register"),
+    route("login/", LoginView.as_view(), "login"),
+    route("me/", MeView.as_view(), "me"),
+    route("me/org/entitlements", EntitlementsView.as_view(), "entitlements"),
     route("members/summary/", MembersSummaryView.as_view(), "members-summary"),
     route("invitations/accept/", InvitationAcceptView.as_view(), "invitation-accept"),
     route("invitations/decline/", InvitationDeclineView.as_view(), "invitation-decline"),

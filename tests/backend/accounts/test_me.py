@@ -6,7 +6,7 @@ from django_scopes import scopes_disabled
 
 from stockscan.orgs.models import Membership, Role
 from tests.conftest import client_for
-from tests.factories import PASSWORD, MembershipFactory
+from tests.factories import PASSWORD, MembershipFactory, UserFactory
 
 User = get_user_model()
 ME_URL = "/api/auth/me/"
@@ -95,25 +95,42 @@ def test_me_x_tenant_id_picks_the_tenant(request, member_of_both, which, role, s
     assert len(body["memberships"]) == 2
 
 
-def test_me_x_tenant_id_of_a_foreign_tenant_shows_no_tenant(workspace, other_workspace):
-    """A tenant the user is not a member of is never shown, whatever the header says."""
-    response = client_for(workspace.user(Role.OWNER), tenant=other_workspace.tenant).get(ME_URL)
+@pytest.mark.parametrize("header", ["foreign", "abc", "0", "-3"])
+def test_me_with_a_tenant_id_not_its_own_answers_404_like_every_tenant_route(workspace, other_workspace, header):
+    """`/me/` resolves the tenant with the one resolver: another tenant, or an id that is no
+    id, is a 404 there as on every route — never a 200 with the tenant left out."""
+    client = workspace.client(Role.OWNER)
+    value = str(other_workspace.tenant.pk) if header == "foreign" else header
 
-    assert response.status_code == 200
-    body = response.json()
-    assert body["tenant"] is None
-    assert body["role"] is None
+    response = client.get(ME_URL, HTTP_X_TENANT_ID=value)
+    patched = client.patch(ME_URL, {"first_name": "Intrus"}, format="json", HTTP_X_TENANT_ID=value)
+
+    assert (response.status_code, response.json()["code"]) == (404, "NOT_FOUND")
     assert other_workspace.tenant.name not in response.content.decode()
+    assert patched.status_code == 404
+    workspace.user(Role.OWNER).refresh_from_db()
+    assert workspace.user(Role.OWNER).first_name != "Intrus"
 
 
 def test_me_ignores_disabled_memberships(workspace, other_workspace, member_of_both):
     with scopes_disabled():
         Membership.objects.filter(tenant=other_workspace.tenant, user=member_of_both).update(status="disabled")
 
-    body = client_for(member_of_both, tenant=other_workspace.tenant).get(ME_URL).json()
+    client = client_for(member_of_both)
+    body = client.get(ME_URL).json()
 
     assert [m["tenant"]["id"] for m in body["memberships"]] == [workspace.tenant.pk]
-    assert body["tenant"] is None
+    assert body["tenant"]["id"] == workspace.tenant.pk
+    assert client_for(member_of_both, tenant=other_workspace.tenant).get(ME_URL).status_code == 404
+
+
+def test_me_without_any_membership_still_reads_the_profile(db):
+    user = UserFactory()
+
+    body = client_for(user).get(ME_URL).json()
+
+    assert body["user"]["username"] == user.username
+    assert (body["tenant"], body["role"], body["memberships"]) == (None, None, [])
 
 
 def test_me_patch_profile(workspace, other_workspace):

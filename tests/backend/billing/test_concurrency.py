@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from stockscan.billing.events import stripe_event_process
 from stockscan.billing.models import StripeEvent, StripeEventStatus
+from stockscan.billing.services.events import stripe_event_process
 from stockscan.entitlements.plans import PlanCode
 from stockscan.orgs.models import Role
 from tests.backend.billing.conftest import CHECKOUT_URL, WEBHOOK_URL, billing_state, plan_of, stored_event

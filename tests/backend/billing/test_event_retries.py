@@ -11,8 +11,8 @@ import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
-from stockscan.billing.events import MAX_EVENT_ATTEMPTS, stripe_event_process
 from stockscan.billing.models import StripeEventStatus
+from stockscan.billing.services.events import MAX_EVENT_ATTEMPTS, stripe_event_process
 from stockscan.entitlements.plans import PlanCode
 from tests.backend.billing.conftest import billing_state, plan_of, stored_event
 from tests.support.fake_stripe import unreachable_base_url

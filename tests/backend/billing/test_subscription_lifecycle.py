@@ -9,7 +9,7 @@ import time_machine
 from django.utils import timezone
 
 from stockscan.billing.models import StripeEventStatus
-from stockscan.billing.sync import subscription_sync
+from stockscan.billing.services.sync import subscription_sync
 from stockscan.core.models import AuditEntry
 from stockscan.entitlements.plans import PlanCode, PlanSource
 from tests.backend.billing.conftest import CHECKOUT_URL, billing_state, now, plan_of, stored_event, stored_events

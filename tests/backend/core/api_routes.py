@@ -16,10 +16,10 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 from django.urls.exceptions import Resolver404
 from django_scopes import scopes_disabled
 
-from stockscan.core.views import TenantScopedMixin
 from stockscan.inventory.models import Category, CountLine, Loss, Product, StockCount
 from stockscan.orgs.models import Invitation, Membership, Role, Service
 from stockscan.orgs.presets import ServiceType
+from stockscan.orgs.tenancy.views import TenantScopedMixin
 from tests.conftest import Workspace
 from tests.factories import (
     CategoryFactory,

@@ -11,11 +11,11 @@ from rest_framework.response import Response
 from rest_framework.test import APIClient
 
 from config.urls import urlpatterns as project_urlpatterns
-from stockscan.core.permissions import Perm
-from stockscan.core.urls import route
-from stockscan.core.views import TenantAPIView
+from stockscan.core.routing import route
 from stockscan.entitlements.plans import PlanCode
 from stockscan.orgs.models import Role, Service
+from stockscan.orgs.tenancy.permissions import Perm
+from stockscan.orgs.tenancy.views import TenantAPIView
 from tests.backend.core.responses import assert_error, assert_json, send
 from tests.plans import set_plan
 

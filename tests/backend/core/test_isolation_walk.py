@@ -13,10 +13,10 @@ from django.db.models import Max
 from django_scopes import scopes_disabled
 
 from stockscan.core.models import AuditEntry
-from stockscan.core.permissions import Perm
-from stockscan.core.views import TenantAPIView, TenantModelViewSet
 from stockscan.entitlements.plans import PlanCode
 from stockscan.orgs.models import Role
+from stockscan.orgs.tenancy.permissions import Perm
+from stockscan.orgs.tenancy.views import TenantAPIView, TenantModelViewSet
 from tests.backend.core.api_routes import (
     CURRENT_TENANT_QUERY,
     CURRENT_TENANT_ROUTES,

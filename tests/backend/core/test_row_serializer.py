@@ -13,7 +13,7 @@ from rest_framework import serializers
 
 from stockscan.core.serializers import RowSerializer, iso_offset_sql
 from stockscan.inventory.models import CountLine
-from stockscan.inventory.selectors import count_line_list
+from stockscan.inventory.selectors.listing import count_line_list
 from stockscan.inventory.serializers import COUNT_LINE_ROWS, CountLineSerializer
 from tests.factories import CategoryFactory, CountLineFactory, ProductFactory
 

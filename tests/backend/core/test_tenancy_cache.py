@@ -1,4 +1,4 @@
-"""The tenant context cache (stockscan.core.tenancy_cache): a request whose user, membership,
+"""The tenant context cache (stockscan.orgs.tenancy.context_cache): a request whose user, membership,
 tenant, plan rows and services are cached reads none of them from the database, and every
 change to one of those rows is seen by the very next request."""
 
@@ -13,11 +13,11 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from stockscan.core import tenancy_cache
 from stockscan.core.cache import RedisCache
 from stockscan.entitlements.plans import PlanCode
 from stockscan.entitlements.services import billing_state_update
 from stockscan.orgs.models import Role
+from stockscan.orgs.tenancy import context_cache
 from tests.conftest import client_for
 from tests.factories import PASSWORD, MembershipFactory, ServiceFactory
 from tests.plans import set_plan
@@ -153,7 +153,7 @@ def test_a_trial_that_ends_while_its_context_is_cached_ends(workspace, other_wor
 def test_each_change_renews_the_generations_of_the_users_it_concerns_only(workspace, other_workspace):
     def generations(ws):
         users = [membership.user_id for membership in ws.members.values()]
-        return {user: tenancy_cache.lookup(user, None)[1] for user in users}
+        return {user: context_cache.lookup(user, None)[1] for user in users}
 
     before, theirs = generations(workspace), generations(other_workspace)
     with scopes_disabled():
@@ -176,15 +176,15 @@ def test_a_context_read_before_a_change_is_never_served_after_it(workspace, othe
     """A request that read the generation, then the old rows, then stores them after another
     request's change: what it stored is not served."""
     user_id = workspace.user(Role.OWNER).pk
-    _, generation = tenancy_cache.lookup(user_id, None)
+    _, generation = context_cache.lookup(user_id, None)
     client = workspace.client(Role.OWNER)
     assert client.get(CATEGORIES).status_code == 200
-    stale, _ = tenancy_cache.lookup(user_id, None)
+    stale, _ = context_cache.lookup(user_id, None)
 
-    tenancy_cache.forget_users([user_id])  # the other request's change
-    tenancy_cache.store(user_id, None, generation, stale)
+    context_cache.forget_users([user_id])  # the other request's change
+    context_cache.store(user_id, None, generation, stale)
 
-    assert tenancy_cache.lookup(user_id, None) == (None, tenancy_cache.lookup(user_id, None)[1])
+    assert context_cache.lookup(user_id, None) == (None, context_cache.lookup(user_id, None)[1])
 
 
 def test_the_other_tenant_header_gets_a_context_of_its_own(workspace, other_workspace):
@@ -224,7 +224,7 @@ def test_without_the_cache_every_request_loads_its_context(workspace, other_work
         assert client.get(CATEGORIES).status_code == 200
 
     assert "orgs_membership" in _sql(queries)
-    assert tenancy_cache.lookup(workspace.user(Role.OPERATOR).pk, None) == (None, None)
+    assert context_cache.lookup(workspace.user(Role.OPERATOR).pk, None) == (None, None)
 
 
 redis_only = pytest.mark.skipif(not settings.REDIS_URL, reason="needs the Redis server (REDIS_URL)")

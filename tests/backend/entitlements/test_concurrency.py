@@ -11,7 +11,7 @@ from stockscan.entitlements.models import TenantPlanOverride, UsageCounter
 from stockscan.entitlements.plans import Metric, PlanCode
 from stockscan.entitlements.selectors import current_period
 from stockscan.orgs.models import Service, Tenant
-from stockscan.orgs.services import service_create
+from stockscan.orgs.services.organisation import service_create
 from tests.conftest import make_workspace
 from tests.plans import set_plan
 from tests.support.concurrency import run_concurrently

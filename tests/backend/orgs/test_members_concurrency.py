@@ -17,9 +17,9 @@ from stockscan.orgs.errors import (
     InviteAlreadySent,
     LastOwner,
 )
-from stockscan.orgs.invitations import invitation_accept, invitation_create, open_invitation
 from stockscan.orgs.models import Invitation, InvitationStatus, Membership, Role, Tenant
-from stockscan.orgs.services import membership_update
+from stockscan.orgs.services.invitations import invitation_accept, invitation_create, open_invitation
+from stockscan.orgs.services.organisation import membership_update
 from tests.backend.entitlements.test_concurrency import run_concurrently
 from tests.conftest import Workspace, make_workspace
 from tests.factories import MembershipFactory, UserFactory, invitation_with_token

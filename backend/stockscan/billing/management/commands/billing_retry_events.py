@@ -4,7 +4,7 @@ few minutes. Each event still runs once: a row being processed elsewhere is skip
 
 from django.core.management.base import BaseCommand
 
-from stockscan.billing.events import stripe_events_retry_due
+from stockscan.billing.services.events import stripe_events_retry_due
 
 
 class Command(BaseCommand):

@@ -3,10 +3,11 @@ lost webhooks, changes made in Stripe's dashboard). Safe at any time; scheduled 
 
 from django.core.management.base import BaseCommand, CommandError
 
-from stockscan.billing import selectors, services
+from stockscan.billing import selectors
 from stockscan.billing.configuration import billing_configured
 from stockscan.billing.errors import StripeFailed
-from stockscan.billing.sync import SubscriptionNotUnderstood
+from stockscan.billing.services import checkout as services
+from stockscan.billing.services.sync import SubscriptionNotUnderstood
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from `?service=`, the body's `service`, or `X-Service-Id`; a membership limited 
 service is held to it.
 
 What a request resolves (user, membership, tenant and plan rows, services) is kept between
-requests by `tenancy_cache`, which says when a kept context may be served.
+requests by `context_cache`, which says when a kept context may be served.
 """
 
 from dataclasses import dataclass
@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 from django_scopes import scopes_disabled
 
-from stockscan.core import tenancy_cache
 from stockscan.core.errors import ApiError, ErrorCode, Forbidden, NotFound
 from stockscan.entitlements.selectors import PLAN_RELATIONS, remember_effective_plan
 from stockscan.orgs.models import Membership, MembershipStatus, Service, Tenant
+from stockscan.orgs.tenancy import context_cache
 
 TENANT_HEADER = "X-Tenant-Id"
 SERVICE_HEADER = "X-Service-Id"
@@ -70,17 +70,23 @@ def requested_tenant_id(request) -> int | None:
 
 
 def resolve_tenant_context(request) -> TenantContext:
-    """The request's tenant context: found with the user by the authentication
-    (`core.authentication`), else from the cache, else loaded (and cached)."""
+    """The request's tenant context: found with the user by the authentication (which reads
+    the cache), else loaded (and cached) — the cache is not asked twice."""
     context = getattr(request, "tenant_context", None)
     if context is None:
-        requested = requested_tenant_id(request)
-        context, generation = tenancy_cache.lookup(request.user.pk, requested)
-        if context is None:
-            context = _load_tenant_context(request.user.pk, requested)
-            tenancy_cache.store(request.user.pk, requested, generation, context)
+        context = tenant_context_for(request.user.pk, requested_tenant_id(request))
         request.tenant_context = context
     remember_effective_plan(context.tenant)
+    return context
+
+
+def tenant_context_for(user_id: int, requested: int | None) -> TenantContext:
+    """A user's context in the tenant they asked for (None: their first membership), from the
+    cache or loaded (and cached). Raises TenantNotFound or NoTenantMembership."""
+    context, generation = context_cache.lookup(user_id, requested)
+    if context is None:
+        context = _load_tenant_context(user_id, requested)
+        context_cache.store(user_id, requested, generation, context)
     return context
 
 

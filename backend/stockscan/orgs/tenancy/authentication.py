@@ -1,5 +1,5 @@
 """How API requests authenticate: simplejwt's bearer tokens, the user read from the
-request's cached tenant context (`core.tenancy_cache`) when it is there."""
+request's cached tenant context (`tenancy.context_cache`) when it is there."""
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.authentication import JWTAuthentication
@@ -7,7 +7,7 @@ from rest_framework_simplejwt.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
-from stockscan.core import tenancy_cache
+from stockscan.orgs.tenancy import context_cache
 
 
 class CachedContextJWTAuthentication(JWTAuthentication):
@@ -37,12 +37,12 @@ class CachedContextJWTAuthentication(JWTAuthentication):
     def _cached_context(self, validated_token):
         # Imported here: DRF imports this module while loading its settings, before the
         # modules tenancy needs (core.errors imports DRF) are ready.
-        from stockscan.core.tenancy import TenantNotFound, requested_tenant_id
+        from stockscan.orgs.tenancy.resolution import TenantNotFound, requested_tenant_id
 
         try:
             user_id = int(validated_token[jwt_settings.USER_ID_CLAIM])
             requested = requested_tenant_id(self.request)
         except (KeyError, TypeError, ValueError, TenantNotFound):
             return None  # simplejwt and the tenant resolution give the answer
-        context, _generation = tenancy_cache.lookup(user_id, requested)
+        context, _generation = context_cache.lookup(user_id, requested)
         return context

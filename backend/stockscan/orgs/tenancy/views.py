@@ -12,8 +12,8 @@ from rest_framework import generics, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
-from stockscan.core.permissions import TenantRolePermission
-from stockscan.core.tenancy import resolve_service, resolve_tenant_context
+from stockscan.orgs.tenancy.permissions import TenantRolePermission
+from stockscan.orgs.tenancy.resolution import resolve_service, resolve_tenant_context
 
 
 class TenantScopedMixin:

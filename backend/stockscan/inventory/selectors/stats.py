@@ -11,7 +11,7 @@ from stockscan.core.decimals import money, quantity
 from stockscan.core.months import format_month, next_month, previous_month
 from stockscan.entitlements.retention import is_month_visible, visible_months
 from stockscan.inventory.models import CountLine, Loss
-from stockscan.inventory.selectors import EFFECTIVE_QUANTITY
+from stockscan.inventory.selectors.listing import EFFECTIVE_QUANTITY
 
 _AMOUNT = DecimalField(max_digits=24, decimal_places=6)
 

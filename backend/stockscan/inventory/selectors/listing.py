@@ -1,9 +1,9 @@
 from django.db.models import Case, DecimalField, ExpressionWrapper, F, Q, When
 
 from stockscan.core.months import next_month
-from stockscan.core.tenancy import restrict_to_member_services
 from stockscan.entitlements.retention import visible_months
 from stockscan.inventory.models import Category, ContainerState, CountLine, Loss, Product, StockCount
+from stockscan.orgs.tenancy.resolution import restrict_to_member_services
 
 
 def catalog_product_count(tenant) -> int:

@@ -4,6 +4,7 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django_scopes import scope
 
+from stockscan.accounts.services import user_create
 from stockscan.core.audit import audit_record
 from stockscan.entitlements.enforcement import check_count_limit
 from stockscan.entitlements.plans import Limit
@@ -57,6 +58,29 @@ def tenant_create(
         Membership.objects.create(tenant=tenant, user=owner, role=Role.OWNER)
     audit_record(tenant_id=tenant.pk, actor=owner, action="tenant.created", target=tenant, after={"name": tenant.name})
     return tenant, created
+
+
+@transaction.atomic
+def tenant_register(
+    *,
+    username: str,
+    email: str,
+    password: str,
+    tenant_name: str,
+    business_type: str,
+    domain: str,
+    service_type: str,
+    service_name: str,
+    extra_services: list[dict] | None = None,
+    language: str = "fr",
+):
+    """The user, their business, its services and the owner membership: all or nothing."""
+    user = user_create(username=username, email=email, password=password, language=language)
+    services = [{"name": service_name, "service_type": service_type}, *(extra_services or [])]
+    tenant, created_services = tenant_create(
+        name=tenant_name, business_type=business_type, domain=domain, owner=user, services=services, locale=language
+    )
+    return user, tenant, created_services
 
 
 def _service_insert(

@@ -28,7 +28,12 @@ from stockscan.billing import stripe_api, tasks
 from stockscan.billing.configuration import webhook_configured
 from stockscan.billing.errors import BillingNotConfigured, StripeFailed, WebhookPayloadInvalid
 from stockscan.billing.models import StripeEvent, StripeEventStatus
-from stockscan.billing.sync import SubscriptionNotUnderstood, billing_state_for_update, stripe_id, subscription_sync
+from stockscan.billing.services.sync import (
+    SubscriptionNotUnderstood,
+    billing_state_for_update,
+    stripe_id,
+    subscription_sync,
+)
 from stockscan.core.audit import audit_record
 from stockscan.core.tasks import enqueue_on_commit, next_attempt_at
 

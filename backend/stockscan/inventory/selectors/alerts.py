@@ -10,7 +10,7 @@ from django.db.models import CharField, DateField, DecimalField, F, IntegerField
 from django.db.models.functions import Cast
 
 from stockscan.inventory.models import CountLine, ExpiryKind
-from stockscan.inventory.selectors import EFFECTIVE_QUANTITY
+from stockscan.inventory.selectors.listing import EFFECTIVE_QUANTITY
 
 EXPIRY_WINDOWS = {ExpiryKind.DLC: timedelta(days=30), ExpiryKind.DDM: timedelta(days=90)}
 LOW_STOCK, EXPIRY = "low_stock", "expiry"

@@ -22,7 +22,7 @@ from stockscan.billing.errors import (
     PortalDisabled,
     StripeFailed,
 )
-from stockscan.billing.sync import (
+from stockscan.billing.services.sync import (
     SyncOutcome,
     billing_state_for_update,
     subscription_absent_sync,

@@ -1,0 +1,1 @@
+"""Writes of billing: Checkout and portal sessions, Stripe events, subscription sync."""

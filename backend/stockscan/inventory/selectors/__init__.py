@@ -1,0 +1,1 @@
+"""Reads of the inventory: the lists the API pages through, the stats and the alerts."""

@@ -1,0 +1,1 @@
+"""Writes of the inventory: the catalog, the monthly counts and the losses."""

@@ -1,0 +1,1 @@
+"""Writes of the organisations: tenants and their services and members, and invitations."""
