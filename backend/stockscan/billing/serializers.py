@@ -1,8 +1,9 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from stockscan.billing.configuration import CYCLES, PURCHASABLE_PLANS
+from stockscan.billing.configuration import CYCLES
 from stockscan.billing.errors import InvalidChoice
+from stockscan.entitlements.plans import PURCHASABLE_PLANS
 
 
 class AllowedValuesChoiceField(serializers.ChoiceField):

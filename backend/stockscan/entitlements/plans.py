@@ -142,6 +142,7 @@ PLANS: dict[PlanCode, Plan] = {
     ),
 }
 
-PAID_PLANS = (PlanCode.BOUTIQUE, PlanCode.PRO)
+# The plans a tenant can buy, cheapest first (ENTERPRISE is granted by staff, ESSENTIEL is free).
+PURCHASABLE_PLANS: tuple[PlanCode, ...] = (PlanCode.BOUTIQUE, PlanCode.PRO)
 TRIAL_PLAN = PlanCode.BOUTIQUE
 FREE_PLAN = PlanCode.ESSENTIEL
