@@ -13,12 +13,12 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from stockscan.core.months import InvalidMonth, format_month, next_month, parse_month
+from stockscan.entitlements.errors import MonthOutsideHistory
 from stockscan.entitlements.plans import Feature
 from stockscan.entitlements.retention import is_month_visible, visible_months
 from stockscan.entitlements.selectors import current_period, effective_plan
 from stockscan.exports.base import Column, ColumnKind, Exporter, FileFormat, Sheet, register
 from stockscan.exports.errors import InvalidMonthRange, MonthRangeTooLong
-from stockscan.inventory.errors import MonthOutsideHistory
 from stockscan.inventory.models import ContainerState, CountLine, Loss, LossReason
 from stockscan.inventory.selectors.listing import EFFECTIVE_QUANTITY
 from stockscan.inventory.selectors.stats import LOSS_VALUE, SALES_VALUE, STOCK_VALUE

@@ -8,14 +8,15 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from stockscan.core.errors import ApiError, NotFound
+from stockscan.core.errors import ApiError, ErrorCode, NotFound
 from stockscan.core.months import parse_month
 from stockscan.core.pagination import MonthPagination
 from stockscan.entitlements.enforcement import require_feature
+from stockscan.entitlements.errors import MonthOutsideHistory
 from stockscan.entitlements.plans import Feature
 from stockscan.entitlements.retention import is_month_visible
 from stockscan.entitlements.selectors import current_period, effective_plan
-from stockscan.inventory.errors import MonthOutsideHistory
+from stockscan.inventory.errors import InventoryErrorCode
 from stockscan.inventory.models import Category, CountLine, Loss, Product, StockCount
 from stockscan.inventory.selectors import alerts, stats
 from stockscan.inventory.selectors import listing as selectors
@@ -126,7 +127,7 @@ class ProductViewSet(TenantModelViewSet):
             ).select_related("service")
         archived = request.query_params.get("archived", "false")
         if archived not in ("false", "true", "all"):
-            raise ApiError(_("archived must be false, true or all."), code="INVALID_FILTER")
+            raise ApiError(_("archived must be false, true or all."), code=InventoryErrorCode.INVALID_FILTER)
         category = request.query_params.get("category")
         products = selectors.product_list(
             tenant=request.tenant,
@@ -178,7 +179,7 @@ class ProductViewSet(TenantModelViewSet):
         """The product with this barcode: in the requested service first, then the others."""
         barcode = request.query_params.get("barcode", "").strip()
         if not barcode:
-            raise ApiError(_("Give a barcode: ?barcode=…"), code="BARCODE_REQUIRED")
+            raise ApiError(_("Give a barcode: ?barcode=…"), code=InventoryErrorCode.BARCODE_REQUIRED)
         product = selectors.product_by_barcode(
             tenant=request.tenant,
             membership=request.membership,
@@ -209,7 +210,7 @@ def client_id_of(request, data: dict) -> str:
     if key and not re.fullmatch(CLIENT_ID_PATTERN, key):
         # Cutting a longer key short could make two different writes look like one.
         raise ApiError(
-            _("Idempotency-Key: up to 64 letters, digits and the signs _ . : -"), code="INVALID_IDEMPOTENCY_KEY"
+            _("Idempotency-Key: up to 64 letters, digits and the signs _ . : -"), code=ErrorCode.INVALID_IDEMPOTENCY_KEY
         )
     return key
 
@@ -296,7 +297,9 @@ class CountLineViewSet(TenantModelViewSet):
             return selectors.count_line_list(tenant=request.tenant, membership=request.membership)
         count, month = request.query_params.get("count"), request.query_params.get("month")
         if not count and not month:
-            raise ApiError(_("Give ?count=<id>, or ?service=<id>&month=YYYY-MM."), code="COUNT_REQUIRED")
+            raise ApiError(
+                _("Give ?count=<id>, or ?service=<id>&month=YYYY-MM."), code=InventoryErrorCode.COUNT_REQUIRED
+            )
         return selectors.count_line_list(
             tenant=request.tenant,
             membership=request.membership,
@@ -453,7 +456,7 @@ class AlertsView(TenantGenericAPIView):
         features = {alerts.LOW_STOCK: Feature.ALERTS_STOCK, alerts.EXPIRY: Feature.ALERTS_EXPIRY}
         if requested is not None:
             if requested not in features:
-                raise ApiError(_("type must be low_stock or expiry."), code="INVALID_FILTER")
+                raise ApiError(_("type must be low_stock or expiry."), code=InventoryErrorCode.INVALID_FILTER)
             require_feature(self.request.tenant, features[requested])
             return {requested}
         plan = effective_plan(self.request.tenant)
