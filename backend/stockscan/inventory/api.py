@@ -11,11 +11,7 @@ from rest_framework.response import Response
 from stockscan.core.errors import ApiError, ErrorCode, NotFound
 from stockscan.core.months import parse_month
 from stockscan.core.pagination import MonthPagination
-from stockscan.entitlements.enforcement import require_feature
-from stockscan.entitlements.errors import MonthOutsideHistory
-from stockscan.entitlements.plans import Feature
-from stockscan.entitlements.retention import is_month_visible
-from stockscan.entitlements.selectors import current_period, effective_plan
+from stockscan.entitlements.selectors import current_period
 from stockscan.inventory.errors import InventoryErrorCode
 from stockscan.inventory.models import Category, CountLine, Loss, Product, StockCount
 from stockscan.inventory.selectors import alerts, stats
@@ -245,8 +241,6 @@ class StockCountViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.Retriev
     def create(self, request, *args, **kwargs):
         params = StockCountStartSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        if not is_month_visible(request.tenant, params.validated_data["month"]):
-            raise MonthOutsideHistory()
         count, created = counting.count_start(
             tenant=request.tenant, service=self.get_service(), actor=request.user, **params.validated_data
         )
@@ -372,7 +366,6 @@ class LossViewSet(TenantModelViewSet):
         return selectors.loss_list(tenant=request.tenant, membership=request.membership, **filters)
 
     def create(self, request, *args, **kwargs):
-        require_feature(request.tenant, Feature.LOSS_MANAGEMENT)
         params = LossCreateSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = dict(params.validated_data)
@@ -385,14 +378,12 @@ class LossViewSet(TenantModelViewSet):
         return Response(LossSerializer(loss).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     def update(self, request, *args, **kwargs):
-        require_feature(request.tenant, Feature.LOSS_MANAGEMENT)
         loss = self.get_object()
         params = LossWriteSerializer(data=request.data, partial=kwargs.get("partial", False))
         params.is_valid(raise_exception=True)
         return Response(LossSerializer(losses.loss_update(loss=loss, actor=request.user, **params.validated_data)).data)
 
     def perform_destroy(self, instance):
-        require_feature(self.request.tenant, Feature.LOSS_MANAGEMENT)
         losses.loss_delete(loss=instance, actor=self.request.user)
 
 
@@ -411,16 +402,9 @@ class InventoryStatsView(TenantAPIView):
     )
     def get(self, request):
         month = parse_month(request.query_params.get("month"))
-        if not is_month_visible(request.tenant, month):
-            raise MonthOutsideHistory()
-        if request.query_params.get("service") == "all":
-            require_feature(request.tenant, Feature.MULTI_SERVICE_ANALYTICS)
-            service_ids, service_label = visible_service_ids(request.membership), "all"
-        else:
-            service = self.get_service()
-            service_ids, service_label = [service.pk], str(service.pk)
-        body = stats.inventory_stats(tenant=request.tenant, service_ids=service_ids, month=month)
-        return Response({**body, "service": service_label})
+        service = None if request.query_params.get("service") == "all" else self.get_service()
+        body = stats.inventory_stats(tenant=request.tenant, membership=request.membership, month=month, service=service)
+        return Response({**body, "service": str(service.pk) if service else "all"})
 
 
 class AlertsView(TenantGenericAPIView):
@@ -442,28 +426,15 @@ class AlertsView(TenantGenericAPIView):
         tenant = request.tenant
         month_param = request.query_params.get("month")
         month = parse_month(month_param) if month_param else current_period(tenant)
-        if not is_month_visible(tenant, month):
-            raise MonthOutsideHistory()
-        kinds = self._kinds(request.query_params.get("type"))
+        kind = request.query_params.get("type")
+        if kind is not None and kind not in alerts.KIND_FEATURES:
+            raise ApiError(_("type must be low_stock or expiry."), code=InventoryErrorCode.INVALID_FILTER)
         service = self.get_service(required=False)
         service_ids = [service.pk] if service else visible_service_ids(request.membership)
         today = tenant.today()
-        rows = alerts.alert_rows(tenant=tenant, service_ids=service_ids, month=month, today=today, kinds=kinds)
+        rows = alerts.alert_rows(tenant=tenant, service_ids=service_ids, month=month, today=today, kind=kind)
         page = [dict(zip(alerts.COLUMNS, row, strict=True)) for row in self.paginate_queryset(rows)]
         return self.get_paginated_response(AlertSerializer([_alert(row, today) for row in page], many=True).data)
-
-    def _kinds(self, requested: str | None) -> set[str]:
-        features = {alerts.LOW_STOCK: Feature.ALERTS_STOCK, alerts.EXPIRY: Feature.ALERTS_EXPIRY}
-        if requested is not None:
-            if requested not in features:
-                raise ApiError(_("type must be low_stock or expiry."), code=InventoryErrorCode.INVALID_FILTER)
-            require_feature(self.request.tenant, features[requested])
-            return {requested}
-        plan = effective_plan(self.request.tenant)
-        kinds = {kind for kind, feature in features.items() if plan.has(feature)}
-        if not kinds:
-            require_feature(self.request.tenant, Feature.ALERTS_STOCK)
-        return kinds
 
 
 def _alert(row: dict, today) -> dict:

@@ -14,6 +14,7 @@ from rest_framework.exceptions import ValidationError
 
 from stockscan.core.audit import audit_record
 from stockscan.core.months import format_month, previous_month
+from stockscan.entitlements.retention import require_month_visible
 from stockscan.inventory.errors import CountClosed, IdempotencyKeyReused
 from stockscan.inventory.models import ContainerState, CountLine, CountStatus, Product, StockCount
 
@@ -22,7 +23,8 @@ from stockscan.inventory.models import ContainerState, CountLine, CountStatus, P
 def count_start(*, tenant, service, month: date, actor, from_previous: bool = False) -> tuple[StockCount, bool]:
     """Opens the month (or returns it if it exists). With `from_previous`, the previous
     month's lines are carried over at today's prices, for the team to adjust rather than
-    type again."""
+    type again. A month older than the plan's history cannot be opened."""
+    require_month_visible(tenant, month)
     try:
         with transaction.atomic():
             count = StockCount.objects.create(tenant=tenant, service=service, month=month)

@@ -1,4 +1,5 @@
-"""Recording losses: retry-safe like count lines, valued at the cost of the day."""
+"""Recording losses: retry-safe like count lines, valued at the cost of the day. Recording,
+changing and deleting one needs the `loss_management` entitlement; reading does not."""
 
 from datetime import date
 
@@ -7,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 
 from stockscan.core.audit import audit_record
+from stockscan.entitlements.enforcement import require_feature
+from stockscan.entitlements.plans import Feature
 from stockscan.inventory.errors import IdempotencyKeyReused
 from stockscan.inventory.models import Loss, Product, unit_factor
 from stockscan.orgs.models import Service
@@ -40,6 +43,7 @@ def loss_record(
     note: str = "",
     client_id: str = "",
 ) -> tuple[Loss, bool]:
+    require_feature(tenant, Feature.LOSS_MANAGEMENT)
     _check_product(product, service)
     unit = unit or product.unit
     fields = {"product": product, "quantity": quantity, "unit": unit, "reason": reason, "occurred_on": occurred_on}
@@ -67,6 +71,7 @@ def loss_record(
 
 @transaction.atomic
 def loss_update(*, loss: Loss, actor, **changes) -> Loss:
+    require_feature(loss.tenant, Feature.LOSS_MANAGEMENT)
     for name, value in changes.items():
         setattr(loss, name, value)
     _check_product(loss.product, loss.service)
@@ -83,6 +88,7 @@ def loss_update(*, loss: Loss, actor, **changes) -> Loss:
 
 @transaction.atomic
 def loss_delete(*, loss: Loss, actor) -> None:
+    require_feature(loss.tenant, Feature.LOSS_MANAGEMENT)
     audit_record(
         tenant_id=loss.tenant_id, actor=actor, action="loss.deleted", target=loss, before={"reason": loss.reason}
     )
