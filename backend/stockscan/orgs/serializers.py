@@ -82,21 +82,10 @@ class InviteSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
     service = TenantRelatedField(Service, required=False, allow_null=True)
 
-    def validate(self, attrs):
-        if attrs["role"] == Role.OWNER and attrs.get("service") is not None:
-            raise serializers.ValidationError({"service": [_("An owner works on every service.")]})
-        return attrs
-
 
 class MembershipUpdateSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices, required=False)
     service = TenantRelatedField(Service, required=False, allow_null=True)
-
-    def validate(self, attrs):
-        role = attrs.get("role", self.context["membership"].role)
-        if role == Role.OWNER and attrs.get("service") is not None:
-            raise serializers.ValidationError({"service": [_("An owner works on every service.")]})
-        return attrs
 
 
 class InviterSerializer(serializers.Serializer):
