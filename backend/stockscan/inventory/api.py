@@ -1,5 +1,3 @@
-import re
-
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -8,7 +6,8 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from stockscan.core.errors import ApiError, ErrorCode, NotFound
+from stockscan.core.errors import ApiError, NotFound
+from stockscan.core.idempotency import IDEMPOTENCY_HEADER, idempotency_key
 from stockscan.core.months import parse_month
 from stockscan.core.pagination import MonthPagination
 from stockscan.entitlements.selectors import current_period
@@ -17,7 +16,6 @@ from stockscan.inventory.models import Category, CountLine, Loss, Product, Stock
 from stockscan.inventory.selectors import alerts, stats
 from stockscan.inventory.selectors import listing as selectors
 from stockscan.inventory.serializers import (
-    CLIENT_ID_PATTERN,
     COUNT_LINE_ROWS,
     AlertSerializer,
     CategorySerializer,
@@ -199,16 +197,7 @@ def month_filters(view) -> dict:
 
 def client_id_of(request, data: dict) -> str:
     """The client's id for a retry-safe write: the body's `client_id`, or `Idempotency-Key`."""
-    client_id = data.pop("client_id", "")
-    if client_id:
-        return client_id
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if key and not re.fullmatch(CLIENT_ID_PATTERN, key):
-        # Cutting a longer key short could make two different writes look like one.
-        raise ApiError(
-            _("Idempotency-Key: up to 64 letters, digits and the signs _ . : -"), code=ErrorCode.INVALID_IDEMPOTENCY_KEY
-        )
-    return key
+    return idempotency_key(body_key=data.pop("client_id", ""), header_key=request.headers.get(IDEMPOTENCY_HEADER))
 
 
 @extend_schema_view(
@@ -259,8 +248,8 @@ class StockCountViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.Retriev
         return Response(StockCountSerializer(counting.count_reopen(count=self.get_object(), actor=request.user)).data)
 
 
-IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, description="Same as the body's client_id."
+IDEMPOTENCY_KEY_PARAM = OpenApiParameter(
+    IDEMPOTENCY_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, description="Same as the body's client_id."
 )
 
 
@@ -272,7 +261,7 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     create=extend_schema(
         request=CountLineCreateSerializer,
         responses={201: CountLineSerializer, 200: CountLineSerializer},
-        parameters=[IDEMPOTENCY_HEADER],
+        parameters=[IDEMPOTENCY_KEY_PARAM],
     ),
     update=extend_schema(request=CountLineWriteSerializer, responses=CountLineSerializer),
     partial_update=extend_schema(request=CountLineWriteSerializer, responses=CountLineSerializer),
@@ -347,7 +336,7 @@ class CountLineViewSet(TenantModelViewSet):
     create=extend_schema(
         request=LossCreateSerializer,
         responses={201: LossSerializer, 200: LossSerializer},
-        parameters=[SERVICE_PARAM, IDEMPOTENCY_HEADER],
+        parameters=[SERVICE_PARAM, IDEMPOTENCY_KEY_PARAM],
     ),
     update=extend_schema(request=LossWriteSerializer, responses=LossSerializer),
     partial_update=extend_schema(request=LossWriteSerializer, responses=LossSerializer),

@@ -2,7 +2,7 @@ from enum import StrEnum
 
 from django.utils.translation import gettext_lazy as _
 
-from stockscan.core.errors import Conflict, ErrorCode
+from stockscan.core.errors import Conflict
 
 
 class InventoryErrorCode(StrEnum):
@@ -33,8 +33,3 @@ class CategoryNameTaken(Conflict):
 class CountClosed(Conflict):
     error_code = InventoryErrorCode.COUNT_CLOSED
     default_detail = _("This month is closed: reopen it to change its lines.")
-
-
-class IdempotencyKeyReused(Conflict):
-    error_code = ErrorCode.IDEMPOTENCY_KEY_REUSED
-    default_detail = _("This idempotency key was already used for a different line.")
