@@ -3,10 +3,8 @@ plan and cycle, the plan a Stripe price stands for, and where Checkout sends the
 
 from django.conf import settings
 
-from stockscan.entitlements.plans import PlanCode
+from stockscan.entitlements.plans import PURCHASABLE_PLANS, PlanCode
 
-# The plans a tenant can buy, cheapest first (ENTERPRISE is granted by staff, ESSENTIEL is free).
-PURCHASABLE_PLANS: tuple[PlanCode, ...] = (PlanCode.BOUTIQUE, PlanCode.PRO)
 CYCLES: tuple[str, ...] = ("MONTHLY", "YEARLY")
 CHECKOUT_SESSION_PLACEHOLDER = "{CHECKOUT_SESSION_ID}"
 

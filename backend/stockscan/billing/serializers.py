@@ -1,15 +1,16 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from stockscan.billing.configuration import CYCLES, PURCHASABLE_PLANS
-from stockscan.billing.errors import InvalidChoice
+from stockscan.billing.configuration import CYCLES
+from stockscan.billing.errors import BillingErrorCode, InvalidChoice
+from stockscan.entitlements.plans import PURCHASABLE_PLANS
 
 
 class AllowedValuesChoiceField(serializers.ChoiceField):
     """A choice whose unknown value is refused with its own error code and the allowed values
     (`{"code": "INVALID_PLAN", "allowed": [...]}`), so the SPA can offer them."""
 
-    def __init__(self, *, error_code: str, unknown_detail, **kwargs):
+    def __init__(self, *, error_code: BillingErrorCode, unknown_detail, **kwargs):
         self.error_code = error_code
         self.unknown_detail = unknown_detail
         super().__init__(**kwargs)
@@ -26,12 +27,12 @@ class AllowedValuesChoiceField(serializers.ChoiceField):
 class CheckoutRequestSerializer(serializers.Serializer):
     plan = AllowedValuesChoiceField(
         choices=[plan.value for plan in PURCHASABLE_PLANS],
-        error_code="INVALID_PLAN",
+        error_code=BillingErrorCode.INVALID_PLAN,
         unknown_detail=_("Unknown plan: choose one of %(allowed)s."),
     )
     cycle = AllowedValuesChoiceField(
         choices=list(CYCLES),
-        error_code="INVALID_CYCLE",
+        error_code=BillingErrorCode.INVALID_CYCLE,
         unknown_detail=_("Unknown billing cycle: choose one of %(allowed)s."),
     )
 

@@ -15,7 +15,8 @@ from functools import lru_cache
 import stripe
 from django.conf import settings
 
-from stockscan.billing.errors import StripeFailed, WebhookSignatureInvalid
+from stockscan.billing.errors import StripeFailed
+from stockscan.core.errors import WebhookSignatureInvalid
 
 logger = logging.getLogger("stockscan.billing.stripe")
 

@@ -1,7 +1,9 @@
 """One error format for the whole API: `{"code": "UPPER_SNAKE", "detail": "...", ...extra}`.
 
-Apps declare their own codes (in their `errors.py`) by subclassing `ApiError`; every
-exception, expected or not, leaves the API through `api_exception_handler`.
+Each app declares its codes as one `StrEnum` in its `errors.py` (`<App>ErrorCode`) and its
+errors as `ApiError` subclasses carrying a member of it; `ErrorCode` here holds the codes of
+core's own mechanisms. Every exception, expected or not, leaves the API through
+`api_exception_handler`.
 """
 
 import logging
@@ -20,13 +22,14 @@ logger = logging.getLogger("stockscan.errors")
 
 
 class ErrorCode(StrEnum):
+    """The codes of core's mechanisms: DRF's errors, months, webhook signatures, idempotency keys."""
+
     VALIDATION_ERROR = "VALIDATION_ERROR"
     MALFORMED_JSON = "MALFORMED_JSON"
     NOT_AUTHENTICATED = "NOT_AUTHENTICATED"
     AUTHENTICATION_FAILED = "AUTHENTICATION_FAILED"
     TOKEN_INVALID = "TOKEN_INVALID"
     PERMISSION_DENIED = "PERMISSION_DENIED"
-    NO_TENANT_MEMBERSHIP = "NO_TENANT_MEMBERSHIP"
     NOT_FOUND = "NOT_FOUND"
     METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
     NOT_ACCEPTABLE = "NOT_ACCEPTABLE"
@@ -35,16 +38,20 @@ class ErrorCode(StrEnum):
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
     THROTTLED = "THROTTLED"
     INTERNAL_ERROR = "INTERNAL_ERROR"
+    INVALID_MONTH = "INVALID_MONTH"
+    WEBHOOK_SIGNATURE_INVALID = "WEBHOOK_SIGNATURE_INVALID"
+    INVALID_IDEMPOTENCY_KEY = "INVALID_IDEMPOTENCY_KEY"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
 
 
 class ApiError(exceptions.APIException):
     """An error with a stable code, a translated sentence and optional extra fields."""
 
     status_code = status.HTTP_400_BAD_REQUEST
-    error_code: str = ErrorCode.VALIDATION_ERROR
+    error_code: StrEnum = ErrorCode.VALIDATION_ERROR
     default_detail = _("The request could not be processed.")
 
-    def __init__(self, detail=None, *, code: str | None = None, status_code: int | None = None, **extra):
+    def __init__(self, detail=None, *, code: StrEnum | None = None, status_code: int | None = None, **extra):
         super().__init__(detail if detail is not None else self.default_detail)
         if code is not None:
             self.error_code = code
@@ -69,6 +76,20 @@ class Forbidden(ApiError):
     status_code = status.HTTP_403_FORBIDDEN
     error_code = ErrorCode.PERMISSION_DENIED
     default_detail = _("You do not have permission to perform this action.")
+
+
+class WebhookSignatureInvalid(ApiError):
+    """A webhook whose signature cannot be verified: missing, malformed, stale (outside the
+    sender's replay window), made with another key or over another body. One answer for
+    every provider (Stripe, SendGrid) and every case, so a forger learns nothing from it.
+
+    400, not 401 or 403: Stripe's documentation asks for a 400 when verification fails, and
+    both providers treat any non-2xx answer as a failed delivery to retry, so the status is
+    read by people, not by the sender; there is no credential for a 401 to challenge (no
+    WWW-Authenticate scheme), and a 403 would mean a known caller without the right."""
+
+    error_code = ErrorCode.WEBHOOK_SIGNATURE_INVALID
+    default_detail = _("The webhook signature is missing, stale or does not match the body.")
 
 
 def error_body(code: str, detail, **extra) -> dict:

@@ -5,13 +5,13 @@ from datetime import date
 
 from django.utils.translation import gettext_lazy as _
 
-from stockscan.core.errors import ApiError
+from stockscan.core.errors import ApiError, ErrorCode
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 class InvalidMonth(ApiError):
-    error_code = "INVALID_MONTH"
+    error_code = ErrorCode.INVALID_MONTH
     default_detail = _("A month is written YYYY-MM, e.g. 2026-03.")
 
 

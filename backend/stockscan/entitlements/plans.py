@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
+from stockscan.entitlements.errors import EntitlementsErrorCode
+
 
 class PlanCode(StrEnum):
     ESSENTIEL = "ESSENTIEL"
@@ -52,18 +54,18 @@ class Metric(StrEnum):
 
 
 # Count limits: the code a refusal carries and the usage key the entitlements endpoint shows.
-COUNT_LIMITS: dict[Limit, tuple[str, str]] = {
-    Limit.MAX_PRODUCTS: ("LIMIT_MAX_PRODUCTS", "products"),
-    Limit.MAX_SERVICES: ("LIMIT_MAX_SERVICES", "services"),
-    Limit.MAX_USERS: ("LIMIT_MAX_USERS", "users"),
-    Limit.MAX_CUSTOMERS: ("LIMIT_MAX_CUSTOMERS", "customers"),
+COUNT_LIMITS: dict[Limit, tuple[EntitlementsErrorCode, str]] = {
+    Limit.MAX_PRODUCTS: (EntitlementsErrorCode.LIMIT_MAX_PRODUCTS, "products"),
+    Limit.MAX_SERVICES: (EntitlementsErrorCode.LIMIT_MAX_SERVICES, "services"),
+    Limit.MAX_USERS: (EntitlementsErrorCode.LIMIT_MAX_USERS, "users"),
+    Limit.MAX_CUSTOMERS: (EntitlementsErrorCode.LIMIT_MAX_CUSTOMERS, "customers"),
 }
 
 # Monthly quotas: the limit that caps them, the refusal code, and the usage key.
-QUOTAS: dict[Metric, tuple[Limit, str, str]] = {
-    Metric.EXPORT_CSV: (Limit.CSV_MONTHLY, "LIMIT_EXPORT_CSV_MONTH", "exports_csv_month"),
-    Metric.EXPORT_XLSX: (Limit.XLSX_MONTHLY, "LIMIT_EXPORT_XLSX_MONTH", "exports_xlsx_month"),
-    Metric.AI_REQUESTS: (Limit.AI_MONTHLY, "LIMIT_AI_REQUESTS_MONTH", "ai_requests_month"),
+QUOTAS: dict[Metric, tuple[Limit, EntitlementsErrorCode, str]] = {
+    Metric.EXPORT_CSV: (Limit.CSV_MONTHLY, EntitlementsErrorCode.LIMIT_EXPORT_CSV_MONTH, "exports_csv_month"),
+    Metric.EXPORT_XLSX: (Limit.XLSX_MONTHLY, EntitlementsErrorCode.LIMIT_EXPORT_XLSX_MONTH, "exports_xlsx_month"),
+    Metric.AI_REQUESTS: (Limit.AI_MONTHLY, EntitlementsErrorCode.LIMIT_AI_REQUESTS_MONTH, "ai_requests_month"),
 }
 
 
@@ -142,6 +144,7 @@ PLANS: dict[PlanCode, Plan] = {
     ),
 }
 
-PAID_PLANS = (PlanCode.BOUTIQUE, PlanCode.PRO)
+# The plans a tenant can buy, cheapest first (ENTERPRISE is granted by staff, ESSENTIEL is free).
+PURCHASABLE_PLANS: tuple[PlanCode, ...] = (PlanCode.BOUTIQUE, PlanCode.PRO)
 TRIAL_PLAN = PlanCode.BOUTIQUE
 FREE_PLAN = PlanCode.ESSENTIEL

@@ -2,11 +2,14 @@
 recent enough, by inventory month (not by when a row was created). Nothing is deleted; an
 upgrade shows the older months again.
 
-Every inventory read goes through `visible_months`, so no read path can forget it.
+Every inventory read goes through `visible_months`, so no read path can forget it; a read or
+write of one month (a count started, the stats, the alerts, an export) calls
+`require_month_visible` in its service or selector, so every caller gets the same refusal.
 """
 
 from datetime import date, timedelta
 
+from stockscan.entitlements.errors import MonthOutsideHistory
 from stockscan.entitlements.plans import Limit
 from stockscan.entitlements.selectors import effective_plan
 
@@ -34,3 +37,8 @@ def visible_months(queryset, *, tenant, month_field: str = "month"):
 def is_month_visible(tenant, month: date) -> bool:
     start = history_start(tenant)
     return start is None or month >= start
+
+
+def require_month_visible(tenant, month: date) -> None:
+    if not is_month_visible(tenant, month):
+        raise MonthOutsideHistory()

@@ -1,16 +1,23 @@
+from enum import StrEnum
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 
 from stockscan.core.errors import ApiError, ErrorCode, Forbidden
 
 
+class ExportsErrorCode(StrEnum):
+    INVALID_MONTH_RANGE = "INVALID_MONTH_RANGE"
+    MONTH_RANGE_TOO_LONG = "MONTH_RANGE_TOO_LONG"
+
+
 class InvalidMonthRange(ApiError):
-    error_code = "INVALID_MONTH_RANGE"
+    error_code = ExportsErrorCode.INVALID_MONTH_RANGE
     default_detail = _("The first month (from) must not come after the last one (to).")
 
 
 class MonthRangeTooLong(ApiError):
-    error_code = "MONTH_RANGE_TOO_LONG"
+    error_code = ExportsErrorCode.MONTH_RANGE_TOO_LONG
     default_detail = _("An export covers at most %(months)s months.")
 
     def __init__(self, *, months: int):

@@ -14,11 +14,10 @@ from rest_framework import serializers
 
 from stockscan.core.months import InvalidMonth, format_month, next_month, parse_month
 from stockscan.entitlements.plans import Feature
-from stockscan.entitlements.retention import is_month_visible, visible_months
+from stockscan.entitlements.retention import require_month_visible, visible_months
 from stockscan.entitlements.selectors import current_period, effective_plan
 from stockscan.exports.base import Column, ColumnKind, Exporter, FileFormat, Sheet, register
 from stockscan.exports.errors import InvalidMonthRange, MonthRangeTooLong
-from stockscan.inventory.errors import MonthOutsideHistory
 from stockscan.inventory.models import ContainerState, CountLine, Loss, LossReason
 from stockscan.inventory.selectors.listing import EFFECTIVE_QUANTITY
 from stockscan.inventory.selectors.stats import LOSS_VALUE, SALES_VALUE, STOCK_VALUE
@@ -90,8 +89,8 @@ def choice_labels(field: str, choices) -> Case:
 
 
 class InventoryExportOptions(serializers.Serializer):
-    """`from`/`to` (YYYY-MM, this month by default, at most 24 months), `service` (an id, or
-    `all` the member can see) and `mode` (sealed, opened or all containers)."""
+    """Parses `from`/`to` (YYYY-MM), `service` (an id, or `all`) and `mode` (sealed, opened or
+    all containers); the exporter decides what they mean for the tenant and member."""
 
     service = serializers.CharField(required=False, allow_blank=True, default=ALL_SERVICES)
     mode = serializers.ChoiceField(choices=list(MODES), default="all")
@@ -104,18 +103,12 @@ class InventoryExportOptions(serializers.Serializer):
         return fields
 
     def validate(self, attrs):
-        tenant, membership = self.context["tenant"], self.context["membership"]
-        start = _month_option(attrs, "from") or current_period(tenant)
-        end = _month_option(attrs, "to") or start
-        if start > end:
-            raise InvalidMonthRange()
-        if (end.year - start.year) * 12 + end.month - start.month + 1 > MAX_MONTHS:
-            raise MonthRangeTooLong(months=MAX_MONTHS)
-        if not is_month_visible(tenant, start):
-            raise MonthOutsideHistory()
-        raw_service = attrs["service"].strip()
-        service = None if raw_service in ("", ALL_SERVICES) else member_service(membership, raw_service, required=True)
-        return {"start": start, "end": end, "service": service, "mode": attrs["mode"]}
+        return {
+            "start": _month_option(attrs, "from"),
+            "end": _month_option(attrs, "to"),
+            "service": attrs["service"].strip(),
+            "mode": attrs["mode"],
+        }
 
 
 def _month_option(attrs: dict, name: str) -> date | None:
@@ -133,9 +126,23 @@ class InventoryExporter(Exporter):
     identifier = "inventory"
 
     def clean_options(self, raw) -> dict:
-        options = InventoryExportOptions(data=raw, context={"tenant": self.tenant, "membership": self.membership})
+        """This month by default, at most MAX_MONTHS, starting within the plan's history; the
+        service must be one the member works on."""
+        options = InventoryExportOptions(data=raw)
         options.is_valid(raise_exception=True)
-        return options.validated_data
+        parsed = options.validated_data
+        start = parsed["start"] or current_period(self.tenant)
+        end = parsed["end"] or start
+        if start > end:
+            raise InvalidMonthRange()
+        if (end.year - start.year) * 12 + end.month - start.month + 1 > MAX_MONTHS:
+            raise MonthRangeTooLong(months=MAX_MONTHS)
+        require_month_visible(self.tenant, start)
+        raw_service = parsed["service"]
+        service = (
+            None if raw_service in ("", ALL_SERVICES) else member_service(self.membership, raw_service, required=True)
+        )
+        return {"start": start, "end": end, "service": service, "mode": parsed["mode"]}
 
     def stored_options(self) -> dict[str, str]:
         service = self.options["service"]

@@ -1,5 +1,3 @@
-import re
-
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -9,18 +7,15 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from stockscan.core.errors import ApiError, NotFound
+from stockscan.core.idempotency import IDEMPOTENCY_HEADER, idempotency_key
 from stockscan.core.months import parse_month
 from stockscan.core.pagination import MonthPagination
-from stockscan.entitlements.enforcement import require_feature
-from stockscan.entitlements.plans import Feature
-from stockscan.entitlements.retention import is_month_visible
-from stockscan.entitlements.selectors import current_period, effective_plan
-from stockscan.inventory.errors import MonthOutsideHistory
+from stockscan.entitlements.selectors import current_period
+from stockscan.inventory.errors import InventoryErrorCode
 from stockscan.inventory.models import Category, CountLine, Loss, Product, StockCount
 from stockscan.inventory.selectors import alerts, stats
 from stockscan.inventory.selectors import listing as selectors
 from stockscan.inventory.serializers import (
-    CLIENT_ID_PATTERN,
     COUNT_LINE_ROWS,
     AlertSerializer,
     CategorySerializer,
@@ -126,7 +121,7 @@ class ProductViewSet(TenantModelViewSet):
             ).select_related("service")
         archived = request.query_params.get("archived", "false")
         if archived not in ("false", "true", "all"):
-            raise ApiError(_("archived must be false, true or all."), code="INVALID_FILTER")
+            raise ApiError(_("archived must be false, true or all."), code=InventoryErrorCode.INVALID_FILTER)
         category = request.query_params.get("category")
         products = selectors.product_list(
             tenant=request.tenant,
@@ -178,7 +173,7 @@ class ProductViewSet(TenantModelViewSet):
         """The product with this barcode: in the requested service first, then the others."""
         barcode = request.query_params.get("barcode", "").strip()
         if not barcode:
-            raise ApiError(_("Give a barcode: ?barcode=…"), code="BARCODE_REQUIRED")
+            raise ApiError(_("Give a barcode: ?barcode=…"), code=InventoryErrorCode.BARCODE_REQUIRED)
         product = selectors.product_by_barcode(
             tenant=request.tenant,
             membership=request.membership,
@@ -202,16 +197,7 @@ def month_filters(view) -> dict:
 
 def client_id_of(request, data: dict) -> str:
     """The client's id for a retry-safe write: the body's `client_id`, or `Idempotency-Key`."""
-    client_id = data.pop("client_id", "")
-    if client_id:
-        return client_id
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if key and not re.fullmatch(CLIENT_ID_PATTERN, key):
-        # Cutting a longer key short could make two different writes look like one.
-        raise ApiError(
-            _("Idempotency-Key: up to 64 letters, digits and the signs _ . : -"), code="INVALID_IDEMPOTENCY_KEY"
-        )
-    return key
+    return idempotency_key(body_key=data.pop("client_id", ""), header_key=request.headers.get(IDEMPOTENCY_HEADER))
 
 
 @extend_schema_view(
@@ -244,8 +230,6 @@ class StockCountViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.Retriev
     def create(self, request, *args, **kwargs):
         params = StockCountStartSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        if not is_month_visible(request.tenant, params.validated_data["month"]):
-            raise MonthOutsideHistory()
         count, created = counting.count_start(
             tenant=request.tenant, service=self.get_service(), actor=request.user, **params.validated_data
         )
@@ -264,8 +248,8 @@ class StockCountViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.Retriev
         return Response(StockCountSerializer(counting.count_reopen(count=self.get_object(), actor=request.user)).data)
 
 
-IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, description="Same as the body's client_id."
+IDEMPOTENCY_KEY_PARAM = OpenApiParameter(
+    IDEMPOTENCY_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, description="Same as the body's client_id."
 )
 
 
@@ -277,7 +261,7 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     create=extend_schema(
         request=CountLineCreateSerializer,
         responses={201: CountLineSerializer, 200: CountLineSerializer},
-        parameters=[IDEMPOTENCY_HEADER],
+        parameters=[IDEMPOTENCY_KEY_PARAM],
     ),
     update=extend_schema(request=CountLineWriteSerializer, responses=CountLineSerializer),
     partial_update=extend_schema(request=CountLineWriteSerializer, responses=CountLineSerializer),
@@ -296,7 +280,9 @@ class CountLineViewSet(TenantModelViewSet):
             return selectors.count_line_list(tenant=request.tenant, membership=request.membership)
         count, month = request.query_params.get("count"), request.query_params.get("month")
         if not count and not month:
-            raise ApiError(_("Give ?count=<id>, or ?service=<id>&month=YYYY-MM."), code="COUNT_REQUIRED")
+            raise ApiError(
+                _("Give ?count=<id>, or ?service=<id>&month=YYYY-MM."), code=InventoryErrorCode.COUNT_REQUIRED
+            )
         return selectors.count_line_list(
             tenant=request.tenant,
             membership=request.membership,
@@ -350,7 +336,7 @@ class CountLineViewSet(TenantModelViewSet):
     create=extend_schema(
         request=LossCreateSerializer,
         responses={201: LossSerializer, 200: LossSerializer},
-        parameters=[SERVICE_PARAM, IDEMPOTENCY_HEADER],
+        parameters=[SERVICE_PARAM, IDEMPOTENCY_KEY_PARAM],
     ),
     update=extend_schema(request=LossWriteSerializer, responses=LossSerializer),
     partial_update=extend_schema(request=LossWriteSerializer, responses=LossSerializer),
@@ -369,7 +355,6 @@ class LossViewSet(TenantModelViewSet):
         return selectors.loss_list(tenant=request.tenant, membership=request.membership, **filters)
 
     def create(self, request, *args, **kwargs):
-        require_feature(request.tenant, Feature.LOSS_MANAGEMENT)
         params = LossCreateSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = dict(params.validated_data)
@@ -382,14 +367,12 @@ class LossViewSet(TenantModelViewSet):
         return Response(LossSerializer(loss).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     def update(self, request, *args, **kwargs):
-        require_feature(request.tenant, Feature.LOSS_MANAGEMENT)
         loss = self.get_object()
         params = LossWriteSerializer(data=request.data, partial=kwargs.get("partial", False))
         params.is_valid(raise_exception=True)
         return Response(LossSerializer(losses.loss_update(loss=loss, actor=request.user, **params.validated_data)).data)
 
     def perform_destroy(self, instance):
-        require_feature(self.request.tenant, Feature.LOSS_MANAGEMENT)
         losses.loss_delete(loss=instance, actor=self.request.user)
 
 
@@ -408,16 +391,9 @@ class InventoryStatsView(TenantAPIView):
     )
     def get(self, request):
         month = parse_month(request.query_params.get("month"))
-        if not is_month_visible(request.tenant, month):
-            raise MonthOutsideHistory()
-        if request.query_params.get("service") == "all":
-            require_feature(request.tenant, Feature.MULTI_SERVICE_ANALYTICS)
-            service_ids, service_label = visible_service_ids(request.membership), "all"
-        else:
-            service = self.get_service()
-            service_ids, service_label = [service.pk], str(service.pk)
-        body = stats.inventory_stats(tenant=request.tenant, service_ids=service_ids, month=month)
-        return Response({**body, "service": service_label})
+        service = None if request.query_params.get("service") == "all" else self.get_service()
+        body = stats.inventory_stats(tenant=request.tenant, membership=request.membership, month=month, service=service)
+        return Response({**body, "service": str(service.pk) if service else "all"})
 
 
 class AlertsView(TenantGenericAPIView):
@@ -439,28 +415,15 @@ class AlertsView(TenantGenericAPIView):
         tenant = request.tenant
         month_param = request.query_params.get("month")
         month = parse_month(month_param) if month_param else current_period(tenant)
-        if not is_month_visible(tenant, month):
-            raise MonthOutsideHistory()
-        kinds = self._kinds(request.query_params.get("type"))
+        kind = request.query_params.get("type")
+        if kind is not None and kind not in alerts.KIND_FEATURES:
+            raise ApiError(_("type must be low_stock or expiry."), code=InventoryErrorCode.INVALID_FILTER)
         service = self.get_service(required=False)
         service_ids = [service.pk] if service else visible_service_ids(request.membership)
         today = tenant.today()
-        rows = alerts.alert_rows(tenant=tenant, service_ids=service_ids, month=month, today=today, kinds=kinds)
+        rows = alerts.alert_rows(tenant=tenant, service_ids=service_ids, month=month, today=today, kind=kind)
         page = [dict(zip(alerts.COLUMNS, row, strict=True)) for row in self.paginate_queryset(rows)]
         return self.get_paginated_response(AlertSerializer([_alert(row, today) for row in page], many=True).data)
-
-    def _kinds(self, requested: str | None) -> set[str]:
-        features = {alerts.LOW_STOCK: Feature.ALERTS_STOCK, alerts.EXPIRY: Feature.ALERTS_EXPIRY}
-        if requested is not None:
-            if requested not in features:
-                raise ApiError(_("type must be low_stock or expiry."), code="INVALID_FILTER")
-            require_feature(self.request.tenant, features[requested])
-            return {requested}
-        plan = effective_plan(self.request.tenant)
-        kinds = {kind for kind, feature in features.items() if plan.has(feature)}
-        if not kinds:
-            require_feature(self.request.tenant, Feature.ALERTS_STOCK)
-        return kinds
 
 
 def _alert(row: dict, today) -> dict:

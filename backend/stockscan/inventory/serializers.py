@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from stockscan.core.decimals import money
+from stockscan.core.idempotency import IDEMPOTENCY_KEY_PATTERN
 from stockscan.core.months import format_month, parse_month
 from stockscan.core.serializers import RoundedText, RowSerializer, TenantRelatedField, ToChar
 from stockscan.inventory.models import (
@@ -201,11 +202,6 @@ COUNT_LINE_ROWS = RowSerializer(
 )
 
 
-# A retry-safe write's id, in the body (`client_id`) or the Idempotency-Key header: a UUID
-# fits, and so does a phone's own scheme.
-CLIENT_ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
-
-
 class CountLineWriteSerializer(serializers.Serializer):
     product = TenantRelatedField(Product)
     quantity = serializers.DecimalField(max_digits=14, decimal_places=3, min_value=0)
@@ -223,7 +219,7 @@ class CountLineWriteSerializer(serializers.Serializer):
 
 class CountLineCreateSerializer(CountLineWriteSerializer):
     count = TenantRelatedField(StockCount)
-    client_id = serializers.RegexField(CLIENT_ID_PATTERN, required=False)
+    client_id = serializers.RegexField(IDEMPOTENCY_KEY_PATTERN, required=False)
 
 
 class LossSerializer(serializers.ModelSerializer):
@@ -268,7 +264,7 @@ class LossWriteSerializer(serializers.Serializer):
 
 
 class LossCreateSerializer(LossWriteSerializer):
-    client_id = serializers.RegexField(CLIENT_ID_PATTERN, required=False)
+    client_id = serializers.RegexField(IDEMPOTENCY_KEY_PATTERN, required=False)
 
 
 class _StatsTotalsSerializer(serializers.Serializer):

@@ -20,14 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from sendgrid.helpers.eventwebhook import EventWebhook
 
-from stockscan.core.errors import ApiError, ErrorCode
+from stockscan.core.errors import ApiError, ErrorCode, WebhookSignatureInvalid
 from stockscan.core.logging import mask_personal_data
-from stockscan.mail.errors import (
-    WebhookNotConfigured,
-    WebhookSignatureInvalid,
-    WebhookSignatureMissing,
-    WebhookTimestampInvalid,
-)
+from stockscan.mail.errors import WebhookNotConfigured
 from stockscan.mail.models import DELIVERY_RANK, DeliveryEvent, DeliveryStatus, OutboundEmail
 
 logger = logging.getLogger("stockscan.mail")
@@ -65,13 +60,10 @@ def sendgrid_verified_payload(*, body: bytes, signature: str | None, timestamp: 
     """The request body, once it is proven to come from SendGrid recently; raises otherwise."""
     if not public_key:
         raise WebhookNotConfigured()
-    if not signature or not timestamp:
-        raise WebhookSignatureMissing()
-    if not (timestamp.isascii() and timestamp.isdigit()):
-        raise WebhookTimestampInvalid()
-    age = abs(timezone.now().timestamp() - int(timestamp))
-    if age > SIGNATURE_MAX_AGE.total_seconds():
-        raise WebhookTimestampInvalid()
+    if not signature or not timestamp or not (timestamp.isascii() and timestamp.isdigit()):
+        raise WebhookSignatureInvalid()
+    if abs(timezone.now().timestamp() - int(timestamp)) > SIGNATURE_MAX_AGE.total_seconds():
+        raise WebhookSignatureInvalid()
     try:
         payload = body.decode("utf-8")
     except UnicodeDecodeError:

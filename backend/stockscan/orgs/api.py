@@ -235,7 +235,7 @@ class MembershipViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.Retriev
 
     def partial_update(self, request, *args, **kwargs):
         membership = self.get_object()
-        params = MembershipUpdateSerializer(data=request.data, context={"membership": membership})
+        params = MembershipUpdateSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         membership = services.membership_update(membership=membership, actor=request.user, **params.validated_data)
         return Response(MembershipSerializer(membership).data)

@@ -1,40 +1,58 @@
+from enum import StrEnum
+
 from django.utils.translation import gettext_lazy as _
 
 from stockscan.core.errors import ApiError, Conflict, ErrorCode, Forbidden
 
 
+class OrgsErrorCode(StrEnum):
+    SERVICE_NAME_TAKEN = "SERVICE_NAME_TAKEN"
+    LAST_SERVICE = "LAST_SERVICE"
+    SERVICE_HAS_MEMBERS = "SERVICE_HAS_MEMBERS"
+    SERVICE_HAS_INVITATIONS = "SERVICE_HAS_INVITATIONS"
+    ALREADY_MEMBER = "ALREADY_MEMBER"
+    INVITE_ALREADY_SENT = "INVITE_ALREADY_SENT"
+    INVITATION_NOT_PENDING = "INVITATION_NOT_PENDING"
+    INVITATION_INVALID = "INVITATION_INVALID"
+    INVITATION_EMAIL_MISMATCH = "INVITATION_EMAIL_MISMATCH"
+    INVITATION_LOGIN_REQUIRED = "INVITATION_LOGIN_REQUIRED"
+    LAST_OWNER = "LAST_OWNER"
+    SERVICE_REQUIRED = "SERVICE_REQUIRED"
+    NO_TENANT_MEMBERSHIP = "NO_TENANT_MEMBERSHIP"
+
+
 class ServiceNameTaken(Conflict):
-    error_code = "SERVICE_NAME_TAKEN"
+    error_code = OrgsErrorCode.SERVICE_NAME_TAKEN
     default_detail = _("A service with this name already exists.")
 
 
 class LastServiceRequired(Conflict):
-    error_code = "LAST_SERVICE"
+    error_code = OrgsErrorCode.LAST_SERVICE
     default_detail = _("An organisation keeps at least one service.")
 
 
 class ServiceHasMembers(Conflict):
-    error_code = "SERVICE_HAS_MEMBERS"
+    error_code = OrgsErrorCode.SERVICE_HAS_MEMBERS
     default_detail = _("Members are limited to this service: give them another service first.")
 
 
 class ServiceHasInvitations(Conflict):
-    error_code = "SERVICE_HAS_INVITATIONS"
+    error_code = OrgsErrorCode.SERVICE_HAS_INVITATIONS
     default_detail = _("Pending invitations are limited to this service: revoke them first.")
 
 
 class AlreadyMember(Conflict):
-    error_code = "ALREADY_MEMBER"
+    error_code = OrgsErrorCode.ALREADY_MEMBER
     default_detail = _("This person is already a member of the organisation.")
 
 
 class InviteAlreadySent(Conflict):
-    error_code = "INVITE_ALREADY_SENT"
+    error_code = OrgsErrorCode.INVITE_ALREADY_SENT
     default_detail = _("An invitation is already pending for this address: resend it or revoke it.")
 
 
 class InvitationNotPending(Conflict):
-    error_code = "INVITATION_NOT_PENDING"
+    error_code = OrgsErrorCode.INVITATION_NOT_PENDING
     default_detail = _("This invitation is no longer pending.")
 
 
@@ -57,20 +75,20 @@ class InvitationInvalid(ApiError):
     """Unknown, expired, revoked, declined or used: one answer, so a token's fate is never told."""
 
     status_code = 410
-    error_code = "INVITATION_INVALID"
+    error_code = OrgsErrorCode.INVITATION_INVALID
     default_detail = _("This invitation link is invalid, has expired or has already been used.")
 
 
 class InvitationEmailMismatch(Forbidden):
-    error_code = "INVITATION_EMAIL_MISMATCH"
+    error_code = OrgsErrorCode.INVITATION_EMAIL_MISMATCH
     default_detail = _("This invitation was sent to another email address. Log in with that address to accept it.")
 
 
 class InvitationLoginRequired(Conflict):
-    error_code = "INVITATION_LOGIN_REQUIRED"
+    error_code = OrgsErrorCode.INVITATION_LOGIN_REQUIRED
     default_detail = _("An account already uses this email address: log in with it, then accept the invitation.")
 
 
 class LastOwner(Conflict):
-    error_code = "LAST_OWNER"
+    error_code = OrgsErrorCode.LAST_OWNER
     default_detail = _("An organisation keeps at least one owner: make someone else owner first.")

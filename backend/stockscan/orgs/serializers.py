@@ -50,21 +50,11 @@ class ServiceCreateSerializer(serializers.Serializer):
     counting_mode = serializers.ChoiceField(choices=CountingMode.choices, required=False)
     features = FeaturesField(required=False)
 
-    def validate_name(self, value):
-        if not value.strip():
-            raise serializers.ValidationError(_("This field may not be blank."))
-        return value
-
 
 class ServiceUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120, required=False)
     counting_mode = serializers.ChoiceField(choices=CountingMode.choices, required=False)
     features = FeaturesField(required=False)
-
-    def validate_name(self, value):
-        if not value.strip():
-            raise serializers.ValidationError(_("This field may not be blank."))
-        return value
 
 
 class MembershipUserSerializer(serializers.Serializer):
@@ -92,21 +82,10 @@ class InviteSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
     service = TenantRelatedField(Service, required=False, allow_null=True)
 
-    def validate(self, attrs):
-        if attrs["role"] == Role.OWNER and attrs.get("service") is not None:
-            raise serializers.ValidationError({"service": [_("An owner works on every service.")]})
-        return attrs
-
 
 class MembershipUpdateSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices, required=False)
     service = TenantRelatedField(Service, required=False, allow_null=True)
-
-    def validate(self, attrs):
-        role = attrs.get("role", self.context["membership"].role)
-        if role == Role.OWNER and attrs.get("service") is not None:
-            raise serializers.ValidationError({"service": [_("An owner works on every service.")]})
-        return attrs
 
 
 class InviterSerializer(serializers.Serializer):
@@ -236,11 +215,6 @@ class RegisterSerializer(NewAccountSerializer):
         value = User._default_manager.normalize_email(value)
         if User._default_manager.filter(email__iexact=value).exists():
             raise serializers.ValidationError(_("An account with this email already exists."))
-        return value
-
-    def validate_tenant_name(self, value):
-        if not value.strip():
-            raise serializers.ValidationError(_("This field may not be blank."))
         return value
 
     def validate(self, attrs):

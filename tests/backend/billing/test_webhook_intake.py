@@ -58,7 +58,7 @@ def test_a_bad_signature_is_refused_and_nothing_is_stored(stripe_testbed, subscr
 
     response = stripe_testbed.post_webhook(body, signature)
 
-    assert_error(response, 400, "INVALID_SIGNATURE")
+    assert_error(response, 400, "WEBHOOK_SIGNATURE_INVALID")
     _assert_nothing_happened(stripe_testbed, workspace)
 
 

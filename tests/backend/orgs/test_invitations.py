@@ -13,7 +13,8 @@ import time_machine
 from django.apps import apps
 from django.core import mail
 from django.utils import timezone
-from django_scopes import scopes_disabled
+from django_scopes import scope, scopes_disabled
+from rest_framework.exceptions import ValidationError
 from rest_framework.test import APIClient
 
 from stockscan.core.models import AuditEntry
@@ -21,6 +22,7 @@ from stockscan.entitlements.plans import PlanCode
 from stockscan.mail.models import EmailStatus, OutboundEmail
 from stockscan.orgs.models import Invitation, InvitationStatus, Role
 from stockscan.orgs.selectors import token_digest
+from stockscan.orgs.services.invitations import invitation_create
 from tests.backend.core.responses import assert_error
 from tests.backend.orgs.invitations import (
     ACCEPT_URL,
@@ -195,6 +197,21 @@ def test_an_owner_is_invited_for_every_service(workspace, owner, django_capture_
     assert set(error["fields"]) == {"service"}
     assert accepted.status_code == 201
     assert accepted.json()["service"] is None
+
+
+def test_the_service_refuses_an_owner_invited_for_one_service_whoever_calls_it(workspace):
+    with scope(tenant=workspace.tenant.pk), pytest.raises(ValidationError) as refused:
+        invitation_create(
+            tenant=workspace.tenant,
+            actor=workspace.user(Role.OWNER),
+            email="co.gerant@example.test",
+            role=Role.OWNER,
+            service=workspace.bar,
+        )
+
+    assert set(refused.value.detail) == {"service"}
+    with scopes_disabled():
+        assert not Invitation.objects.filter(email="co.gerant@example.test").exists()
 
 
 def test_another_tenants_service_cannot_be_named(workspace, other_workspace, owner, django_capture_on_commit_callbacks):

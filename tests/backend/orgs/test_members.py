@@ -12,12 +12,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from django_scopes import scopes_disabled
+from django_scopes import scope, scopes_disabled
+from rest_framework.exceptions import ValidationError
 from rest_framework.test import APIClient
 
 from stockscan.core.models import AuditEntry
 from stockscan.entitlements.plans import PlanCode
 from stockscan.orgs.models import InvitationStatus, Membership, Role
+from stockscan.orgs.services.organisation import membership_update
 from tests.backend.core.responses import assert_error
 from tests.backend.orgs.invitations import SUMMARY_URL, invitation_row, invite
 from tests.conftest import client_for
@@ -189,6 +191,16 @@ def test_promoting_to_owner_clears_the_service(workspace):
     assert set(assert_error(refused, 400, "VALIDATION_ERROR")["fields"]) == {"service"}
     assert promoted.status_code == 200
     assert membership_state(target) == ("owner", None)
+
+
+def test_the_service_refuses_an_owner_limited_to_a_service_whoever_calls_it(workspace):
+    target = workspace.members["operator_bar"]
+
+    with scope(tenant=workspace.tenant.pk), pytest.raises(ValidationError) as refused:
+        membership_update(membership=target, actor=workspace.user(Role.OWNER), role=Role.OWNER, service=workspace.bar)
+
+    assert set(refused.value.detail) == {"service"}
+    assert membership_state(target) == (Role.OPERATOR, workspace.bar.pk)
 
 
 def test_another_tenants_service_cannot_be_given(workspace, other_workspace):

@@ -363,6 +363,7 @@ def test_patch_renaming_in_another_case_of_its_own_name_is_fine(workspace):
     [
         ({"features": {"unknown_flag": True}}, "features"),
         ({"name": ""}, "name"),
+        ({"name": "   "}, "name"),
         ({"counting_mode": "x"}, "counting_mode"),
     ],
 )

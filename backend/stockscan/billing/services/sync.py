@@ -15,18 +15,14 @@ tenant run one after the other, so the one that writes last also read last. On t
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from stockscan.billing.configuration import PURCHASABLE_PLANS, plan_for_price
+from stockscan.billing.configuration import plan_for_price
 from stockscan.entitlements.models import BillingState, SubscriptionStatus
+from stockscan.entitlements.plans import PURCHASABLE_PLANS
+from stockscan.entitlements.resolution import DELINQUENT_STATUSES
 from stockscan.entitlements.services import billing_state_update
 
 # Statuses in which the subscription's plan applies (past due: during the grace period).
-GRANTING_STATUSES = {
-    SubscriptionStatus.ACTIVE,
-    SubscriptionStatus.TRIALING,
-    SubscriptionStatus.PAST_DUE,
-    SubscriptionStatus.UNPAID,
-}
-DELINQUENT_STATUSES = {SubscriptionStatus.PAST_DUE, SubscriptionStatus.UNPAID}
+GRANTING_STATUSES = {SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING, *DELINQUENT_STATUSES}
 _RUNNING_STATUSES = GRANTING_STATUSES | {SubscriptionStatus.PAUSED}
 _KNOWN_STATUSES = set(SubscriptionStatus.values) - {SubscriptionStatus.NONE}
 

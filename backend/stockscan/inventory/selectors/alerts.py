@@ -2,18 +2,25 @@
 30 days, DDM within 90). Both kinds come from one UNION query, paginated in the database.
 
 Both read the month's counted lines: a product not counted yet this month has no known
-stock, so it raises no alert (at the start of a month, every product would)."""
+stock, so it raises no alert (at the start of a month, every product would). Each kind needs
+its entitlement (`alerts_stock`, `alerts_expiry`), and the month must be within the plan's
+history: `alert_rows` checks both, whoever calls it."""
 
 from datetime import date, timedelta
 
 from django.db.models import CharField, DateField, DecimalField, F, IntegerField, Q, Sum, Value
 from django.db.models.functions import Cast
 
+from stockscan.entitlements.enforcement import require_feature
+from stockscan.entitlements.plans import Feature
+from stockscan.entitlements.retention import require_month_visible
+from stockscan.entitlements.selectors import effective_plan
 from stockscan.inventory.models import CountLine, ExpiryKind
 from stockscan.inventory.selectors.listing import EFFECTIVE_QUANTITY
 
 EXPIRY_WINDOWS = {ExpiryKind.DLC: timedelta(days=30), ExpiryKind.DDM: timedelta(days=90)}
 LOW_STOCK, EXPIRY = "low_stock", "expiry"
+KIND_FEATURES = {LOW_STOCK: Feature.ALERTS_STOCK, EXPIRY: Feature.ALERTS_EXPIRY}
 # The columns of both halves of the UNION, named alike so that it can be ordered.
 COLUMNS = (
     "kind",
@@ -79,8 +86,24 @@ def _expiring(lines, *, today: date):
     )
 
 
-def alert_rows(*, tenant, service_ids: list[int], month: date, today: date, kinds: set[str]):
-    """The alerts as tuples of COLUMNS: expiry first (soonest date first), then low stock."""
+def _allowed_kinds(tenant, kind: str | None) -> set[str]:
+    """The kind asked for, if the plan includes it; else every kind the plan includes, and
+    a refusal when it includes none."""
+    if kind is not None:
+        require_feature(tenant, KIND_FEATURES[kind])
+        return {kind}
+    plan = effective_plan(tenant)
+    kinds = {name for name, feature in KIND_FEATURES.items() if plan.has(feature)}
+    if not kinds:
+        require_feature(tenant, Feature.ALERTS_STOCK)
+    return kinds
+
+
+def alert_rows(*, tenant, service_ids: list[int], month: date, today: date, kind: str | None = None):
+    """The alerts as tuples of COLUMNS: expiry first (soonest date first), then low stock.
+    `kind`: one of KIND_FEATURES, or None for every kind the plan includes."""
+    require_month_visible(tenant, month)
+    kinds = _allowed_kinds(tenant, kind)
     lines = _month_lines(tenant=tenant, service_ids=service_ids, month=month)
     parts = []
     if LOW_STOCK in kinds:

@@ -9,9 +9,12 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 
 from stockscan.core.decimals import money, quantity
 from stockscan.core.months import format_month, next_month, previous_month
-from stockscan.entitlements.retention import is_month_visible, visible_months
+from stockscan.entitlements.enforcement import require_feature
+from stockscan.entitlements.plans import Feature
+from stockscan.entitlements.retention import is_month_visible, require_month_visible, visible_months
 from stockscan.inventory.models import CountLine, Loss
 from stockscan.inventory.selectors.listing import EFFECTIVE_QUANTITY
+from stockscan.orgs.tenancy.resolution import visible_service_ids
 
 _AMOUNT = DecimalField(max_digits=24, decimal_places=6)
 
@@ -24,8 +27,15 @@ def _total(rows: list[dict], key: str) -> Decimal:
     return sum((row[key] or Decimal(0) for row in rows), Decimal(0))
 
 
-def inventory_stats(*, tenant, service_ids: list[int], month: date) -> dict:
-    """`service_ids`: the services to include (one, or all the member sees)."""
+def inventory_stats(*, tenant, membership, month: date, service=None) -> dict:
+    """One service's month, or (`service=None`) the month of every service the member sees,
+    which needs `multi_service_analytics`. The month must be within the plan's history."""
+    require_month_visible(tenant, month)
+    if service is None:
+        require_feature(tenant, Feature.MULTI_SERVICE_ANALYTICS)
+        service_ids = visible_service_ids(membership)
+    else:
+        service_ids = [service.pk]
     previous = previous_month(month)
     show_previous = is_month_visible(tenant, previous)
     lines = CountLine.objects.filter(tenant=tenant, count__service__in=service_ids)

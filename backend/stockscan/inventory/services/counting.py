@@ -1,7 +1,8 @@
 """Monthly counts: starting, closing and reopening a month, and writing its lines.
 
-Every line write is safe to retry: a line carrying a client id (body `client_id` or the
-`Idempotency-Key` header) is inserted once; the same write sent again returns that line.
+Adding a line is safe to retry (`core.idempotency`): a line carrying a client id (body
+`client_id` or the `Idempotency-Key` header) is inserted once; the same write sent again
+returns that line.
 """
 
 from datetime import date
@@ -13,8 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 
 from stockscan.core.audit import audit_record
+from stockscan.core.idempotency import idempotent_create
 from stockscan.core.months import format_month, previous_month
-from stockscan.inventory.errors import CountClosed, IdempotencyKeyReused
+from stockscan.entitlements.retention import require_month_visible
+from stockscan.inventory.errors import CountClosed
 from stockscan.inventory.models import ContainerState, CountLine, CountStatus, Product, StockCount
 
 
@@ -22,7 +25,8 @@ from stockscan.inventory.models import ContainerState, CountLine, CountStatus, P
 def count_start(*, tenant, service, month: date, actor, from_previous: bool = False) -> tuple[StockCount, bool]:
     """Opens the month (or returns it if it exists). With `from_previous`, the previous
     month's lines are carried over at today's prices, for the team to adjust rather than
-    type again."""
+    type again. A month older than the plan's history cannot be opened."""
+    require_month_visible(tenant, month)
     try:
         with transaction.atomic():
             count = StockCount.objects.create(tenant=tenant, service=service, month=month)
@@ -133,19 +137,20 @@ def _check_line(line: CountLine, count: StockCount, written: set[str]) -> None:
         raise ValidationError(errors)
 
 
-def _same_write(line: CountLine, fields: dict) -> bool:
-    return all(getattr(line, name) == value for name, value in fields.items())
-
-
 @transaction.atomic
 def line_add(*, count: StockCount, actor, client_id: str = "", **fields) -> tuple[CountLine, bool]:
+    """Adds a line; a retry with the same `client_id` answers the first line, even once the
+    month is closed (the retry was sent before it closed)."""
     count = _locked(count)
-    if client_id:
-        existing = CountLine.objects.filter(tenant_id=count.tenant_id, count=count, client_id=client_id).first()
-        if existing is not None:
-            if not _same_write(existing, fields):
-                raise IdempotencyKeyReused()
-            return existing, False
+    return idempotent_create(
+        key=client_id,
+        previous=CountLine.objects.filter(tenant_id=count.tenant_id, count=count, client_id=client_id),
+        fields=fields,
+        create=lambda: _line_insert(count=count, actor=actor, client_id=client_id, fields=fields),
+    )
+
+
+def _line_insert(*, count: StockCount, actor, client_id: str, fields: dict) -> CountLine:
     if count.status == CountStatus.CLOSED:
         raise CountClosed()
     product = fields["product"]
@@ -161,7 +166,7 @@ def line_add(*, count: StockCount, actor, client_id: str = "", **fields) -> tupl
     _check_line(line, count, set(fields))
     line.save()
     _add_to_line_count(count, 1)
-    return line, True
+    return line
 
 
 @transaction.atomic

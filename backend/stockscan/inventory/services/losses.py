@@ -1,4 +1,5 @@
-"""Recording losses: retry-safe like count lines, valued at the cost of the day."""
+"""Recording losses: retry-safe like count lines, valued at the cost of the day. Recording,
+changing and deleting one needs the `loss_management` entitlement; reading does not."""
 
 from datetime import date
 
@@ -7,7 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 
 from stockscan.core.audit import audit_record
-from stockscan.inventory.errors import IdempotencyKeyReused
+from stockscan.core.idempotency import idempotent_create
+from stockscan.entitlements.enforcement import require_feature
+from stockscan.entitlements.plans import Feature
 from stockscan.inventory.models import Loss, Product, unit_factor
 from stockscan.orgs.models import Service
 
@@ -40,33 +43,40 @@ def loss_record(
     note: str = "",
     client_id: str = "",
 ) -> tuple[Loss, bool]:
+    require_feature(tenant, Feature.LOSS_MANAGEMENT)
     _check_product(product, service)
     unit = unit or product.unit
     fields = {"product": product, "quantity": quantity, "unit": unit, "reason": reason, "occurred_on": occurred_on}
-    if client_id:
-        # Serialise retries of one loss on the service row, then answer the first one.
-        Service.objects.select_for_update().filter(tenant=tenant, pk=service.pk).values_list("pk", flat=True).first()
-        existing = Loss.objects.filter(tenant=tenant, service=service, client_id=client_id).first()
-        if existing is not None:
-            if any(getattr(existing, name) != value for name, value in fields.items()):
-                raise IdempotencyKeyReused()
-            return existing, False
+    return idempotent_create(
+        key=client_id,
+        previous=Loss.objects.filter(tenant=tenant, service=service, client_id=client_id),
+        fields=fields,
+        create=lambda: _loss_insert(
+            tenant=tenant, service=service, actor=actor, note=note, client_id=client_id, fields=fields
+        ),
+    )
+
+
+def _loss_insert(*, tenant, service: Service, actor, note: str, client_id: str, fields: dict) -> Loss:
     loss = Loss.objects.create(
         tenant=tenant,
         service=service,
-        product_quantity=_product_quantity(product=product, quantity=quantity, unit=unit),
-        unit_cost=product.purchase_price,
+        product_quantity=_product_quantity(product=fields["product"], quantity=fields["quantity"], unit=fields["unit"]),
+        unit_cost=fields["product"].purchase_price,
         note=note,
         author=actor if getattr(actor, "is_authenticated", False) else None,
         client_id=client_id,
         **fields,
     )
-    audit_record(tenant_id=tenant.pk, actor=actor, action="loss.recorded", target=loss, after={"reason": reason})
-    return loss, True
+    audit_record(
+        tenant_id=tenant.pk, actor=actor, action="loss.recorded", target=loss, after={"reason": fields["reason"]}
+    )
+    return loss
 
 
 @transaction.atomic
 def loss_update(*, loss: Loss, actor, **changes) -> Loss:
+    require_feature(loss.tenant, Feature.LOSS_MANAGEMENT)
     for name, value in changes.items():
         setattr(loss, name, value)
     _check_product(loss.product, loss.service)
@@ -83,6 +93,7 @@ def loss_update(*, loss: Loss, actor, **changes) -> Loss:
 
 @transaction.atomic
 def loss_delete(*, loss: Loss, actor) -> None:
+    require_feature(loss.tenant, Feature.LOSS_MANAGEMENT)
     audit_record(
         tenant_id=loss.tenant_id, actor=actor, action="loss.deleted", target=loss, before={"reason": loss.reason}
     )

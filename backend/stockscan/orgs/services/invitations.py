@@ -35,6 +35,7 @@ from stockscan.orgs.errors import (
 )
 from stockscan.orgs.models import Invitation, InvitationStatus, Membership, Role, Service, Tenant
 from stockscan.orgs.selectors import account_exists, invitation_by_token, token_digest
+from stockscan.orgs.services.organisation import check_owner_has_no_service
 
 logger = logging.getLogger("stockscan.orgs")
 User = get_user_model()
@@ -100,6 +101,7 @@ def invitation_create(
 ) -> tuple[Invitation, str | None]:
     """Invites `email` to join `tenant` as `role`. Returns the invitation, and its link when
     invitation emails are off (None when it was emailed)."""
+    check_owner_has_no_service(role=role, service=service)
     email = User._default_manager.normalize_email(email.strip())
     if Membership.objects.filter(tenant=tenant, user__email__iexact=email).exists():
         raise AlreadyMember()
@@ -117,7 +119,7 @@ def invitation_create(
                 tenant=tenant,
                 email=email,
                 role=role,
-                service=service if role != Role.OWNER else None,
+                service=service,
                 invited_by=actor,
                 token_hash=digest,
                 expires_at=now + INVITATION_LIFETIME,

@@ -2,7 +2,9 @@ import secrets
 
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 from django_scopes import scope
+from rest_framework.exceptions import ValidationError
 
 from stockscan.accounts.services import user_create
 from stockscan.core.audit import audit_record
@@ -187,12 +189,21 @@ def _membership_state(membership: Membership) -> dict:
     return {"user": membership.user_id, "role": membership.role, "service": membership.service_id}
 
 
+def check_owner_has_no_service(*, role: str, service: Service | None) -> None:
+    """An owner works on every service: a service named together with the owner role is a
+    contradiction, refused rather than dropped, for a membership and an invitation alike."""
+    if role == Role.OWNER and service is not None:
+        raise ValidationError({"service": [_("An owner works on every service.")]})
+
+
 @transaction.atomic
 def membership_update(*, membership: Membership, actor, **changes) -> Membership:
-    """Changes a member's role and/or service (`service=None`: every service). An owner works on
-    every service, so becoming owner clears the service."""
+    """Changes a member's role and/or service (`service=None`: every service). Promoting a
+    member limited to a service makes them owner of every service; naming a service with the
+    owner role is refused."""
     before = _membership_state(membership)
     role = changes.get("role", membership.role)
+    check_owner_has_no_service(role=role, service=changes.get("service"))
     if membership.role == Role.OWNER and role != Role.OWNER:
         _require_another_owner(membership)
     membership.role = role

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 from django_scopes import scopes_disabled
 
-from stockscan.core.errors import ApiError, ErrorCode, Forbidden, NotFound
+from stockscan.core.errors import ApiError, Forbidden, NotFound
 from stockscan.entitlements.selectors import PLAN_RELATIONS, remember_effective_plan
+from stockscan.orgs.errors import OrgsErrorCode
 from stockscan.orgs.models import Membership, MembershipStatus, Service, Tenant
 from stockscan.orgs.tenancy import context_cache
 
@@ -32,7 +33,7 @@ class ServiceNotFound(NotFound):
 
 
 class NoTenantMembership(Forbidden):
-    error_code = ErrorCode.NO_TENANT_MEMBERSHIP
+    error_code = OrgsErrorCode.NO_TENANT_MEMBERSHIP
     default_detail = _("Your account is not a member of any organisation.")
 
 
@@ -136,7 +137,7 @@ def member_service(membership: Membership, raw, *, required: bool, known: dict |
         if required:
             raise ApiError(
                 _("Choose a service (?service=<id>, a 'service' field, or the X-Service-Id header)."),
-                code="SERVICE_REQUIRED",
+                code=OrgsErrorCode.SERVICE_REQUIRED,
             )
         return None
     service_id = parse_id(raw, not_found=ServiceNotFound)
