@@ -2,15 +2,19 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from stockscan.billing.api import PlansView
 from stockscan.core import handlers
 from stockscan.core.health import health
 from stockscan.core.routing import route
+from stockscan.orgs.api import ActivityView
 
 api_patterns = [
     route("health/", health, "health"),
     path("auth/", include("stockscan.accounts.urls")),
     path("auth/", include("stockscan.orgs.urls")),
     path("auth/", include("stockscan.billing.urls")),
+    route("plans/", PlansView.as_view(), "plans"),
+    route("activity/", ActivityView.as_view(), "activity"),
     path("", include("stockscan.inventory.urls")),
     path("", include("stockscan.mail.urls")),
     path("", include("stockscan.exports.urls")),

@@ -222,6 +222,8 @@ SPECTACULAR_SETTINGS = {
         "MembershipStatusEnum": "stockscan.orgs.models.MembershipStatus",
         "InvitationStatusEnum": "stockscan.orgs.models.InvitationStatus",
         "InvitationEmailStatusEnum": "stockscan.orgs.serializers.EMAIL_STATUS_CHOICES",
+        "PlanCodeEnum": "stockscan.entitlements.plans.PlanCode",
+        "FeatureEnum": "stockscan.entitlements.plans.FEATURE_CODES",
     },
     "APPEND_COMPONENTS": {
         "securitySchemes": {
