@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from stockscan.billing.api import PlansView
@@ -23,6 +24,8 @@ api_patterns = [
 ]
 
 urlpatterns = [
+    # Until the SPA is served here, the root opens the API's documentation.
+    path("", RedirectView.as_view(url="/api/docs/", permanent=False), name="root"),
     route("health/", health, "health-root"),
     path("api/", include(api_patterns)),
     # Anything else under /api/ answers a JSON 404, in DEBUG too (never Django's HTML page).

@@ -2,8 +2,8 @@
 owners and managers only; filterable by member and kind; another tenant's rows never show."""
 
 import pytest
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from stockscan.orgs.models import Role
 from tests.factories import ProductFactory
