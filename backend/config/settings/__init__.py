@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "stockscan.inventory",
     "stockscan.mail",
     "stockscan.exports",
+    "stockscan.demo",
 ]
 
 MIDDLEWARE = [
