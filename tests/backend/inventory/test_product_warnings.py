@@ -10,7 +10,7 @@ PRODUCTS = "/api/products/"
 
 def _create(workspace, **body):
     body = {
-        "service": workspace.bar.pk,
+        "service": workspace.kitchen.pk,
         "unit": "pcs",
         "purchase_price": "1",
         "selling_price": "2",
