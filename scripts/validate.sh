@@ -5,6 +5,7 @@
 #   scripts/validate.sh                     # everything, on PostgreSQL + Redis when reachable
 #   VALIDATE_REQUIRE_SERVICES=1 ...         # fail instead of falling back to SQLite (CI)
 #   VALIDATE_ENV=production ...             # also check the production variables of this shell
+#   VALIDATE_DB_NAME=ci2 VALIDATE_REDIS_DB=14 ...  # another database / Redis db (two runs at once)
 #   scripts/validate.sh -k invitations      # extra arguments go to pytest
 set -euo pipefail
 
@@ -41,7 +42,8 @@ PYEOF
 
 if [ -z "${DATABASE_URL:-}" ]; then
   if reachable 127.0.0.1 5432; then
-    export DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres"
+    # pytest creates (and drops) test_<name>: two runs on one machine need two names.
+    export DATABASE_URL="postgres://postgres@127.0.0.1:5432/${VALIDATE_DB_NAME:-postgres}"
   elif [ "${VALIDATE_REQUIRE_SERVICES:-0}" = "1" ]; then
     echo "PostgreSQL is not reachable on 127.0.0.1:5432 and VALIDATE_REQUIRE_SERVICES=1." >&2; exit 1
   else
@@ -50,7 +52,7 @@ if [ -z "${DATABASE_URL:-}" ]; then
 fi
 if [ -z "${REDIS_URL:-}" ]; then
   if reachable 127.0.0.1 6379; then
-    export REDIS_URL="redis://127.0.0.1:6379/15"
+    export REDIS_URL="redis://127.0.0.1:6379/${VALIDATE_REDIS_DB:-15}"
   elif [ "${VALIDATE_REQUIRE_SERVICES:-0}" = "1" ]; then
     echo "Redis is not reachable on 127.0.0.1:6379 and VALIDATE_REQUIRE_SERVICES=1." >&2; exit 1
   else

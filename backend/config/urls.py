@@ -1,16 +1,21 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from stockscan.billing.api import PlansView
 from stockscan.core import handlers
 from stockscan.core.health import health
 from stockscan.core.routing import route
+from stockscan.orgs.api import ActivityView
 
 api_patterns = [
     route("health/", health, "health"),
     path("auth/", include("stockscan.accounts.urls")),
     path("auth/", include("stockscan.orgs.urls")),
     path("auth/", include("stockscan.billing.urls")),
+    route("plans/", PlansView.as_view(), "plans"),
+    route("activity/", ActivityView.as_view(), "activity"),
     path("", include("stockscan.inventory.urls")),
     path("", include("stockscan.mail.urls")),
     path("", include("stockscan.exports.urls")),
@@ -19,6 +24,8 @@ api_patterns = [
 ]
 
 urlpatterns = [
+    # Until the SPA is served here, the root opens the API's documentation.
+    path("", RedirectView.as_view(url="/api/docs/", permanent=False), name="root"),
     route("health/", health, "health-root"),
     path("api/", include(api_patterns)),
     # Anything else under /api/ answers a JSON 404, in DEBUG too (never Django's HTML page).

@@ -48,6 +48,7 @@ class _State:
     customers: dict[str, dict] = field(default_factory=dict)
     subscriptions: dict[str, dict] = field(default_factory=dict)
     checkout_sessions: dict[str, dict] = field(default_factory=dict)
+    prices: dict[str, dict] = field(default_factory=dict)
     idempotent: dict[str, tuple[str, dict, int, dict]] = field(default_factory=dict)
 
 
@@ -138,6 +139,16 @@ class FakeStripe:
     def subscription(self, subscription_id: str) -> dict:
         with self._lock:
             return self._state.subscriptions[subscription_id]
+
+    def put_price(self, price_id: str, *, unit_amount: int | None, currency: str = "eur", interval: str = "month"):
+        """A recurring price as Stripe describes it (GET /v1/prices/<id>)."""
+        price = stripe_objects.example("price")
+        price.update(id=price_id, unit_amount=unit_amount, currency=currency, lookup_key=None)
+        price["unit_amount_decimal"] = None if unit_amount is None else str(unit_amount)
+        price["recurring"] = {**price["recurring"], "interval": interval}
+        with self._lock:
+            self._state.prices[price_id] = price
+        return price
 
     def put_checkout_session(self, session: dict) -> dict:
         with self._lock:
@@ -230,6 +241,8 @@ class FakeStripe:
             return exact(request.params)
         if request.method == "GET" and parts[:2] == ["v1", "subscriptions"] and len(parts) == 3:
             return self._found(self._state.subscriptions, parts[2], "subscription")
+        if request.method == "GET" and parts[:2] == ["v1", "prices"] and len(parts) == 3:
+            return self._found(self._state.prices, parts[2], "price")
         if request.method == "GET" and parts[:3] == ["v1", "checkout", "sessions"] and len(parts) == 4:
             return self._retrieve_checkout_session(parts[3], request.params)
         if request.method == "POST" and parts[:3] == ["v1", "checkout", "sessions"] and parts[4:] == ["expire"]:

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "stockscan.inventory",
     "stockscan.mail",
     "stockscan.exports",
+    "stockscan.demo",
 ]
 
 MIDDLEWARE = [
@@ -143,6 +144,13 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["defau
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["stockscan.accounts.backends.UsernameOrEmailBackend"]
+# Argon2id first; the others only read older hashes (rewritten as Argon2id at the next login).
+PASSWORD_HASHERS = [
+    "stockscan.accounts.hashers.Argon2idHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -221,6 +229,8 @@ SPECTACULAR_SETTINGS = {
         "MembershipStatusEnum": "stockscan.orgs.models.MembershipStatus",
         "InvitationStatusEnum": "stockscan.orgs.models.InvitationStatus",
         "InvitationEmailStatusEnum": "stockscan.orgs.serializers.EMAIL_STATUS_CHOICES",
+        "PlanCodeEnum": "stockscan.entitlements.plans.PlanCode",
+        "FeatureEnum": "stockscan.entitlements.plans.FEATURE_CODES",
     },
     "APPEND_COMPONENTS": {
         "securitySchemes": {

@@ -4,8 +4,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from stockscan.billing.selectors import plan_catalogue
 from stockscan.billing.serializers import (
     CheckoutRequestSerializer,
+    PlanSerializer,
     RedirectUrlSerializer,
     WebhookAcknowledgementSerializer,
 )
@@ -13,6 +15,18 @@ from stockscan.billing.services import checkout as services
 from stockscan.billing.services import events
 from stockscan.orgs.tenancy.permissions import Perm
 from stockscan.orgs.tenancy.views import TenantAPIView
+
+
+class PlansView(APIView):
+    """The plans a business can choose, with their limits, features and prices (public: the
+    pricing page and the upgrade prompts read it)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=PlanSerializer(many=True), auth=[])
+    def get(self, request):
+        return Response(PlanSerializer(plan_catalogue(), many=True).data)
 
 
 class CheckoutView(TenantAPIView):

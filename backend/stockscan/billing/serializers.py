@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from stockscan.billing.configuration import CYCLES
 from stockscan.billing.errors import BillingErrorCode, InvalidChoice
-from stockscan.entitlements.plans import PURCHASABLE_PLANS
+from stockscan.entitlements.plans import FEATURE_CODES, PURCHASABLE_PLANS, Limit, PlanCode
 
 
 class AllowedValuesChoiceField(serializers.ChoiceField):
@@ -44,3 +44,36 @@ class RedirectUrlSerializer(serializers.Serializer):
 class WebhookAcknowledgementSerializer(serializers.Serializer):
     received = serializers.BooleanField()
     duplicate = serializers.BooleanField(help_text=_("True when this event had already been received."))
+
+
+class PlanPriceSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(
+        max_digits=None, decimal_places=None, help_text='Price per interval, in the currency\'s units ("19.00").'
+    )
+    currency = serializers.CharField(help_text="ISO 4217 code, upper case.")
+    interval = serializers.ChoiceField(choices=["day", "week", "month", "year"])
+    interval_count = serializers.IntegerField(min_value=1)
+
+
+class PlanPricesSerializer(serializers.Serializer):
+    MONTHLY = PlanPriceSerializer(allow_null=True)
+    YEARLY = PlanPriceSerializer(allow_null=True)
+
+
+class PlanLimitsSerializer(serializers.Serializer):
+    """Each limit of the plan; null means unlimited."""
+
+    def get_fields(self):
+        return {limit.value: serializers.IntegerField(allow_null=True) for limit in Limit}
+
+
+class PlanSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=[code.value for code in PlanCode])
+    name = serializers.CharField(help_text="The plan's name in the request's language.")
+    limits = PlanLimitsSerializer()
+    features = serializers.ListField(child=serializers.ChoiceField(choices=FEATURE_CODES))
+    purchasable = serializers.BooleanField(help_text="Bought through Stripe Checkout (the free plan is not).")
+    trial = serializers.BooleanField(help_text="The plan a new business tries for TRIAL_DAYS days.")
+    prices = PlanPricesSerializer(
+        allow_null=True, help_text="Per billing cycle; null when payments are not configured or for the free plan."
+    )

@@ -94,6 +94,11 @@ def portal_session_create(*, customer_id: str, return_url: str) -> str:
     return session.url
 
 
+def price_retrieve(price_id: str) -> dict:
+    with _calling("prices.retrieve"):
+        return _client().v1.prices.retrieve(price_id).to_dict()
+
+
 def subscription_retrieve(subscription_id: str) -> dict:
     with _calling("subscriptions.retrieve"):
         return _client().v1.subscriptions.retrieve(subscription_id).to_dict()

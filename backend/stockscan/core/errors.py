@@ -115,6 +115,23 @@ _DRF_CODES: list[tuple[type[exceptions.APIException], str]] = [
 ]
 
 
+# simplejwt answers in English (its French catalogue is incomplete and not loaded): its
+# messages, by meaning, in ours. A token error we do not know gets the general sentence.
+_TOKEN_MESSAGES = {
+    "Token is blacklisted": _("This session has ended. Log in again."),
+    "User not found": _("This account no longer exists."),
+    "User is inactive": _("This account is disabled."),
+    "The user's password has been changed.": _("Your password has been changed. Log in again."),
+}
+_TOKEN_INVALID = _("Your session is invalid or has expired. Log in again.")
+
+
+def _token_message(exc: exceptions.APIException, english: str) -> str:
+    if english in _TOKEN_MESSAGES:
+        return _TOKEN_MESSAGES[english]
+    return _TOKEN_INVALID if isinstance(exc, InvalidToken) else english
+
+
 def _flatten_detail(detail) -> str:
     if isinstance(detail, dict):
         detail = detail.get("detail", next(iter(detail.values()), ""))
@@ -144,7 +161,10 @@ def api_exception_handler(exc, context):
     elif isinstance(exc, exceptions.APIException):
         code = next((code for cls, code in _DRF_CODES if isinstance(exc, cls)), ErrorCode.VALIDATION_ERROR)
         extra = {"retry_after": exc.wait} if isinstance(exc, exceptions.Throttled) and exc.wait else {}
-        body = error_body(code, _flatten_detail(exc.detail), **extra)
+        detail = _flatten_detail(exc.detail)
+        if code in (ErrorCode.TOKEN_INVALID, ErrorCode.AUTHENTICATION_FAILED):
+            detail = _token_message(exc, detail)
+        body = error_body(code, detail, **extra)
     else:
         if isinstance(exc, ScopeError):
             logger.error("Tenant scope missing for a query: this is a bug in the view.", exc_info=exc)
@@ -162,4 +182,10 @@ def api_exception_handler(exc, context):
     if getattr(exc, "wait", None):
         headers["Retry-After"] = str(int(exc.wait))
     set_rollback()
-    return Response(body, status=exc.status_code, headers=headers)
+    response = Response(body, status=exc.status_code, headers=headers)
+    if isinstance(exc, ApiError) and exc.status_code >= 500:
+        # An answer we chose (an outside service down or not configured), not a bug: logged
+        # once, as a warning with its code, instead of Django's ERROR for every 5xx.
+        logger.warning("Answered %s %s", exc.status_code, exc.error_code)
+        response._has_been_logged = True
+    return response

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
+from django.utils.translation import gettext_lazy as _
+
 from stockscan.entitlements.errors import EntitlementsErrorCode
 
 
@@ -13,6 +15,18 @@ class PlanCode(StrEnum):
     BOUTIQUE = "BOUTIQUE"
     PRO = "PRO"
     ENTERPRISE = "ENTERPRISE"
+
+    @property
+    def label(self) -> str:
+        return PLAN_NAMES[self]
+
+
+PLAN_NAMES = {
+    PlanCode.ESSENTIEL: _("Essential"),
+    PlanCode.BOUTIQUE: _("Shop"),
+    PlanCode.PRO: _("Pro"),
+    PlanCode.ENTERPRISE: _("Enterprise"),
+}
 
 
 class PlanSource(StrEnum):
@@ -43,6 +57,10 @@ class Feature(StrEnum):
     ALERTS_EXPIRY = "alerts_expiry"
     REPORTS_ADVANCED = "reports_advanced"
     MULTI_SERVICE_ANALYTICS = "multi_service_analytics"
+
+
+# The plain values, for serializers' choices (one named enum in the OpenAPI schema).
+FEATURE_CODES: list[str] = [feature.value for feature in Feature]
 
 
 class Metric(StrEnum):

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from stockscan.entitlements.models import SubscriptionStatus
-from stockscan.entitlements.plans import Feature, PlanCode, PlanSource
+from stockscan.entitlements.plans import FEATURE_CODES, PlanCode, PlanSource
 
 
 class EntitlementsSerializer(serializers.Serializer):
@@ -12,7 +12,7 @@ class EntitlementsSerializer(serializers.Serializer):
     cancel_at_period_end = serializers.BooleanField()
     trial_ends_at = serializers.DateTimeField(allow_null=True)
     grace_ends_at = serializers.DateTimeField(allow_null=True)
-    entitlements = serializers.ListField(child=serializers.ChoiceField(choices=[f.value for f in Feature]))
+    entitlements = serializers.ListField(child=serializers.ChoiceField(choices=FEATURE_CODES))
     limits = serializers.DictField(child=serializers.IntegerField(allow_null=True))
     usage = serializers.DictField(child=serializers.IntegerField())
     over_limit = serializers.DictField(child=serializers.BooleanField())

@@ -8,4 +8,9 @@ class ExportsConfig(AppConfig):
 
     def ready(self):
         # Exporters register themselves when their module is imported.
-        from stockscan.exports import inventory  # noqa: F401
+        from stockscan.exports import (
+            activity,
+            inventory,  # noqa: F401
+        )
+
+        activity.register()

@@ -15,6 +15,7 @@ from stockscan.inventory.errors import InventoryErrorCode
 from stockscan.inventory.models import Category, CountLine, Loss, Product, StockCount
 from stockscan.inventory.selectors import alerts, stats
 from stockscan.inventory.selectors import listing as selectors
+from stockscan.inventory.selectors.catalog import product_warnings
 from stockscan.inventory.serializers import (
     COUNT_LINE_ROWS,
     AlertSerializer,
@@ -134,7 +135,7 @@ class ProductViewSet(TenantModelViewSet):
         return products.filter(archived=True) if archived == "true" else products
 
     def _with_warnings(self, product, service):
-        product.warnings = services.product_warnings(product, service)
+        product.warnings = product_warnings(product, service)
         return ProductWithWarningsSerializer(product).data
 
     def create(self, request, *args, **kwargs):

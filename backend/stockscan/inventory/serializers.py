@@ -34,7 +34,8 @@ class CategoryWriteSerializer(serializers.Serializer):
 
 class WarningSerializer(serializers.Serializer):
     field = serializers.CharField()
-    code = serializers.CharField()
+    code = serializers.ChoiceField(choices=["RECOMMENDED_FIELD_MISSING", "BARCODE_CHECK_DIGIT", "DUPLICATE_NAME"])
+    message = serializers.CharField(help_text="The warning in the request's language.")
 
 
 class ProductSerializer(serializers.ModelSerializer):

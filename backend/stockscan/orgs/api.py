@@ -21,11 +21,14 @@ from stockscan.accounts.throttles import (
     LoginUsernameThrottle,
     RegisterIPThrottle,
 )
+from stockscan.core.pagination import PageNumberPagination
 from stockscan.entitlements.selectors import entitlements_summary
 from stockscan.entitlements.serializers import EntitlementsSerializer
 from stockscan.orgs import selectors
 from stockscan.orgs.models import Invitation, Membership, Service
 from stockscan.orgs.serializers import (
+    ActivityFilterSerializer,
+    ActivitySerializer,
     AuthResponseSerializer,
     CurrentTenantSerializer,
     InvitationAcceptRequestSerializer,
@@ -44,6 +47,8 @@ from stockscan.orgs.serializers import (
     ServiceCreateSerializer,
     ServiceSerializer,
     ServiceUpdateSerializer,
+    TenantSettingsSerializer,
+    TenantSettingsUpdateSerializer,
 )
 from stockscan.orgs.services import invitations
 from stockscan.orgs.services import organisation as services
@@ -154,6 +159,42 @@ class MeView(APIView):
         params.is_valid(raise_exception=True)
         user_update_profile(user=request.user, **params.validated_data)
         return Response(self._body(request, context))
+
+
+class TenantSettingsView(TenantAPIView):
+    """The business's settings: every member reads them, the owner changes them."""
+
+    permissions = {"GET": Perm.VIEW_TENANT, "PATCH": Perm.MANAGE_TENANT}
+
+    @extend_schema(responses=TenantSettingsSerializer)
+    def get(self, request):
+        return Response(TenantSettingsSerializer(request.tenant).data)
+
+    @extend_schema(request=TenantSettingsUpdateSerializer, responses=TenantSettingsSerializer)
+    def patch(self, request):
+        params = TenantSettingsUpdateSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        tenant = services.tenant_update(tenant=request.tenant, actor=request.user, **params.validated_data)
+        return Response(TenantSettingsSerializer(tenant).data)
+
+
+class ActivityView(TenantAPIView):
+    """The business's recent activity, in words a person reads (owners and managers)."""
+
+    permissions = {"GET": Perm.VIEW_ACTIVITY}
+
+    @extend_schema(parameters=[ActivityFilterSerializer], responses=ActivitySerializer(many=True))
+    def get(self, request):
+        filters = ActivityFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        entries = selectors.activity_list(
+            tenant=request.tenant,
+            actor_id=filters.validated_data.get("actor"),
+            kind=filters.validated_data.get("kind"),
+        )
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(entries, request, view=self)
+        return paginator.get_paginated_response(ActivitySerializer(page, many=True).data)
 
 
 class EntitlementsView(TenantAPIView):

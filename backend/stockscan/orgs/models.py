@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from stockscan.core.models import TenantOwnedModel, TimeStampedModel
+from stockscan.core.money import CURRENCIES
 from stockscan.orgs.presets import CountingMode, ServiceType
 
 
@@ -39,9 +40,13 @@ class Tenant(TimeStampedModel):
     slug = models.SlugField(max_length=140, unique=True)
     business_type = models.CharField(max_length=32, choices=BusinessType.choices, default=BusinessType.OTHER)
     domain = models.CharField(max_length=16, choices=Domain.choices, default=Domain.FOOD)
-    currency = models.CharField(max_length=3, default="EUR")
+    currency = models.CharField(max_length=3, choices=[(code, code) for code in CURRENCIES], default="EUR")
     locale = models.CharField(max_length=8, choices=settings.LANGUAGES, default="fr")
     timezone = models.CharField(max_length=64, default="Europe/Paris")
+    # Selling prices are typed as the customer pays them (TTC) unless the business says
+    # otherwise; purchase prices are always excluding VAT, as on a supplier's invoice.
+    prices_include_vat = models.BooleanField(_("selling prices include VAT"), default=True)
+    operators_see_costs = models.BooleanField(_("operators see purchase costs"), default=True)
 
     class Meta:
         verbose_name = _("tenant")

@@ -4,6 +4,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from stockscan.core.activity import activity_actions
+from stockscan.core.models import AuditEntry
 from stockscan.entitlements.plans import Limit
 from stockscan.entitlements.selectors import effective_plan
 from stockscan.entitlements.usage import count_usage
@@ -91,3 +93,13 @@ def user_memberships(*, user) -> list[Membership]:
             .select_related("tenant")
             .order_by("created_at", "id")
         )
+
+
+def activity_list(*, tenant, actor_id: int | None = None, kind: str | None = None):
+    """The business's audit rows that the activity feed can put in words, newest first."""
+    entries = AuditEntry.objects.filter(tenant=tenant, action__in=activity_actions()).select_related("actor")
+    if actor_id is not None:
+        entries = entries.filter(actor_id=actor_id)
+    if kind:
+        entries = entries.filter(action__startswith=f"{kind}.")
+    return entries.order_by("-created_at", "-id")

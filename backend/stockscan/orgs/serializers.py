@@ -1,9 +1,14 @@
+import zoneinfo
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from stockscan.accounts.serializers import NewAccountSerializer, TokenPairSerializer, UserSerializer
+from stockscan.core.activity import activity_kinds, activity_message, actor_name
+from stockscan.core.money import CURRENCIES
 from stockscan.core.serializers import TenantRelatedField
 from stockscan.mail.models import DeliveryStatus, EmailStatus
 from stockscan.orgs.models import BusinessType, Domain, Invitation, InvitationStatus, Membership, Role, Service, Tenant
@@ -24,6 +29,51 @@ class TenantSerializer(serializers.ModelSerializer):
         model = Tenant
         fields = ["id", "name", "slug", "business_type", "domain", "currency", "locale", "timezone"]
         read_only_fields = fields
+
+
+class TenantSettingsSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tenant
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "business_type",
+            "domain",
+            "currency",
+            "locale",
+            "timezone",
+            "prices_include_vat",
+            "operators_see_costs",
+            "created_at",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {
+            "currency": {"help_text": "ISO 4217 code; amounts are rounded to its minor unit (EUR 0.01, XOF 1)."},
+            "timezone": {"help_text": "IANA time zone: months and expiry dates follow the business's own day."},
+            "prices_include_vat": {
+                "help_text": "Selling prices are entered including VAT (TTC); purchase prices always exclude it."
+            },
+            "operators_see_costs": {
+                "help_text": (
+                    "When false, no answer to an operator contains a purchase cost or a value computed from it."
+                )
+            },
+        }
+
+
+class TenantSettingsUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=120, required=False)
+    currency = serializers.ChoiceField(choices=CURRENCIES, required=False)
+    locale = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
+    timezone = serializers.CharField(max_length=64, required=False, help_text="IANA time zone, e.g. Africa/Dakar.")
+    prices_include_vat = serializers.BooleanField(required=False)
+    operators_see_costs = serializers.BooleanField(required=False)
+
+    def validate_timezone(self, value):
+        if value not in zoneinfo.available_timezones():
+            raise serializers.ValidationError(_("Unknown time zone."))
+        return value
 
 
 class FeaturesField(serializers.DictField):
@@ -259,3 +309,40 @@ class MeSerializer(serializers.Serializer):
     tenant = CurrentTenantSerializer(allow_null=True)
     role = serializers.CharField(allow_null=True)
     service = serializers.IntegerField(allow_null=True)
+
+
+class ActivityFilterSerializer(serializers.Serializer):
+    actor = serializers.IntegerField(required=False, min_value=1, help_text="Only what this user (id) did.")
+    kind = serializers.CharField(required=False, help_text="Only this kind of activity: loss, count, product…")
+
+    def validate_kind(self, value):
+        if value not in activity_kinds():
+            raise serializers.ValidationError(_("Unknown kind of activity."))
+        return value
+
+
+class ActivityActorSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="actor_id")
+    name = serializers.SerializerMethodField()
+
+    def get_name(self, entry) -> str:
+        return actor_name(entry)
+
+
+class ActivitySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    at = serializers.DateTimeField(source="created_at")
+    kind = serializers.SerializerMethodField()
+    action = serializers.CharField()
+    actor = serializers.SerializerMethodField()
+    message = serializers.SerializerMethodField(help_text="What happened, in the request's language.")
+
+    def get_kind(self, entry) -> str:
+        return entry.action.split(".", 1)[0]
+
+    @extend_schema_field(ActivityActorSerializer(allow_null=True))
+    def get_actor(self, entry):
+        return None if entry.actor_id is None else ActivityActorSerializer(entry).data
+
+    def get_message(self, entry) -> str:
+        return activity_message(entry)

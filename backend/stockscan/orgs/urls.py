@@ -11,6 +11,7 @@ from stockscan.orgs.api import (
     MeView,
     RegisterView,
     ServiceViewSet,
+    TenantSettingsView,
 )
 
 router = Router()
@@ -23,6 +24,7 @@ urlpatterns = [
     route("login/", LoginView.as_view(), "login"),
     route("me/", MeView.as_view(), "me"),
     route("me/org/entitlements", EntitlementsView.as_view(), "entitlements"),
+    route("tenant/", TenantSettingsView.as_view(), "tenant-settings"),
     route("members/summary/", MembersSummaryView.as_view(), "members-summary"),
     route("invitations/accept/", InvitationAcceptView.as_view(), "invitation-accept"),
     route("invitations/decline/", InvitationDeclineView.as_view(), "invitation-decline"),

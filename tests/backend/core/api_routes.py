@@ -52,6 +52,7 @@ NO_TENANT_OBJECT_ROUTES: dict[str, str] = {
     "sendgrid-webhook": "SendGrid's signed event webhook: no user, no tenant; rows are found by SendGrid's "
     "message id (tests/backend/mail/test_sendgrid_webhook.py)",
     "api-not-found": "catch-all answering the JSON 404 for unknown /api/ paths",
+    "plans": "the public plan catalogue: the same for everyone, no tenant data",
     "billing-webhook": (
         "Stripe's webhook: no token, authenticated by the Stripe-Signature over the raw body; the tenant "
         "comes from the stored Stripe customer, never from the caller"
@@ -70,6 +71,8 @@ CURRENT_TENANT_ROUTES: dict[str, str] = {
     "billing-portal": "opens Stripe's customer portal for the current tenant's Stripe customer",
     "export-excel": "an XLSX file of one of the current tenant's services for one month",
     "exports": "a CSV/XLSX file of the current tenant's counts and losses over a range of months",
+    "tenant-settings": "the current tenant's own settings",
+    "activity": "the current tenant's audit rows, in words",
 }
 
 # Query parameters a current-tenant route needs to answer (the walk's rows are in June 2019).

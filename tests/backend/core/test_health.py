@@ -67,3 +67,9 @@ def test_health_recovers_when_the_database_is_back(workspace, other_workspace):
         assert APIClient().get("/api/health/").status_code == 503
 
     assert APIClient().get("/api/health/").status_code == 200
+
+
+def test_the_root_opens_the_api_documentation(client):
+    response = client.get("/")
+
+    assert (response.status_code, response["Location"]) == (302, "/api/docs/")

@@ -34,7 +34,7 @@ def test_create_a_product_in_the_service_of_the_body(workspace, other_workspace)
         service=workspace.bar.pk,
         name="Rhum ambré 70cl",
         category=category.pk,
-        barcode="3760123456789",
+        barcode="3760123456784",
         unit="l",
         purchase_price="18.90",
         selling_price="4.5",

@@ -10,27 +10,6 @@ from stockscan.inventory.errors import BarcodeTaken, CategoryNameTaken, SkuTaken
 from stockscan.inventory.models import UNITS_BY_COUNTING_MODE, Category, Product, SkuSequence
 from stockscan.orgs.models import Service
 
-# Fields a service's features recommend: missing ones produce a warning, never a refusal.
-RECOMMENDED_BY_FEATURE = {
-    "barcode": ("barcode",),
-    "prices": ("purchase_price", "selling_price"),
-    "tva": ("vat_rate",),
-    "supplier": ("supplier",),
-}
-
-
-def product_warnings(product: Product, service: Service) -> list[dict]:
-    warnings = []
-    for feature, fields in RECOMMENDED_BY_FEATURE.items():
-        if not service.features.get(feature):
-            continue
-        for field in fields:
-            if getattr(product, field) in (None, ""):
-                warnings.append({"field": field, "code": "RECOMMENDED_FIELD_MISSING"})
-    if product.min_quantity is None:
-        warnings.append({"field": "min_quantity", "code": "RECOMMENDED_FIELD_MISSING"})
-    return warnings
-
 
 def _check_unit(unit: str, service: Service) -> None:
     if unit not in UNITS_BY_COUNTING_MODE[service.counting_mode]:

@@ -85,6 +85,28 @@ def tenant_register(
     return user, tenant, created_services
 
 
+@transaction.atomic
+def tenant_update(*, tenant: Tenant, actor, **changes) -> Tenant:
+    """The business's settings (owner only, checked by the view). Audited with before/after."""
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    before = {field: getattr(tenant, field) for field in changes}
+    changed = {field: value for field, value in changes.items() if before[field] != value}
+    if not changed:
+        return tenant
+    for field, value in changed.items():
+        setattr(tenant, field, value)
+    tenant.save(update_fields=[*changed, "updated_at"])
+    audit_record(
+        tenant_id=tenant.pk,
+        actor=actor,
+        action="tenant.updated",
+        target=tenant,
+        before={field: before[field] for field in changed},
+        after=changed,
+    )
+    return tenant
+
+
 def _service_insert(
     *, tenant: Tenant, name: str, service_type: str, counting_mode: str | None = None, features: dict | None = None
 ) -> Service:

@@ -10,6 +10,7 @@ from stockscan.orgs.models import Role
 
 class Perm(StrEnum):
     VIEW_TENANT = "view_tenant"
+    MANAGE_TENANT = "manage_tenant"
     VIEW_SERVICES = "view_services"
     MANAGE_SERVICES = "manage_services"
     VIEW_MEMBERS = "view_members"
@@ -22,6 +23,7 @@ class Perm(StrEnum):
     RECORD_LOSSES = "record_losses"
     VIEW_STATS = "view_stats"
     EXPORT_DATA = "export_data"
+    VIEW_ACTIVITY = "view_activity"
 
 
 _MANAGER_PERMS = {
@@ -36,6 +38,7 @@ _MANAGER_PERMS = {
     Perm.RECORD_LOSSES,
     Perm.VIEW_STATS,
     Perm.EXPORT_DATA,
+    Perm.VIEW_ACTIVITY,
 }
 _OPERATOR_PERMS = {Perm.VIEW_TENANT, Perm.VIEW_SERVICES, Perm.VIEW_CATALOG, Perm.COUNT_STOCK, Perm.RECORD_LOSSES}
 
