@@ -139,11 +139,12 @@ def test_a_plan_change_applies_to_the_next_request(workspace, other_workspace):
 
 def test_a_trial_that_ends_while_its_context_is_cached_ends(workspace, other_workspace):
     """The plan is computed at each request from the cached billing rows, never cached."""
+    # The token first: travelling to a moment before it was issued would make it immature.
+    owner = workspace.client(Role.OWNER)
     now = timezone.now()
     billing_state_update(
         tenant=workspace.tenant, reason="test", subscription_plan="", trial_ends_at=now + timedelta(seconds=20)
     )
-    owner = workspace.client(Role.OWNER)
     with time_machine.travel(now, tick=False):
         assert owner.get(ENTITLEMENTS).json()["plan_effective"] == PlanCode.BOUTIQUE
     with time_machine.travel(now + timedelta(seconds=30), tick=False):
