@@ -105,6 +105,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.boo
         "prepare_threshold": 2,
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# PostgreSQL writes the JSON of the month's lines (core.serializers.RowSerializer.json_rows);
+# off, Python does. The month of 1,000 items needs the database to meet its time
+# (README, Benchmarks): the switch lets scripts/bench/inventory.py measure both in one run.
+ROWS_JSON_IN_DATABASE = env.boolean("ROWS_JSON_IN_DATABASE", True)
 
 # --- Cache (throttles, locks, per-tenant caches): local memory by default, Redis through REDIS_URL.
 REDIS_URL = env.string("REDIS_URL", "")

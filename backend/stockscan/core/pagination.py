@@ -2,6 +2,7 @@ import json
 from functools import partial
 from operator import itemgetter
 
+from django.conf import settings
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.http import HttpResponse
 from django.utils.functional import cached_property
@@ -80,8 +81,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     def rows_response(self, queryset, rows, request, view, *, total=None):
         """One page of `queryset` serialized by the RowSerializer `rows`. Where the database
-        can write the rows' JSON (PostgreSQL), it does, and the rows go into the answer as
-        they come: none is parsed, formatted or encoded in Python.
+        can write the rows' JSON (PostgreSQL, with ROWS_JSON_IN_DATABASE on), it does, and the
+        rows go into the answer as they come: none is parsed, formatted or encoded in Python.
 
         `total`, an expression every row can compute, gives the listing's total (a counter
         kept on a parent row): the page then costs one query instead of a count and a page.
@@ -89,7 +90,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         countable, extra = queryset, ()
         if total is not None:
             queryset, extra = queryset.annotate(**{LISTING_TOTAL: total}), (LISTING_TOTAL,)
-        in_database = rows.renders_in_database(queryset.db)
+        in_database = settings.ROWS_JSON_IN_DATABASE and rows.renders_in_database(queryset.db)
         if in_database:  # rows are (row_json, listing_total) with a total, else row_json
             page_rows, total_of = rows.json_rows(queryset, *extra), itemgetter(1)
         else:
