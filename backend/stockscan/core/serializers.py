@@ -99,7 +99,7 @@ class RowSerializer:
     field is then written by an SQL expression that gives DRF's text (`_database_expression`);
     computed fields give theirs in `database`. A serializer with a field that has no such
     expression is serialized in Python only. The month of 1,000 items meets its time only this
-    way (README, Benchmarks: about 2.3 times the floor in Python, 0.9 in PostgreSQL).
+    way (README, Benchmarks: 2.2 to 2.4 times the floor in Python, 0.9 in PostgreSQL).
     """
 
     def __init__(
