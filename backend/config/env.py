@@ -62,6 +62,16 @@ def integer(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from exc
 
 
+def number(name: str, default: float) -> float:
+    value = _raw(name, None)
+    if value is None:
+        return default
+    try:
+        return float(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}.") from exc
+
+
 def listing(name: str, default: list[str] | None = None) -> list[str]:
     value = _raw(name, None)
     if value is None:

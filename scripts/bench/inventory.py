@@ -4,7 +4,9 @@ requests:
 
 - stats of the month: median time and the number of SQL queries of one request;
 - the whole month of 1,000 items fetched as the SPA does (pages of 1,000): the server's time
-  per 1,000 items (from gunicorn's access log), and the time the client saw;
+  per 1,000 items (from gunicorn's access log), and the time the client saw, for each writer
+  of the lines' JSON (PostgreSQL, Python: one server each, taking turns), beside the floor
+  of the same rows fetched with psycopg and written with json.dumps, and the ratio to it;
 - throughput of one page of 50 items with 8 concurrent clients, beside /health in the same
   run (5 rounds taking turns; the median of the rounds' ratios), and the page's SQL queries.
 
@@ -119,20 +121,58 @@ def throughput(server: Server, path: str, token: str | None, clients: int = 8, s
     return sum(done) / seconds
 
 
+def month_floor(service: int):
+    """The floor of the month's page: the same 1,000 rows (the page's own SQL) fetched with
+    psycopg and written with json.dumps, no Django or DRF in between. Returns a function
+    that does it once."""
+    import psycopg
+    from django_scopes import scopes_disabled
+
+    from stockscan.inventory.selectors.listing import count_line_list
+    from stockscan.inventory.serializers import COUNT_LINE_ROWS
+    from stockscan.orgs.models import Membership, Service
+
+    with scopes_disabled():
+        tenant = Service.objects.get(pk=service).tenant
+        membership = Membership.objects.select_related("tenant").get(tenant=tenant)
+        lines = count_line_list(tenant=membership.tenant, membership=membership, service=service, month=MONTH)
+        page = COUNT_LINE_ROWS.rows(lines)[:SPA_PAGE_SIZE]
+        sql, params = page.query.sql_with_params()
+    # The names ValuesIterable gives the columns, in the order the SQL selects them.
+    names = [*page.query.extra_select, *page.query.values_select, *page.query.annotation_select]
+    connection = psycopg.connect(DATABASE_URL, autocommit=True)
+
+    def once() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        json.dumps({"count": len(rows), "results": rows}, default=str).encode()
+        return len(rows)
+
+    assert once() == SPA_PAGE_SIZE
+    return once
+
+
 def run(size: int) -> dict:
     from django.db import connections
 
     connections.close_all()
     recreate_database(DATABASE_URL)
     token, service = seed(size)
-    server = Server(SERVER_ENV)
+    # The month's JSON written by PostgreSQL, and by Python (RowSerializer): one server each,
+    # measured in turns in the same run.
+    servers = {
+        writer: Server({**SERVER_ENV, "ROWS_JSON_IN_DATABASE": str(writer == "database")})
+        for writer in ("database", "python")
+    }
+    server = servers["database"]
     try:
         stats_path = f"/api/inventory-stats/?month={MONTH:%Y-%m}&service={service}"
         status, body = server.get(stats_path, token)
         assert status == 200, (status, body[:300])
         stats_ms = timed(lambda: server.get(stats_path, token), repeat=15)
 
-        def whole_month() -> tuple[float, float]:
+        def whole_month(server: Server) -> tuple[float, float]:
             """The month's first 1,000 items, page after page: (client ms, server ms)."""
             items, page = 0, 1
             start = time.perf_counter()
@@ -151,24 +191,35 @@ def run(size: int) -> dict:
             assert items == 1000, items
             return client_ms, sum(server.server_milliseconds(expected=page))
 
-        whole_month()  # warm up both workers
-        whole_month()
-        server.server_milliseconds()
-        months = [whole_month() for _ in range(21)]
-        month_client_ms = statistics.median(client for client, _ in months)
-        month_server_ms = statistics.median(server_ms for _, server_ms in months)
+        floor = month_floor(service)
+        for each in servers.values():
+            whole_month(each)  # warm up both workers
+            whole_month(each)
+            each.server_milliseconds()
+        months = {writer: [] for writer in servers}
+        floors = []
+        for _ in range(21):
+            for writer, each in servers.items():
+                months[writer].append(whole_month(each))
+            floors.append(timed(floor, repeat=1))
+        month_client_ms = {writer: statistics.median(client for client, _ in runs) for writer, runs in months.items()}
+        month_server_ms = {writer: statistics.median(ms for _, ms in runs) for writer, runs in months.items()}
+        floor_ms = statistics.median(floors)
         page_path = f"/api/count-lines/?service={service}&month={MONTH:%Y-%m}&page_size=50"
         # /health and the page take turns, so that a change in the machine's speed during
         # the run (a shared host) weighs on both: the ratio is the median of the rounds'.
         rounds = [(throughput(server, "/health", None), throughput(server, page_path, token)) for _ in range(5)]
     finally:
-        server.stop()
+        for each in servers.values():
+            each.stop()
     return {
         "products": size,
         "stats_median_ms": round(stats_ms, 1),
         "stats_queries": query_count(stats_path, token),
-        "first_1000_items_server_ms": round(month_server_ms, 1),
-        "first_1000_items_client_ms": round(month_client_ms, 1),
+        "first_1000_items_floor_ms": round(floor_ms, 1),
+        **{f"first_1000_items_server_ms_{writer}": round(ms, 1) for writer, ms in month_server_ms.items()},
+        **{f"first_1000_items_vs_floor_{writer}": round(ms / floor_ms, 2) for writer, ms in month_server_ms.items()},
+        **{f"first_1000_items_client_ms_{writer}": round(ms, 1) for writer, ms in month_client_ms.items()},
         "page50_queries": query_count(page_path, token),
         "page50_rps_8_clients": round(statistics.median(page for _, page in rounds), 1),
         "health_rps_8_clients": round(statistics.median(health for health, _ in rounds), 1),

@@ -106,16 +106,29 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.boo
         "prepare_threshold": 2,
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# PostgreSQL writes the JSON of the month's lines (core.serializers.RowSerializer.json_rows);
+# off, Python does. The month of 1,000 items needs the database to meet its time
+# (README, Benchmarks): the switch lets scripts/bench/inventory.py measure both in one run.
+ROWS_JSON_IN_DATABASE = env.boolean("ROWS_JSON_IN_DATABASE", True)
 
-# --- Cache (throttles, locks, per-tenant caches): local memory by default, Redis through REDIS_URL.
+# --- Cache (throttles, locks, per-tenant caches): local memory by default, Redis through REDIS_URL
+# (django-redis: one client per connection pool, shared by the process's threads).
 REDIS_URL = env.string("REDIS_URL", "")
+# Seconds to connect to Redis and to wait for one of its answers: a cache that is down or
+# stalled must fail a cache call quickly, not hold the request (and its gunicorn worker).
+REDIS_CONNECT_TIMEOUT = env.number("REDIS_CONNECT_TIMEOUT", 0.3)
+REDIS_SOCKET_TIMEOUT = env.number("REDIS_SOCKET_TIMEOUT", 0.5)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "stockscan.core.cache.RedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.string("CACHE_KEY_PREFIX", "stockscan"),
             "TIMEOUT": 300,
+            "OPTIONS": {
+                "SOCKET_CONNECT_TIMEOUT": REDIS_CONNECT_TIMEOUT,
+                "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
+            },
         }
     }
 else:

@@ -98,7 +98,8 @@ class RowSerializer:
     spares Python the parsing, formatting and encoding of every cell of a large page. Each
     field is then written by an SQL expression that gives DRF's text (`_database_expression`);
     computed fields give theirs in `database`. A serializer with a field that has no such
-    expression is serialized in Python only.
+    expression is serialized in Python only. The month of 1,000 items meets its time only this
+    way (README, Benchmarks: 2.2 to 2.4 times the floor in Python, 0.9 in PostgreSQL).
     """
 
     def __init__(

@@ -142,17 +142,18 @@ class StockCountStartSerializer(serializers.Serializer):
 
 
 class CountLineSerializer(serializers.ModelSerializer):
-    """A count line as the API shows it. Lines are read as rows (`COUNT_LINE_ROWS`), not
-    instances: the month's page of the SPA joins four tables per line."""
+    """A count line as the API shows it, from a line of `selectors.count_line_list` (which
+    annotates its effective quantity). The month's page reads its lines as rows instead
+    (`COUNT_LINE_ROWS`): it joins four tables per line."""
 
-    month = serializers.CharField(read_only=True, help_text="YYYY-MM")
+    month = serializers.SerializerMethodField()
     product_name = serializers.CharField(source="product.name", read_only=True)
     category_name = serializers.CharField(source="product.category.name", read_only=True, default=None)
     unit = serializers.CharField(source="product.unit", read_only=True)
     min_quantity = serializers.DecimalField(
         source="product.min_quantity", max_digits=14, decimal_places=3, read_only=True, allow_null=True
     )
-    line_value = serializers.DecimalField(max_digits=20, decimal_places=2, read_only=True, allow_null=True)
+    line_value = serializers.SerializerMethodField()
 
     class Meta:
         model = CountLine
@@ -181,12 +182,19 @@ class CountLineSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(serializers.CharField(help_text="YYYY-MM"))
+    def get_month(self, line) -> str:
+        return format_month(line.count.month)
 
-def _line_value(row) -> str | None:
-    """Needs the `effective_quantity` annotation of selectors.count_line_list."""
-    if row["unit_cost"] is None:
+    @extend_schema_field(serializers.DecimalField(max_digits=20, decimal_places=2, allow_null=True))
+    def get_line_value(self, line) -> str | None:
+        return _line_value(line.effective_quantity, line.unit_cost)
+
+
+def _line_value(effective_quantity, unit_cost) -> str | None:
+    if unit_cost is None:
         return None
-    return money(row["effective_quantity"] * row["unit_cost"])
+    return money(effective_quantity * unit_cost)
 
 
 # The line value as PostgreSQL writes it: round() takes ties away from zero, as money() does.
@@ -196,7 +204,10 @@ _LINE_VALUE_TEXT = RoundedText(
 
 COUNT_LINE_ROWS = RowSerializer(
     CountLineSerializer,
-    computed={"month": lambda row: format_month(row["count__month"]), "line_value": _line_value},
+    computed={
+        "month": lambda row: format_month(row["count__month"]),
+        "line_value": lambda row: _line_value(row["effective_quantity"], row["unit_cost"]),
+    },
     needs=("count__month", "effective_quantity", "unit_cost"),
     # The same two fields written by PostgreSQL; a test compares both ways on the same lines.
     database={"month": ToChar(F("count__month"), "YYYY-MM"), "line_value": _LINE_VALUE_TEXT},

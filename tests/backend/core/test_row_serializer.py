@@ -81,7 +81,13 @@ def _lines(workspace, other_workspace):
         remaining_quantity=Decimal("0.5"),
         container_state="OPENED",
     )
-    CountLineFactory(product=loose, count__service=workspace.bar, quantity=Decimal("1"), unit_cost=Decimal("2.0050"))
+    CountLineFactory(
+        product=loose,
+        count__service=workspace.bar,
+        count__month=date(2026, 12, 1),  # not the factory's next month, which may be taken
+        quantity=Decimal("1"),
+        unit_cost=Decimal("2.0050"),
+    )
     CountLineFactory(product__service=other_workspace.bar, count__service=other_workspace.bar)
     with scopes_disabled():
         lines = CountLine.objects.filter(tenant=workspace.tenant)
@@ -162,6 +168,24 @@ def test_count_lines_read_the_same_from_the_database_and_from_python(workspace, 
     assert list(in_database[0]) == list(CountLineSerializer().fields)
     assert [line["line_value"] for line in in_database] == ["8.74", None, "2.01"]
     assert [line["month"] for line in in_database[:2]] == ["2026-10", "2026-11"]
+
+
+@pytest.mark.parametrize("zone", ZONES)
+def test_count_lines_serialize_the_same_as_instances_and_as_rows(workspace, other_workspace, zone):
+    _lines(workspace, other_workspace)
+    membership = workspace.members["owner"]
+
+    with scopes_disabled(), timezone.override(zone):
+        lines = count_line_list(tenant=workspace.tenant, membership=membership)
+        from_instances = CountLineSerializer(lines, many=True).data
+        from_rows = COUNT_LINE_ROWS.many(COUNT_LINE_ROWS.rows(lines))
+
+    assert [dict(line) for line in from_instances] == from_rows
+    assert [(line["month"], line["line_value"]) for line in from_instances] == [
+        ("2026-10", "8.74"),
+        ("2026-11", None),
+        ("2026-12", "2.01"),
+    ]
 
 
 def test_a_field_without_an_sql_twin_is_serialized_in_python(workspace, other_workspace):

@@ -110,6 +110,26 @@ def test_postgresql_prepares_repeated_queries_unless_told_not_to(setting, prepar
     assert result.stdout.splitlines()[-1] == ("True 2" if prepared else "None None")
 
 
+@pytest.mark.parametrize(
+    ("connect", "answer", "timeouts"), [(None, None, "0.3 0.5"), ("1", "2.5", "1.0 2.5"), ("soon", None, None)]
+)
+def test_the_redis_cache_waits_only_its_timeouts(connect, answer, timeouts):
+    env = {**_complete_production_env(), "REDIS_URL": "redis://cache.example.com:6379/0"}
+    for name, value in (("REDIS_CONNECT_TIMEOUT", connect), ("REDIS_SOCKET_TIMEOUT", answer)):
+        if value is not None:
+            env[name] = value
+    options = "settings.CACHES['default']['OPTIONS']"
+    show = f"{SETUP_DJANGO}; print({options}['SOCKET_CONNECT_TIMEOUT'], {options}['SOCKET_TIMEOUT'])"
+
+    result = _run(["-c", show], env)
+
+    if timeouts is None:
+        assert "REDIS_CONNECT_TIMEOUT must be a number" in result.stderr
+    else:
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.splitlines()[-1] == timeouts
+
+
 def _tenant_models() -> list[type]:
     """Every model with a concrete relation to the tenant, whatever app declares it."""
     return sorted(

@@ -2,7 +2,9 @@
 tenant, plan rows and services are cached reads none of them from the database, and every
 change to one of those rows is seen by the very next request."""
 
+import socket
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -11,9 +13,11 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
+from django_redis.cache import RedisCache
+from django_redis.exceptions import ConnectionInterrupted
 from django_scopes import scopes_disabled
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from stockscan.core.cache import RedisCache
 from stockscan.entitlements.plans import PlanCode
 from stockscan.entitlements.services import billing_state_update
 from stockscan.orgs.models import Role
@@ -201,7 +205,7 @@ def test_the_other_tenant_header_gets_a_context_of_its_own(workspace, other_work
 
 
 @override_settings(
-    CACHES={"default": {"BACKEND": "stockscan.core.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
+    CACHES={"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
 )
 def test_requests_are_served_from_the_database_when_the_cache_is_down(workspace, other_workspace):
     operator = workspace.client(Role.OPERATOR)
@@ -231,10 +235,15 @@ def test_without_the_cache_every_request_loads_its_context(workspace, other_work
 redis_only = pytest.mark.skipif(not settings.REDIS_URL, reason="needs the Redis server (REDIS_URL)")
 
 
+def _redis_cache(location: str, prefix: str) -> RedisCache:
+    """A cache configured as the settings configure the default one."""
+    return RedisCache(location, {**settings.CACHES["default"], "KEY_PREFIX": prefix})
+
+
 @redis_only
 def test_the_redis_cache_keeps_one_client_across_calls_and_threads():
-    backend = RedisCache(settings.REDIS_URL, {"KEY_PREFIX": "client-test"})
-    client = backend._cache.get_client()
+    backend = _redis_cache(settings.REDIS_URL, "client-test")
+    client = backend.client.get_client()
     errors = []
 
     def use(thread: int):
@@ -252,15 +261,29 @@ def test_the_redis_cache_keeps_one_client_across_calls_and_threads():
         thread.join()
 
     assert errors == []
-    assert backend._cache.get_client(write=True) is client
-    assert backend._cache.get_client() is client
+    assert backend.client.get_client(write=True) is client
+    assert backend.client.get_client(write=False) is client
 
 
 @redis_only
 def test_the_redis_cache_reconnects_after_losing_its_connections():
-    backend = RedisCache(settings.REDIS_URL, {"KEY_PREFIX": "reconnect-test"})
+    backend = _redis_cache(settings.REDIS_URL, "reconnect-test")
     backend.set("key", "before")
-    client = backend._cache.get_client()
+    client = backend.client.get_client()
     client.client_kill_filter(_id=client.client_id())
 
     assert backend.get("key") == "before"
+
+
+@redis_only
+def test_a_redis_that_does_not_answer_fails_a_cache_call_quickly():
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts, never answers
+        backend = _redis_cache(f"redis://127.0.0.1:{silent.getsockname()[1]}/0", "silent-test")
+        started = time.monotonic()
+        # django-redis wraps the error, except while it connects.
+        with pytest.raises((ConnectionInterrupted, RedisTimeoutError)):
+            backend.get("key")
+        waited = time.monotonic() - started
+
+    # Each attempt waits REDIS_SOCKET_TIMEOUT; redis-py retries a few times on a timeout.
+    assert settings.REDIS_SOCKET_TIMEOUT <= waited < 10 * settings.REDIS_SOCKET_TIMEOUT

@@ -293,8 +293,10 @@ def test_the_months_items_for_the_inventory_page(workspace, other_workspace, mon
     assert limited.status_code == 404
 
 
-def test_the_month_is_read_page_by_page(workspace, other_workspace, month):
+@pytest.mark.parametrize("rows_json_in_database", [True, False], ids=["database-writes-rows", "python-writes-rows"])
+def test_the_month_is_read_page_by_page(workspace, other_workspace, month, settings, rows_json_in_database):
     """The pages carry the count and the links whether PostgreSQL or Python wrote the rows."""
+    settings.ROWS_JSON_IN_DATABASE = rows_json_in_database
     ids = [CountLineFactory(count=month, product__service=workspace.bar).pk for _ in range(3)]
     CountLineFactory(count__service=other_workspace.bar, count__month=month.month, product__service=other_workspace.bar)
     client = workspace.client(Role.OPERATOR)
@@ -315,6 +317,21 @@ def test_the_month_is_read_page_by_page(workspace, other_workspace, month):
     for bad_page in ("0", "-1", "abc", "1.5"):
         refused = client.get(LINES, {**query, "page": bad_page})
         assert (refused.status_code, refused.json()["code"]) == (404, "NOT_FOUND"), bad_page
+
+
+def test_the_month_reads_the_same_whoever_writes_its_rows(workspace, other_workspace, month, settings):
+    for _ in range(3):
+        CountLineFactory(count=month, product__service=workspace.bar)
+    client = workspace.client(Role.OPERATOR)
+    query = {"service": workspace.bar.pk, "month": "2026-10", "page_size": 2, "page": 2}
+
+    settings.ROWS_JSON_IN_DATABASE = True
+    by_database = client.get(LINES, query).json()
+    settings.ROWS_JSON_IN_DATABASE = False
+    by_python = client.get(LINES, query).json()
+
+    assert by_database == by_python
+    assert (by_python["count"], len(by_python["results"]), by_python["next"]) == (3, 1, None)
 
 
 def test_an_empty_month_is_an_empty_page(workspace, other_workspace, month):
