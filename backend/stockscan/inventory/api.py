@@ -18,6 +18,7 @@ from stockscan.inventory.selectors import listing as selectors
 from stockscan.inventory.selectors.catalog import product_warnings
 from stockscan.inventory.serializers import (
     COUNT_LINE_ROWS,
+    COUNT_LINE_ROWS_WITHOUT_COSTS,
     AlertSerializer,
     CategorySerializer,
     CategoryWriteSerializer,
@@ -136,7 +137,7 @@ class ProductViewSet(TenantModelViewSet):
 
     def _with_warnings(self, product, service):
         product.warnings = product_warnings(product, service)
-        return ProductWithWarningsSerializer(product).data
+        return ProductWithWarningsSerializer(product, context=self.get_serializer_context()).data
 
     def create(self, request, *args, **kwargs):
         params = ProductWriteSerializer(data=request.data)
@@ -163,7 +164,7 @@ class ProductViewSet(TenantModelViewSet):
         product = self.get_object()
         if services.product_delete(product=product, actor=request.user):
             return Response(status=status.HTTP_204_NO_CONTENT)
-        return Response(ProductSerializer(product).data)
+        return Response(ProductSerializer(product, context=self.get_serializer_context()).data)
 
     @extend_schema(
         parameters=[OpenApiParameter("barcode", OpenApiTypes.STR, required=True), SERVICE_PARAM],
@@ -184,7 +185,7 @@ class ProductViewSet(TenantModelViewSet):
         if product is None:
             raise NotFound(_("No product has this barcode."))
         product.history = stats.product_history(tenant=request.tenant, product=product)
-        return Response(ProductLookupSerializer(product).data)
+        return Response(ProductLookupSerializer(product, context=self.get_serializer_context()).data)
 
 
 MONTH_PARAM = OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM")
@@ -296,7 +297,11 @@ class CountLineViewSet(TenantModelViewSet):
         # Both ways of listing (`?count=`, `?service=&month=`) give the lines of one count,
         # which the member sees whole or not at all: its line_count is the listing's total.
         lines = self.get_queryset()
-        return self.paginator.rows_response(lines, COUNT_LINE_ROWS, request, self, total=F("count__line_count"))
+        return self.paginator.rows_response(lines, self._rows(), request, self, total=F("count__line_count"))
+
+    def _rows(self):
+        hidden = self.get_serializer_context()["hide_purchase_costs"]
+        return COUNT_LINE_ROWS_WITHOUT_COSTS if hidden else COUNT_LINE_ROWS
 
     def retrieve(self, request, *args, **kwargs):
         return Response(self._row(parse_id(kwargs["pk"], not_found=NotFound)))
@@ -304,10 +309,11 @@ class CountLineViewSet(TenantModelViewSet):
     def _row(self, pk: int) -> dict:
         # Read through the selector: the line value comes from the one definition of the
         # effective quantity (selectors.EFFECTIVE_QUANTITY).
-        row = COUNT_LINE_ROWS.rows(self.get_queryset()).filter(pk=pk).first()
+        rows = self._rows()
+        row = rows.rows(self.get_queryset()).filter(pk=pk).first()
         if row is None:
             raise NotFound()
-        return COUNT_LINE_ROWS.to_representation(row)
+        return rows.to_representation(row)
 
     def create(self, request, *args, **kwargs):
         params = CountLineCreateSerializer(data=request.data)
@@ -365,13 +371,16 @@ class LossViewSet(TenantModelViewSet):
         loss, created = losses.loss_record(
             tenant=request.tenant, service=service, actor=request.user, client_id=client_id, **data
         )
-        return Response(LossSerializer(loss).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(
+            self.get_serializer(loss).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
 
     def update(self, request, *args, **kwargs):
         loss = self.get_object()
         params = LossWriteSerializer(data=request.data, partial=kwargs.get("partial", False))
         params.is_valid(raise_exception=True)
-        return Response(LossSerializer(losses.loss_update(loss=loss, actor=request.user, **params.validated_data)).data)
+        loss = losses.loss_update(loss=loss, actor=request.user, **params.validated_data)
+        return Response(self.get_serializer(loss).data)
 
     def perform_destroy(self, instance):
         losses.loss_delete(loss=instance, actor=self.request.user)

@@ -1,6 +1,6 @@
 from decimal import Decimal
 
-from django.db.models import DecimalField, ExpressionWrapper, F
+from django.db.models import DecimalField, ExpressionWrapper, F, TextField, Value
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -38,7 +38,22 @@ class WarningSerializer(serializers.Serializer):
     message = serializers.CharField(help_text="The warning in the request's language.")
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class HidesPurchaseCosts:
+    """A serializer whose `purchase_cost_fields` are null when the request's member may not see
+    purchase costs (the view's context says so: `hide_purchase_costs`)."""
+
+    purchase_cost_fields: tuple[str, ...] = ()
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if self.context.get("hide_purchase_costs"):
+            for name in self.purchase_cost_fields:
+                data[name] = None
+        return data
+
+
+class ProductSerializer(HidesPurchaseCosts, serializers.ModelSerializer):
+    purchase_cost_fields = ("purchase_price",)
     category_name = serializers.CharField(source="category.name", read_only=True, default=None)
 
     class Meta:
@@ -141,10 +156,12 @@ class StockCountStartSerializer(serializers.Serializer):
         return parse_month(value)
 
 
-class CountLineSerializer(serializers.ModelSerializer):
+class CountLineSerializer(HidesPurchaseCosts, serializers.ModelSerializer):
     """A count line as the API shows it, from a line of `selectors.count_line_list` (which
     annotates its effective quantity). The month's page reads its lines as rows instead
     (`COUNT_LINE_ROWS`): it joins four tables per line."""
+
+    purchase_cost_fields = ("unit_cost", "line_value")
 
     month = serializers.SerializerMethodField()
     product_name = serializers.CharField(source="product.name", read_only=True)
@@ -202,6 +219,9 @@ _LINE_VALUE_TEXT = RoundedText(
     ExpressionWrapper(F("effective_quantity") * F("unit_cost"), output_field=DecimalField()), 2
 )
 
+_MONTH_TEXT = ToChar(F("count__month"), "YYYY-MM")
+_NULL_TEXT = Value(None, output_field=TextField())
+
 COUNT_LINE_ROWS = RowSerializer(
     CountLineSerializer,
     computed={
@@ -210,7 +230,19 @@ COUNT_LINE_ROWS = RowSerializer(
     },
     needs=("count__month", "effective_quantity", "unit_cost"),
     # The same two fields written by PostgreSQL; a test compares both ways on the same lines.
-    database={"month": ToChar(F("count__month"), "YYYY-MM"), "line_value": _LINE_VALUE_TEXT},
+    database={"month": _MONTH_TEXT, "line_value": _LINE_VALUE_TEXT},
+)
+# The same rows for a member who may not see purchase costs (CountLineSerializer's
+# `purchase_cost_fields`): null, in Python and in PostgreSQL alike.
+COUNT_LINE_ROWS_WITHOUT_COSTS = RowSerializer(
+    CountLineSerializer,
+    computed={
+        "month": lambda row: format_month(row["count__month"]),
+        "unit_cost": lambda row: None,
+        "line_value": lambda row: None,
+    },
+    needs=("count__month",),
+    database={"month": _MONTH_TEXT, "unit_cost": _NULL_TEXT, "line_value": _NULL_TEXT},
 )
 
 
@@ -234,7 +266,8 @@ class CountLineCreateSerializer(CountLineWriteSerializer):
     client_id = serializers.RegexField(IDEMPOTENCY_KEY_PATTERN, required=False)
 
 
-class LossSerializer(serializers.ModelSerializer):
+class LossSerializer(HidesPurchaseCosts, serializers.ModelSerializer):
+    purchase_cost_fields = ("unit_cost", "value")
     product_name = serializers.CharField(source="product.name", read_only=True)
     value = serializers.SerializerMethodField()
 
@@ -352,10 +385,11 @@ class AlertSerializer(serializers.Serializer):
     days_left = serializers.IntegerField(allow_null=True)
 
 
-class ProductHistorySerializer(serializers.Serializer):
+class ProductHistorySerializer(HidesPurchaseCosts, serializers.Serializer):
+    purchase_cost_fields = ("stock_value",)
     month = serializers.CharField()
     quantity = serializers.DecimalField(max_digits=24, decimal_places=3)
-    stock_value = serializers.DecimalField(max_digits=24, decimal_places=2)
+    stock_value = serializers.DecimalField(max_digits=24, decimal_places=2, allow_null=True)
 
 
 class ProductLookupSerializer(ProductSerializer):

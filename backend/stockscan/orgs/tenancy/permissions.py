@@ -61,6 +61,13 @@ def crud_permissions(*, read: Perm, write: Perm) -> dict[str, Perm]:
     }
 
 
+def sees_purchase_costs(membership) -> bool:
+    """Owners and managers always do; operators unless the business hides costs from them
+    (`Tenant.operators_see_costs`), in which case no answer to them holds a purchase cost or
+    a value computed from one."""
+    return membership.role != Role.OPERATOR or membership.tenant.operators_see_costs
+
+
 def role_has(role: str, perm: Perm) -> bool:
     return perm in ROLE_PERMISSIONS.get(role, frozenset())
 

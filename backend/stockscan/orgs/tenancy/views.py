@@ -12,7 +12,7 @@ from rest_framework import generics, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
-from stockscan.orgs.tenancy.permissions import TenantRolePermission
+from stockscan.orgs.tenancy.permissions import TenantRolePermission, sees_purchase_costs
 from stockscan.orgs.tenancy.resolution import resolve_service, resolve_tenant_context
 
 
@@ -33,6 +33,14 @@ class TenantScopedMixin:
             request.membership = context.membership
             self._tenant_scope.enter_context(scope(tenant=context.tenant.pk))
         super().check_permissions(request)
+
+    def get_serializer_context(self):
+        # Generic views only (an APIView has no serializer context of its own).
+        return {**super().get_serializer_context(), **self.member_context()}
+
+    def member_context(self) -> dict:
+        """What serializers of this request need to know about its member."""
+        return {"hide_purchase_costs": not sees_purchase_costs(self.request.membership)}
 
     def get_service(self, *, required: bool = True):
         return resolve_service(self.request, required=required)
