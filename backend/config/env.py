@@ -62,6 +62,19 @@ def integer(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from exc
 
 
+def seconds(name: str, default: float) -> float:
+    value = _raw(name, None)
+    if value is None:
+        return default
+    try:
+        parsed = float(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a number of seconds, not {value!r}.") from exc
+    if not parsed > 0:
+        raise ImproperlyConfigured(f"{name} must be a positive number of seconds, not {value!r}.")
+    return parsed
+
+
 def listing(name: str, default: list[str] | None = None) -> list[str]:
     value = _raw(name, None)
     if value is None:

@@ -107,14 +107,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.boo
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (throttles, locks, per-tenant caches): local memory by default, Redis through REDIS_URL.
+# Redis is never waited for long: each command gives up after these timeouts, and this process
+# then uses its own memory for a few seconds (stockscan.core.resilient_cache), so a hung or
+# refusing Redis slows no request by more than one timeout.
 REDIS_URL = env.string("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "stockscan.core.cache.RedisCache",
+            "BACKEND": "stockscan.core.resilient_cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.string("CACHE_KEY_PREFIX", "stockscan"),
             "TIMEOUT": 300,
+            "OPTIONS": {
+                "SOCKET_CONNECT_TIMEOUT": env.seconds("CACHE_CONNECT_TIMEOUT", 0.3),
+                "SOCKET_TIMEOUT": env.seconds("CACHE_SOCKET_TIMEOUT", 0.3),
+                "RETRY_SECONDS": env.seconds("CACHE_RETRY_SECONDS", 5),
+            },
         }
     }
 else:
@@ -124,10 +132,16 @@ else:
             "LOCATION": "stockscan",
         }
     }
-# How long a request's tenant context (user, membership, tenant, plan rows, services) may be
-# served from the cache (stockscan.orgs.tenancy.context_cache); 0 turns it off. Every process must
+# How long a request's tenant context (user without its password, membership, tenant, plan
+# rows, services) may be served from the cache (stockscan.orgs.tenancy.context_cache); 0 turns
+# it off. Every change invalidates it at once through the cache; this is also the longest a
+# change is missed when its invalidation cannot reach Redis, hence the cap. Every process must
 # share the cache, so it is off by default without Redis.
-TENANT_CONTEXT_CACHE_SECONDS = env.integer("TENANT_CONTEXT_CACHE_SECONDS", 60 if REDIS_URL else 0)
+TENANT_CONTEXT_CACHE_MAX_SECONDS = 10
+TENANT_CONTEXT_CACHE_SECONDS = min(
+    env.integer("TENANT_CONTEXT_CACHE_SECONDS", TENANT_CONTEXT_CACHE_MAX_SECONDS if REDIS_URL else 0),
+    TENANT_CONTEXT_CACHE_MAX_SECONDS,
+)
 
 # --- Background tasks (Django Tasks API; the django-tasks backport on 5.2). "immediate" runs
 # a task inside the request that queued it (development, tests); "database" stores it for the

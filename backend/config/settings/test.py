@@ -11,4 +11,4 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 # One process: its local-memory cache is shared by everything a test runs, so the tenant
 # context cache is exercised with or without Redis.
-TENANT_CONTEXT_CACHE_SECONDS = 60
+TENANT_CONTEXT_CACHE_SECONDS = TENANT_CONTEXT_CACHE_MAX_SECONDS  # noqa: F405
