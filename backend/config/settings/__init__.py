@@ -93,6 +93,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A server that does not answer (rather than refusing) fails the request after this
+    # long with 503 DATABASE_UNAVAILABLE, instead of holding the worker until gunicorn kills it.
+    DATABASES["default"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "connect_timeout": env.integer("DATABASE_CONNECT_TIMEOUT", 5),
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.boolean(
     "DATABASE_PREPARED_STATEMENTS", True
 ):
