@@ -17,6 +17,11 @@ _FALSE = {"0", "false", "no", "off", ""}
 _UNSET = object()
 
 
+class ProductionConfigurationError(ImproperlyConfigured):
+    """The environment lacks what production needs. Its message names every problem; the
+    entry points (manage.py, wsgi.py) print it alone, without a traceback."""
+
+
 def load_dotenv_for_development() -> None:
     if os.environ.get("DJANGO_DEBUG", "").strip().lower() in _FALSE - {""}:
         return

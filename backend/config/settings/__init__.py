@@ -17,7 +17,9 @@ env.load_dotenv_for_development()
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 REPO_ROOT = BASE_DIR.parent
 
-DEBUG = env.boolean("DJANGO_DEBUG", default=True)
+# Production unless told otherwise: a deploy that forgets the variable must not run with the
+# debug pages and the development key (scripts/dev.sh and the tests set it true).
+DEBUG = env.boolean("DJANGO_DEBUG", default=False)
 APP_ENVIRONMENT = env.string("APP_ENVIRONMENT", "development" if DEBUG else "production")
 
 # A development-only key: production refuses to start with it (see production.py).
