@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from stockscan.core import handlers
+from stockscan.core.api_docs import SwaggerUIView
 from stockscan.core.health import health
 from stockscan.core.routing import route
 
@@ -15,7 +16,7 @@ api_patterns = [
     path("", include("stockscan.mail.urls")),
     path("", include("stockscan.exports.urls")),
     route("schema/", SpectacularAPIView.as_view(), "schema"),
-    route("docs/", SpectacularSwaggerView.as_view(url_name="schema"), "docs"),
+    route("docs/", SwaggerUIView.as_view(url_name="schema"), "docs"),
 ]
 
 urlpatterns = [
