@@ -14,6 +14,13 @@ def closed_port() -> int:
         return sock.getsockname()[1]
 
 
+def _stop_listening(listener: socket.socket) -> None:
+    # Closing alone leaves a thread blocked in accept() accepting: shutting down wakes it.
+    with contextlib.suppress(OSError):
+        listener.shutdown(socket.SHUT_RDWR)
+    listener.close()
+
+
 class SilentServer:
     """Accepts every connection, reads what is sent and never answers: a hung server."""
 
@@ -36,30 +43,43 @@ class SilentServer:
             self._connections.append(connection)  # kept open, never read back
 
     def stop(self) -> None:
-        self._listener.close()
+        _stop_listening(self._listener)
         for connection in self._connections:
             connection.close()
 
 
 class Relay:
-    """Forwards 127.0.0.1:<port> to a real server. `cut()` closes every relayed connection and
-    stops listening (connections are then refused, as by a server that is down); `restore()`
-    listens again on the same port."""
+    """Forwards 127.0.0.1:<port> to a real server, until told to fail like it:
+
+    - `hang()`: connections are accepted and what clients send is swallowed, on the
+      connections already open too; nothing is answered (a hung server);
+    - `cut()`: every relayed connection is closed and the port stops listening (connections
+      are refused, as by a server that is down);
+    - `restore()`: forwards again, on the same port.
+    """
 
     def __init__(self, target_host: str, target_port: int):
         self.target = (target_host, target_port)
         self.port = closed_port()
+        self.hung = False
         self._sockets: list[socket.socket] = []
         self._listener: socket.socket | None = None
         self._lock = threading.Lock()
 
     def restore(self) -> "Relay":
-        self._listener = socket.create_server(("127.0.0.1", self.port))
-        threading.Thread(target=self._accept, args=(self._listener,), daemon=True).start()
+        self.hung = False
+        if self._listener is None:
+            self._listener = socket.create_server(("127.0.0.1", self.port))
+            threading.Thread(target=self._accept, args=(self._listener,), daemon=True).start()
         return self
 
+    def hang(self) -> None:
+        self.hung = True
+
     def cut(self) -> None:
-        self._listener.close()
+        self.hung = False
+        _stop_listening(self._listener)
+        self._listener = None
         with self._lock:
             for sock in self._sockets:
                 with contextlib.suppress(OSError):
@@ -73,6 +93,11 @@ class Relay:
                 client, _ = listener.accept()
             except OSError:
                 return
+            with self._lock:
+                self._sockets.append(client)
+            if self.hung:
+                threading.Thread(target=self._swallow, args=(client,), daemon=True).start()
+                continue
             try:
                 upstream = socket.create_connection(self.target, timeout=5)
             except OSError:
@@ -80,15 +105,21 @@ class Relay:
                 continue
             upstream.settimeout(None)
             with self._lock:
-                self._sockets += [client, upstream]
-            for source, destination in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(source, destination), daemon=True).start()
+                self._sockets.append(upstream)
+            threading.Thread(target=self._pipe, args=(client, upstream, True), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, client, False), daemon=True).start()
 
     @staticmethod
-    def _pipe(source: socket.socket, destination: socket.socket) -> None:
+    def _swallow(client: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while client.recv(65536):
+                pass
+
+    def _pipe(self, source: socket.socket, destination: socket.socket, from_client: bool) -> None:
         try:
             while data := source.recv(65536):
-                destination.sendall(data)
+                if not (from_client and self.hung):
+                    destination.sendall(data)
         except OSError:
             pass
         finally:
