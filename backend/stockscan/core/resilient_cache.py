@@ -1,14 +1,14 @@
 """The Redis cache (django-redis), kept serving when Redis falters.
 
-Throttles, locks and the tenant context cache all go through Django's cache. When Redis
-refuses connections or stops answering, a request must not wait for it nor fail: each
-command has short connect and socket timeouts (CACHE_CONNECT_TIMEOUT, CACHE_SOCKET_TIMEOUT),
-and a command that fails sends it, and every command of this process for the next
-RETRY_SECONDS, to a local-memory cache of this process instead. Throttles then count per
-process (a client gets at most the rate times the number of processes), locks hold within
-a process, and the tenant context cache serves a context for at most
-TENANT_CONTEXT_CACHE_SECONDS after a change made elsewhere. Quotas are counted in the
-database and do not depend on the cache.
+The throttles (every DRF throttle, through Django's cache) and the tenant context cache go
+through here. When Redis refuses connections or stops answering, a request must not wait
+for it nor fail: each command has short connect and socket timeouts (CACHE_CONNECT_TIMEOUT,
+CACHE_SOCKET_TIMEOUT), and a command that fails goes, with every command of this process
+for the next RETRY_SECONDS (CACHE_RETRY_SECONDS), to a local-memory cache of this process
+instead. Throttles then count per process (a client gets at most the rate times the number
+of processes), and the tenant context cache serves a context for at most
+TENANT_CONTEXT_CACHE_SECONDS after a change made elsewhere. Quotas and the other limits
+are counted in the database and do not depend on the cache.
 
 The fallback is announced in the log once a minute at most, and `/health` reports the cache
 as degraded meanwhile (`reachable`), so the instance stays in rotation.
@@ -58,7 +58,7 @@ class _Circuit:
                 self.last_logged = now
         if announce:
             logger.warning(
-                "Redis unreachable at %s (%s): throttles, locks and caches use this process's memory "
+                "Redis unreachable at %s (%s): throttles and caches use this process's memory "
                 "(retried every %s s; logged once a minute).",
                 location,
                 error.__class__.__name__,
