@@ -65,9 +65,6 @@ class _Circuit:
                 self.retry_seconds,
             )
 
-    def reset(self) -> None:
-        self.open_until = 0.0
-
 
 _circuits: dict[str, _Circuit] = {}
 _circuits_lock = threading.Lock()

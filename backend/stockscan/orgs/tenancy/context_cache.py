@@ -1,11 +1,14 @@
 """The tenant context of a user's requests, kept in the cache between requests.
 
 Every tenant request needs the same rows: the user, the membership, the tenant with the
-rows its plan is computed from, and the tenant's services. No secret is kept: the user is
-stored without its password hash, and with the digest of it that simplejwt compares with
-an access token's revocation claim (the value every access token carries in clear). Loading them costs more than
+rows its plan is computed from, and the tenant's services. Loading them costs more than
 most pages (several queries, and the ORM's work for each). They change rarely, so a
 request reads them from the cache when it can (one round trip) and loads them otherwise.
+
+No secret is kept: the user is stored without its password hash, with instead the digest of
+it that simplejwt compares with an access token's revocation claim — a value every access
+token carries in clear, which can neither log in nor test a password. The other rows hold
+no credential (Stripe's customer and subscription ids are useless without the API key).
 
 A cached context is served only while its user's *generation* is the one it was stored
 under. Every write to a row a context holds gives each user it concerns a new generation
