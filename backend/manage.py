@@ -7,7 +7,12 @@ def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(sys.argv)
+    from config.env import ProductionConfigurationError
+
+    try:
+        execute_from_command_line(sys.argv)
+    except ProductionConfigurationError as exc:
+        sys.exit(str(exc))
 
 
 if __name__ == "__main__":

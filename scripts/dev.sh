@@ -10,6 +10,8 @@ PYTHON_BIN="${PYTHON:-$(command -v python3.11 || command -v python3)}"
 PY="$ROOT/.venv/bin/python"
 "$PY" -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
 
+# Development settings (DEBUG, the development key, local defaults): production is the default.
+export DJANGO_DEBUG=true
 cd backend
 "$PY" manage.py migrate --noinput
 "$PY" manage.py seed_demo

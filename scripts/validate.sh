@@ -62,26 +62,29 @@ fi
 echo "Database: ${DATABASE_URL:-sqlite (embedded)}   Cache: ${REDIS_URL:-local memory}"
 
 cd backend
+# The checks below run the development settings, except where a step sets its own.
+dev_manage() { DJANGO_DEBUG=true "$PY" manage.py "$@"; }
 step "Migrations are complete (makemigrations --check)"
-"$PY" manage.py makemigrations --check --dry-run
+dev_manage makemigrations --check --dry-run
 
 step "Deployment checks with production-like variables (check --deploy)"
 DJANGO_DEBUG=false \
 DJANGO_SECRET_KEY="validate-$("$PY" -c 'import secrets; print(secrets.token_urlsafe(48))')" \
 DJANGO_ALLOWED_HOSTS="stockscan.example.com" \
+FRONTEND_URL="https://app.stockscan.example.com" \
 DATABASE_URL="${DATABASE_URL:-sqlite:///$ROOT/backend/db.sqlite3}" \
   "$PY" manage.py check --deploy --fail-level WARNING
 
 step "OpenAPI schema (spectacular --validate --fail-on-warn)"
-"$PY" manage.py spectacular --validate --fail-on-warn --file /dev/null
+dev_manage spectacular --validate --fail-on-warn --file /dev/null
 
 step "French translations complete and compiled"
 if command -v xgettext >/dev/null 2>&1; then
-  "$PY" manage.py makemessages -l fr --no-location --ignore 'staticfiles/*' >/dev/null
+  dev_manage makemessages -l fr --no-location --ignore 'staticfiles/*' >/dev/null
 else
   echo "NOTICE: gettext is not installed: new messages are not extracted, only the committed ones are checked."
 fi
-"$PY" manage.py check_translations
+dev_manage check_translations
 
 if [ "${VALIDATE_ENV:-}" = "production" ]; then
   step "Production environment of this shell (check_environment)"

@@ -17,6 +17,11 @@ _FALSE = {"0", "false", "no", "off", ""}
 _UNSET = object()
 
 
+class ProductionConfigurationError(ImproperlyConfigured):
+    """The environment lacks what production needs. Its message names every problem; the
+    entry points (manage.py, wsgi.py) print it alone, without a traceback."""
+
+
 def load_dotenv_for_development() -> None:
     if os.environ.get("DJANGO_DEBUG", "").strip().lower() in _FALSE - {""}:
         return
@@ -62,14 +67,17 @@ def integer(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from exc
 
 
-def number(name: str, default: float) -> float:
+def seconds(name: str, default: float) -> float:
     value = _raw(name, None)
     if value is None:
         return default
     try:
-        return float(value)
+        parsed = float(value)
     except ValueError as exc:
-        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}.") from exc
+        raise ImproperlyConfigured(f"{name} must be a number of seconds, not {value!r}.") from exc
+    if not parsed > 0:
+        raise ImproperlyConfigured(f"{name} must be a positive number of seconds, not {value!r}.")
+    return parsed
 
 
 def listing(name: str, default: list[str] | None = None) -> list[str]:

@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from stockscan.billing.api import PlansView
 from stockscan.core import handlers
+from stockscan.core.api_docs import SwaggerUIView
 from stockscan.core.health import health
 from stockscan.core.routing import route
 from stockscan.orgs.api import ActivityView
@@ -20,7 +21,7 @@ api_patterns = [
     path("", include("stockscan.mail.urls")),
     path("", include("stockscan.exports.urls")),
     route("schema/", SpectacularAPIView.as_view(), "schema"),
-    route("docs/", SpectacularSwaggerView.as_view(url_name="schema"), "docs"),
+    route("docs/", SwaggerUIView.as_view(url_name="schema"), "docs"),
 ]
 
 urlpatterns = [

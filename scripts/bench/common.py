@@ -24,6 +24,7 @@ def production_env(database_url: str, **extra: str) -> dict[str, str]:
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": "bench-" + "k" * 60,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "FRONTEND_URL": "http://127.0.0.1:5173",
         "SECURE_SSL_REDIRECT": "false",
         "LOG_LEVEL": "WARNING",
         **extra,

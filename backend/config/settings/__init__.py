@@ -17,7 +17,9 @@ env.load_dotenv_for_development()
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 REPO_ROOT = BASE_DIR.parent
 
-DEBUG = env.boolean("DJANGO_DEBUG", default=True)
+# Production unless told otherwise: a deploy that forgets the variable must not run with the
+# debug pages and the development key (scripts/dev.sh and the tests set it true).
+DEBUG = env.boolean("DJANGO_DEBUG", default=False)
 APP_ENVIRONMENT = env.string("APP_ENVIRONMENT", "development" if DEBUG else "production")
 
 # A development-only key: production refuses to start with it (see production.py).
@@ -37,6 +39,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
     "stockscan.core",
@@ -94,6 +97,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A server that does not answer (rather than refusing) fails the request after this
+    # long with 503 DATABASE_UNAVAILABLE, instead of holding the worker until gunicorn kills it.
+    DATABASES["default"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "connect_timeout": env.integer("DATABASE_CONNECT_TIMEOUT", 5),
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.boolean(
     "DATABASE_PREPARED_STATEMENTS", True
 ):
@@ -111,23 +121,26 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # (README, Benchmarks): the switch lets scripts/bench/inventory.py measure both in one run.
 ROWS_JSON_IN_DATABASE = env.boolean("ROWS_JSON_IN_DATABASE", True)
 
-# --- Cache (throttles, locks, per-tenant caches): local memory by default, Redis through REDIS_URL
-# (django-redis: one client per connection pool, shared by the process's threads).
+# --- Cache (throttles, locks, per-tenant caches): local memory by default, Redis through REDIS_URL.
+# Redis is never waited for long: each command gives up after these timeouts, and this process
+# then uses its own memory for a few seconds (stockscan.core.resilient_cache), so a hung or
+# refusing Redis slows no request by more than one timeout.
 REDIS_URL = env.string("REDIS_URL", "")
 # Seconds to connect to Redis and to wait for one of its answers: a cache that is down or
 # stalled must fail a cache call quickly, not hold the request (and its gunicorn worker).
-REDIS_CONNECT_TIMEOUT = env.number("REDIS_CONNECT_TIMEOUT", 0.3)
-REDIS_SOCKET_TIMEOUT = env.number("REDIS_SOCKET_TIMEOUT", 0.5)
+REDIS_CONNECT_TIMEOUT = env.seconds("REDIS_CONNECT_TIMEOUT", 0.3)
+REDIS_SOCKET_TIMEOUT = env.seconds("REDIS_SOCKET_TIMEOUT", 0.3)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": "stockscan.core.resilient_cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.string("CACHE_KEY_PREFIX", "stockscan"),
             "TIMEOUT": 300,
             "OPTIONS": {
                 "SOCKET_CONNECT_TIMEOUT": REDIS_CONNECT_TIMEOUT,
                 "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
+                "RETRY_SECONDS": env.seconds("REDIS_RETRY_SECONDS", 5),
             },
         }
     }
@@ -138,10 +151,16 @@ else:
             "LOCATION": "stockscan",
         }
     }
-# How long a request's tenant context (user, membership, tenant, plan rows, services) may be
-# served from the cache (stockscan.orgs.tenancy.context_cache); 0 turns it off. Every process must
+# How long a request's tenant context (user without its password, membership, tenant, plan
+# rows, services) may be served from the cache (stockscan.orgs.tenancy.context_cache); 0 turns
+# it off. Every change invalidates it at once through the cache; this is also the longest a
+# change is missed when its invalidation cannot reach Redis, hence the cap. Every process must
 # share the cache, so it is off by default without Redis.
-TENANT_CONTEXT_CACHE_SECONDS = env.integer("TENANT_CONTEXT_CACHE_SECONDS", 60 if REDIS_URL else 0)
+TENANT_CONTEXT_CACHE_MAX_SECONDS = 10
+TENANT_CONTEXT_CACHE_SECONDS = min(
+    env.integer("TENANT_CONTEXT_CACHE_SECONDS", TENANT_CONTEXT_CACHE_MAX_SECONDS if REDIS_URL else 0),
+    TENANT_CONTEXT_CACHE_MAX_SECONDS,
+)
 
 # --- Background tasks (Django Tasks API; the django-tasks backport on 5.2). "immediate" runs
 # a task inside the request that queued it (development, tests); "database" stores it for the
@@ -234,6 +253,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from our static files (drf-spectacular-sidecar), never from a CDN: see
+    # stockscan.core.api_docs. No validator badge either (an image from swagger.io).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "stockscan.orgs.models.Role",
         "ServiceTypeEnum": "stockscan.orgs.presets.ServiceType",

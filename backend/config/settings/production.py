@@ -1,14 +1,12 @@
-"""Production (DJANGO_DEBUG=false): refuse to start on missing secrets, and harden HTTP.
+"""Production (DJANGO_DEBUG not true): refuse to start on missing secrets, and harden HTTP.
 
 Every missing or unsafe variable is named in one message, so a deploy fails once with the
 whole list rather than once per variable.
 """
 
-from django.core.exceptions import ImproperlyConfigured
-
 from config import env
 
-_debug = env.boolean("DJANGO_DEBUG", default=True)
+_debug = env.boolean("DJANGO_DEBUG", default=False)
 
 MINIMUM_SECRET_KEY_LENGTH = 50
 
@@ -24,14 +22,16 @@ def production_configuration_problems() -> list[str]:
         problems.append("DJANGO_ALLOWED_HOSTS is missing")
     if not env.string("DATABASE_URL", ""):
         problems.append("DATABASE_URL is missing")
+    if not env.string("FRONTEND_URL", ""):
+        problems.append("FRONTEND_URL is missing")
     return problems
 
 
 if not _debug:
     _problems = production_configuration_problems()
     if _problems:
-        raise ImproperlyConfigured(
-            "StockScan cannot start in production mode (DJANGO_DEBUG=false): " + "; ".join(_problems) + "."
+        raise env.ProductionConfigurationError(
+            "StockScan cannot start in production mode (DJANGO_DEBUG is not true): " + "; ".join(_problems) + "."
         )
 
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

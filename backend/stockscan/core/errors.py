@@ -10,6 +10,7 @@ import logging
 from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopeError
@@ -42,6 +43,7 @@ class ErrorCode(StrEnum):
     WEBHOOK_SIGNATURE_INVALID = "WEBHOOK_SIGNATURE_INVALID"
     INVALID_IDEMPOTENCY_KEY = "INVALID_IDEMPOTENCY_KEY"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
 
 
 class ApiError(exceptions.APIException):
@@ -132,6 +134,28 @@ def _token_message(exc: exceptions.APIException, english: str) -> str:
     return _TOKEN_INVALID if isinstance(exc, InvalidToken) else english
 
 
+# PostgreSQL's SQLSTATE classes of a refused or lost connection (08) and of a server shutting
+# down or starting up (57P); psycopg gives none when it could not reach the server at all.
+_UNREACHABLE_SQLSTATES = ("08", "57P")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot be reached (as opposed to a query it refused).
+    Nothing is to be done but wait: the next request connects again (conn_health_checks)."""
+    if isinstance(exc, InterfaceError):
+        return True
+    cause = exc.__cause__
+    if not isinstance(exc, OperationalError) or not hasattr(cause, "sqlstate"):
+        return False
+    return cause.sqlstate is None or cause.sqlstate.startswith(_UNREACHABLE_SQLSTATES)
+
+
+def database_unavailable_body() -> dict:
+    return error_body(
+        ErrorCode.DATABASE_UNAVAILABLE, _("The service is temporarily unavailable. Please try again in a moment.")
+    )
+
+
 def _flatten_detail(detail) -> str:
     if isinstance(detail, dict):
         detail = detail.get("detail", next(iter(detail.values()), ""))
@@ -165,6 +189,11 @@ def api_exception_handler(exc, context):
         if code in (ErrorCode.TOKEN_INVALID, ErrorCode.AUTHENTICATION_FAILED):
             detail = _token_message(exc, detail)
         body = error_body(code, detail, **extra)
+        body = error_body(code, _flatten_detail(exc.detail), **extra)
+    elif database_unavailable(exc):
+        logger.error("Database unreachable in %s (%s)", context.get("view").__class__.__name__, exc.__class__.__name__)
+        set_rollback()
+        return Response(database_unavailable_body(), status=status.HTTP_503_SERVICE_UNAVAILABLE)
     else:
         if isinstance(exc, ScopeError):
             logger.error("Tenant scope missing for a query: this is a bug in the view.", exc_info=exc)

@@ -1,9 +1,12 @@
 """JSON answers for errors raised outside DRF views (unknown paths, Django-level failures)."""
 
+import sys
+
+from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from stockscan.core.errors import ErrorCode, error_json_response
+from stockscan.core.errors import ErrorCode, database_unavailable, database_unavailable_body, error_json_response
 
 
 # The API authenticates with bearer tokens, never cookies: no CSRF check on its answers.
@@ -23,6 +26,10 @@ def permission_denied(request, exception=None):
 
 
 def server_error(request):
+    # Django calls this handler while handling the exception (outside DRF: the admin…).
+    exc = sys.exc_info()[1]
+    if exc is not None and database_unavailable(exc):
+        return JsonResponse(database_unavailable_body(), status=503)
     return error_json_response(ErrorCode.INTERNAL_ERROR, _("An unexpected error occurred. It has been logged."), 500)
 
 

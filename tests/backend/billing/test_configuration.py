@@ -23,6 +23,7 @@ def _run(args: list[str], **variables: str) -> subprocess.CompletedProcess:
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(45),
         "DJANGO_ALLOWED_HOSTS": "stockscan.example.com",
         "DATABASE_URL": "postgres://stockscan:secret@db.example.com:5432/stockscan",
+        "FRONTEND_URL": "https://app.stockscan.example.com",
         **variables,
     }
     return subprocess.run(

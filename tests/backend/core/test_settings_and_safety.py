@@ -38,6 +38,7 @@ def _complete_production_env() -> dict[str, str]:
         DJANGO_SECRET_KEY=secrets.token_urlsafe(45),  # 60 characters
         DJANGO_ALLOWED_HOSTS="stockscan.example.com",
         DATABASE_URL="postgres://stockscan:secret@db.example.com:5432/stockscan",
+        FRONTEND_URL="https://app.stockscan.example.com",
     )
 
 
@@ -54,10 +55,54 @@ def test_production_refuses_to_start_and_names_every_missing_variable():
     naming_all = [
         line
         for line in result.stderr.splitlines()
-        if all(name in line for name in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL"))
+        if all(name in line for name in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "FRONTEND_URL"))
     ]
-    assert naming_all, f"no single message names the three variables:\n{result.stderr}"
-    assert "ImproperlyConfigured" in naming_all[-1]
+    assert naming_all, f"no single message names the four variables:\n{result.stderr}"
+    assert "cannot start" in naming_all[-1]
+
+
+# What a deploy that forgets everything but its services has: no DJANGO_DEBUG at all.
+SERVICES_ONLY = {
+    "DATABASE_URL": "postgres://stockscan:secret@db.example.com:5432/stockscan",
+    "REDIS_URL": "redis://r:6379/0",
+}
+
+
+def _services_only_env() -> dict[str, str]:
+    return {"PATH": os.environ.get("PATH", ""), **SERVICES_ONLY}
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param(["-c", SETUP_DJANGO], id="django-setup"),
+        pytest.param(["manage.py", "check_environment"], id="check-environment"),
+        pytest.param(["manage.py", "migrate", "--check"], id="any-command"),
+    ],
+)
+def test_without_debug_set_the_start_stops_naming_each_missing_variable(command):
+    result = _run(command, _services_only_env())
+
+    assert result.returncode != 0, result.stdout
+    message = [line for line in result.stderr.splitlines() if "cannot start" in line]
+    assert message, result.stderr
+    assert all(name in message[-1] for name in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "FRONTEND_URL"))
+    if command[0] == "manage.py":
+        assert result.stderr.strip() == message[-1], f"more than the message:\n{result.stderr}"
+
+
+def test_without_debug_set_an_unknown_page_is_no_debug_page():
+    env = {**_complete_production_env(), "DJANGO_ALLOWED_HOSTS": "testserver"}
+    del env["DJANGO_DEBUG"]
+    show = (
+        f"{SETUP_DJANGO}; from django.test import Client; response = Client().get('/no-such-page/', secure=True); "
+        "print(response.status_code, response['Content-Type'])"
+    )
+
+    result = _run(["-c", show], env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["DEBUG False", "404 application/json"]
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,6 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
-from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from stockscan.orgs.tenancy import context_cache
 
@@ -14,7 +13,9 @@ class CachedContextJWTAuthentication(JWTAuthentication):
     """simplejwt's JWTAuthentication, which takes the user from the request's cached tenant
     context when there is one: such a request reads neither the user nor the membership from
     the database. The user is held to simplejwt's checks either way (active, and the token
-    revoked by a password change)."""
+    revoked by a password change, compared with the context's digest of the password hash).
+    On a miss, the generation the lookup gave is kept on the request: the tenant resolution
+    stores the context it loads under it without asking the cache again."""
 
     def authenticate(self, request):
         self.request = request  # DRF makes one authenticator per request
@@ -27,9 +28,10 @@ class CachedContextJWTAuthentication(JWTAuthentication):
         user = context.membership.user
         if jwt_settings.CHECK_USER_IS_ACTIVE and not user.is_active:
             raise AuthenticationFailed(_("User is inactive"), code="user_inactive")
-        if jwt_settings.CHECK_REVOKE_TOKEN and validated_token.get(
-            jwt_settings.REVOKE_TOKEN_CLAIM
-        ) != get_md5_hash_password(user.password):
+        if (
+            jwt_settings.CHECK_REVOKE_TOKEN
+            and validated_token.get(jwt_settings.REVOKE_TOKEN_CLAIM) != context.password_digest
+        ):
             raise AuthenticationFailed(_("The user's password has been changed."), code="password_changed")
         self.request.tenant_context = context
         return user
@@ -44,5 +46,5 @@ class CachedContextJWTAuthentication(JWTAuthentication):
             requested = requested_tenant_id(self.request)
         except (KeyError, TypeError, ValueError, TenantNotFound):
             return None  # simplejwt and the tenant resolution give the answer
-        context, _generation = context_cache.lookup(user_id, requested)
+        context, self.request.tenant_context_generation = context_cache.lookup(user_id, requested)
         return context

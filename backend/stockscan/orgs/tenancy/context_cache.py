@@ -5,6 +5,11 @@ rows its plan is computed from, and the tenant's services. Loading them costs mo
 most pages (several queries, and the ORM's work for each). They change rarely, so a
 request reads them from the cache when it can (one round trip) and loads them otherwise.
 
+No secret is kept: the user is stored without its password hash, with instead the digest of
+it that simplejwt compares with an access token's revocation claim — a value every access
+token carries in clear, which can neither log in nor test a password. The other rows hold
+no credential (Stripe's customer and subscription ids are useless without the API key).
+
 A cached context is served only while its user's *generation* is the one it was stored
 under. Every write to a row a context holds gives each user it concerns a new generation
 (`forget_users`, wired to the models' signals below), once when the row is written and once
@@ -12,8 +17,13 @@ more after the transaction commits: a request that read the old rows in between 
 them under a generation that no longer exists. The generation is read before the rows are,
 so a context never holds rows older than its generation. Writes that skip model signals
 (`QuerySet.update()`, raw SQL) must call `forget_users` themselves; none of the cached
-models is written that way today. The entry's timeout (`TENANT_CONTEXT_CACHE_SECONDS`) bounds
-what a lost invalidation (the cache unreachable at that moment) could leave behind.
+models is written that way today.
+
+A change is seen by the next request when its invalidation reaches the cache. When it does
+not (Redis unreachable from the process that wrote the change, which then renews the
+generations in its own memory only: stockscan.core.resilient_cache), other processes may
+serve the context they hold until its entry expires: TENANT_CONTEXT_CACHE_SECONDS, capped at
+10 s in the settings, is that bound for a removed or demoted member.
 
 The cache must be shared by every process that serves requests (Redis): the setting
 defaults to 0, off, without REDIS_URL.
@@ -46,12 +56,16 @@ def _models():
     return User, Membership, Tenant, Service, BillingState, TenantPlanOverride
 
 
+# Changed with what a context holds (v2: the user without its password hash, and its digest).
+CONTEXT_FORMAT = "v2"
+
+
 @functools.cache
 def _shape() -> str:
-    """Contexts are pickled model instances: a deploy that changes the models' fields (or
-    Django) reads none of the contexts an older release stored."""
+    """Contexts are pickled model instances: a deploy that changes the models' fields, what a
+    context holds, or Django reads none of the contexts an older release stored."""
     fields = [f"{model._meta.label}.{field.attname}" for model in _models() for field in model._meta.concrete_fields]
-    return hashlib.sha256(" ".join([django.get_version(), *fields]).encode()).hexdigest()[:12]
+    return hashlib.sha256(" ".join([CONTEXT_FORMAT, django.get_version(), *fields]).encode()).hexdigest()[:12]
 
 
 def enabled() -> bool:
@@ -77,8 +91,10 @@ def lookup(user_id, requested_tenant_id: int | None):
         found = cache.get_many([generation_key, context_key])
         generation = found.get(generation_key)
         if generation is None:
-            cache.add(generation_key, uuid.uuid4().hex, GENERATION_TIMEOUT)
-            return None, cache.get(generation_key)
+            generation = uuid.uuid4().hex
+            if not cache.add(generation_key, generation, GENERATION_TIMEOUT):
+                generation = cache.get(generation_key)  # another request's, added meanwhile
+            return None, generation
     except Exception:  # the cache is an optimisation: without it, the database answers
         logger.warning("Tenant context cache unreachable; reading the database.", exc_info=True)
         return None, None

@@ -11,6 +11,7 @@ requests by `context_cache`, which says when a kept context may be served.
 
 from dataclasses import dataclass
 
+from django.db.models.functions import MD5, Upper
 from django.utils.translation import gettext_lazy as _
 from django_scopes import scopes_disabled
 
@@ -40,9 +41,15 @@ class NoTenantMembership(Forbidden):
 @dataclass(frozen=True)
 class TenantContext:
     tenant: Tenant
+    # With its user, whose password hash is not loaded: the context is cached, and the hash
+    # is a secret. A view that needs it (a password change) reads it from the database.
     membership: Membership
     # The tenant's services by id: a request names its service among these, without a query.
     services: dict[int, Service]
+    # What simplejwt compares with an access token's revocation claim: the MD5 of the password
+    # hash, computed by the database. Every access token carries this value in clear, and it
+    # cannot be used to log in or to test a password (the hash's salt is inside what is digested).
+    password_digest: str
 
     @property
     def role(self) -> str:
@@ -72,19 +79,31 @@ def requested_tenant_id(request) -> int | None:
 
 def resolve_tenant_context(request) -> TenantContext:
     """The request's tenant context: found with the user by the authentication (which reads
-    the cache), else loaded (and cached) — the cache is not asked twice."""
+    the cache), else loaded and stored under the generation that same lookup gave — the
+    cache is asked once per request."""
     context = getattr(request, "tenant_context", None)
     if context is None:
-        context = tenant_context_for(request.user.pk, requested_tenant_id(request))
+        context = tenant_context_for(
+            request.user.pk,
+            requested_tenant_id(request),
+            generation=getattr(request, "tenant_context_generation", NOT_LOOKED_UP),
+        )
         request.tenant_context = context
     remember_effective_plan(context.tenant)
     return context
 
 
-def tenant_context_for(user_id: int, requested: int | None) -> TenantContext:
+# `tenant_context_for` without a generation: the cache has not been asked yet.
+NOT_LOOKED_UP = object()
+
+
+def tenant_context_for(user_id: int, requested: int | None, *, generation=NOT_LOOKED_UP) -> TenantContext:
     """A user's context in the tenant they asked for (None: their first membership), from the
-    cache or loaded (and cached). Raises TenantNotFound or NoTenantMembership."""
-    context, generation = context_cache.lookup(user_id, requested)
+    cache or loaded (and cached under `generation` when the caller has already asked the cache
+    and missed). Raises TenantNotFound or NoTenantMembership."""
+    context = None
+    if generation is NOT_LOOKED_UP:
+        context, generation = context_cache.lookup(user_id, requested)
     if context is None:
         context = _load_tenant_context(user_id, requested)
         context_cache.store(user_id, requested, generation, context)
@@ -96,9 +115,14 @@ def _load_tenant_context(user_id: int, requested: int | None) -> TenantContext:
     # tenant, so it cannot run inside a tenant scope yet.
     with scopes_disabled():
         # The tenant comes with what its plan is computed from: most requests need the plan.
-        memberships = Membership.objects.select_related(
-            "user", "tenant", "service", *(f"tenant__{name}" for name in PLAN_RELATIONS)
-        ).filter(user_id=user_id, status=MembershipStatus.ACTIVE)
+        memberships = (
+            Membership.objects.select_related(
+                "user", "tenant", "service", *(f"tenant__{name}" for name in PLAN_RELATIONS)
+            )
+            .defer("user__password")
+            .annotate(password_digest=Upper(MD5("user__password")))
+            .filter(user_id=user_id, status=MembershipStatus.ACTIVE)
+        )
         if requested is not None:
             membership = memberships.filter(tenant_id=requested).first()
             if membership is None:
@@ -108,7 +132,12 @@ def _load_tenant_context(user_id: int, requested: int | None) -> TenantContext:
             if membership is None:
                 raise NoTenantMembership()
         services = {service.pk: service for service in Service.objects.filter(tenant_id=membership.tenant_id)}
-    return TenantContext(tenant=membership.tenant, membership=membership, services=services)
+    return TenantContext(
+        tenant=membership.tenant,
+        membership=membership,
+        services=services,
+        password_digest=membership.password_digest,
+    )
 
 
 def requested_service_id(request) -> str | None:

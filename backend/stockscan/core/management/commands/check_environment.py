@@ -39,7 +39,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         problems = production_configuration_problems()
-        if env.boolean("DJANGO_DEBUG", default=True):
+        if env.boolean("DJANGO_DEBUG"):
             problems.append("DJANGO_DEBUG must be false in production")
         problems += integration_problems()
         if problems:

@@ -3,6 +3,13 @@
 Tests clear the cache between tests, which on Redis flushes the whole database: the gate
 points REDIS_URL at a database of its own (validate.sh uses /15)."""
 
+import os
+
+# The tests run the development settings, whatever this shell says (the production checks are
+# tested in subprocesses with an environment of their own). Set before config.settings is
+# imported, which is why this module lives outside that package.
+os.environ["DJANGO_DEBUG"] = "true"
+
 from config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -11,4 +18,4 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 # One process: its local-memory cache is shared by everything a test runs, so the tenant
 # context cache is exercised with or without Redis.
-TENANT_CONTEXT_CACHE_SECONDS = 60
+TENANT_CONTEXT_CACHE_SECONDS = TENANT_CONTEXT_CACHE_MAX_SECONDS  # noqa: F405
