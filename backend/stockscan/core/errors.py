@@ -189,7 +189,6 @@ def api_exception_handler(exc, context):
         if code in (ErrorCode.TOKEN_INVALID, ErrorCode.AUTHENTICATION_FAILED):
             detail = _token_message(exc, detail)
         body = error_body(code, detail, **extra)
-        body = error_body(code, _flatten_detail(exc.detail), **extra)
     elif database_unavailable(exc):
         logger.error("Database unreachable in %s (%s)", context.get("view").__class__.__name__, exc.__class__.__name__)
         set_rollback()
