@@ -70,6 +70,18 @@ def postgres_relay(relays):
     relays[0].restore()
 
 
+def _settled(routes) -> dict:
+    """The usual answers, once the worker has loaded what it keeps and the connections an
+    earlier outage left in its Redis pool are gone: the relay never revives a connection it
+    hung (a real Redis would answer it again), so each one times out once when next used."""
+    for _ in range(10):
+        answers = routes.measure()
+        if answers["health"][1]["checks"]["cache"] == "ok":
+            return answers
+        time.sleep(RETRY_SECONDS)
+    return answers
+
+
 class Routes:
     """The routes the issue measured, for one workspace's owner."""
 
@@ -125,8 +137,7 @@ def test_with_redis_hung_or_refused_every_route_answers_in_about_its_usual_time(
     server, redis_relay, workspace, other_workspace, outage
 ):
     routes = Routes(server, workspace)
-    routes.measure()  # the worker's first requests load what it keeps
-    usual = routes.measure()
+    usual = _settled(routes)
     assert {route: answer[0] for route, answer in usual.items()} == {
         "login": 200,
         "list": 200,

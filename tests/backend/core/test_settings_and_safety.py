@@ -156,7 +156,7 @@ def test_postgresql_prepares_repeated_queries_unless_told_not_to(setting, prepar
 
 
 @pytest.mark.parametrize(
-    ("connect", "answer", "timeouts"), [(None, None, "0.3 0.5"), ("1", "2.5", "1.0 2.5"), ("soon", None, None)]
+    ("connect", "answer", "timeouts"), [(None, None, "0.3 0.3"), ("1", "2.5", "1.0 2.5"), ("soon", None, None)]
 )
 def test_the_redis_cache_waits_only_its_timeouts(connect, answer, timeouts):
     env = {**_complete_production_env(), "REDIS_URL": "redis://cache.example.com:6379/0"}
