@@ -187,7 +187,15 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "login_ip": env.string("LOGIN_THROTTLE_RATE_IP", "30/min"),
+        # Failed logins only (stockscan.accounts.throttles.LoginGuard): per account and client
+        # address; per account from every address, past which each address is slowed to
+        # login_under_attack.
         "login_username": env.string("LOGIN_THROTTLE_RATE_USERNAME", "10/min"),
+        "login_account": env.string("LOGIN_THROTTLE_RATE_ACCOUNT", "30/hour"),
+        "login_under_attack": env.string("LOGIN_THROTTLE_RATE_UNDER_ATTACK", "5/hour"),
+        # Wrong current passwords of a signed-in user (password and email changes).
+        "password_check": env.string("LOGIN_THROTTLE_RATE_USERNAME", "10/min"),
+        "email_confirm_ip": env.string("EMAIL_CONFIRM_THROTTLE_RATE_IP", "30/hour"),
         "password_reset_ip": env.string("PASSWORD_RESET_THROTTLE_RATE_IP", "10/hour"),
         "password_reset_email": env.string("PASSWORD_RESET_THROTTLE_RATE_EMAIL", "5/hour"),
         "register_ip": env.string("REGISTER_THROTTLE_RATE_IP", "20/hour"),

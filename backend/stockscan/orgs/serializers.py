@@ -1,4 +1,3 @@
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -8,8 +7,6 @@ from stockscan.core.serializers import TenantRelatedField
 from stockscan.mail.models import DeliveryStatus, EmailStatus
 from stockscan.orgs.models import BusinessType, Domain, Invitation, InvitationStatus, Membership, Role, Service, Tenant
 from stockscan.orgs.presets import FEATURE_KEYS, CountingMode, ServiceType
-
-User = get_user_model()
 
 NOT_SENT = "not_sent"
 EMAIL_STATUS_CHOICES = [
@@ -232,12 +229,6 @@ class RegisterSerializer(NewAccountSerializer):
     service_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
     extra_services = ExtraServiceSerializer(many=True, required=False, max_length=MAX_EXTRA_SERVICES)
 
-    def validate_email(self, value):
-        value = User._default_manager.normalize_email(value)
-        if User._default_manager.filter(email__iexact=value).exists():
-            raise serializers.ValidationError(_("An account with this email already exists."))
-        return value
-
     def validate_tenant_name(self, value):
         if not value.strip():
             raise serializers.ValidationError(_("This field may not be blank."))
@@ -285,3 +276,11 @@ class MeSerializer(serializers.Serializer):
     tenant = CurrentTenantSerializer(allow_null=True)
     role = serializers.CharField(allow_null=True)
     service = serializers.IntegerField(allow_null=True)
+
+
+class MeUpdatedSerializer(MeSerializer):
+    pending_email = serializers.EmailField(
+        allow_null=True,
+        help_text="The address a confirmation link was just sent to: the login address becomes it "
+        "when the link is followed. Null when the email was not changed.",
+    )
