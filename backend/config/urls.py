@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
@@ -31,7 +32,7 @@ urlpatterns = [
     path("api/", include(api_patterns)),
     # Anything else under /api/ answers a JSON 404, in DEBUG too (never Django's HTML page).
     re_path(r"^api/", handlers.not_found, name="api-not-found"),
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_URL, admin.site.urls),
 ]
 
 handler400 = "stockscan.core.handlers.bad_request"

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "stockscan.core",
     "stockscan.accounts",
     "stockscan.orgs",
@@ -66,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "stockscan.core.middleware.AdminScopesMiddleware",
+    # Last, as django-axes asks: turns an admin login lockout into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -175,14 +178,12 @@ if TASKS_BACKEND not in _TASK_BACKENDS:
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["default"]}}
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["stockscan.accounts.backends.UsernameOrEmailBackend"]
-# Argon2id first; the others only read older hashes (rewritten as Argon2id at the next login).
-PASSWORD_HASHERS = [
-    "stockscan.accounts.hashers.Argon2idHasher",
-    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
-    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out admin login before any password is checked (admin only, see
+    # config/settings/admin_site.py).
+    "axes.backends.AxesStandaloneBackend",
+    "stockscan.accounts.backends.UsernameOrEmailBackend",
 ]
-
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -227,7 +228,15 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "login_ip": env.string("LOGIN_THROTTLE_RATE_IP", "30/min"),
+        # Failed logins only (stockscan.accounts.throttles.LoginGuard): per account and client
+        # address; per account from every address, past which each address is slowed to
+        # login_under_attack.
         "login_username": env.string("LOGIN_THROTTLE_RATE_USERNAME", "10/min"),
+        "login_account": env.string("LOGIN_THROTTLE_RATE_ACCOUNT", "30/hour"),
+        "login_under_attack": env.string("LOGIN_THROTTLE_RATE_UNDER_ATTACK", "5/hour"),
+        # Wrong current passwords of a signed-in user (password and email changes).
+        "password_check": env.string("LOGIN_THROTTLE_RATE_USERNAME", "10/min"),
+        "email_confirm_ip": env.string("EMAIL_CONFIRM_THROTTLE_RATE_IP", "30/hour"),
         "password_reset_ip": env.string("PASSWORD_RESET_THROTTLE_RATE_IP", "10/hour"),
         "password_reset_email": env.string("PASSWORD_RESET_THROTTLE_RATE_EMAIL", "5/hour"),
         "register_ip": env.string("REGISTER_THROTTLE_RATE_IP", "20/hour"),
@@ -294,9 +303,12 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # The SDK logs every call at INFO; billing logs the failures that matter itself.
         "stripe": {"level": "WARNING"},
+        # django-axes logs every admin login at INFO; failures and lockouts are WARNING.
+        "axes": {"level": "WARNING"},
     },
 }
 
+from config.settings.admin_site import *  # noqa: E402, F403
 from config.settings.billing import *  # noqa: E402, F403
 from config.settings.cors import *  # noqa: E402, F403
 from config.settings.email import *  # noqa: E402, F403

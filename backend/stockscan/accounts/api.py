@@ -1,26 +1,23 @@
-from django.contrib.auth import get_user_model
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
-from rest_framework_simplejwt.serializers import TokenRefreshSerializer
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from stockscan.accounts import services
 from stockscan.accounts.serializers import (
     DetailSerializer,
+    EmailConfirmedSerializer,
+    EmailConfirmSerializer,
     PasswordChangeSerializer,
     PasswordResetConfirmSerializer,
     PasswordResetRequestSerializer,
     RefreshSerializer,
     TokenPairSerializer,
 )
-from stockscan.accounts.throttles import PasswordResetEmailThrottle, PasswordResetIPThrottle
+from stockscan.accounts.throttles import EmailConfirmIPThrottle, PasswordResetEmailThrottle, PasswordResetIPThrottle
 
 
 def _user_language() -> str:
@@ -41,25 +38,19 @@ class _TokenEndpoint(APIView):
 class RefreshView(_TokenEndpoint):
     @extend_schema(request=RefreshSerializer, responses=TokenPairSerializer, auth=[])
     def post(self, request):
-        serializer = TokenRefreshSerializer(data=request.data)
-        try:
-            serializer.is_valid(raise_exception=True)
-        except TokenError as exc:
-            raise InvalidToken(str(exc)) from None
-        except get_user_model().DoesNotExist:
-            raise AuthenticationFailed(_("This account no longer exists.")) from None
-        return Response(serializer.validated_data)
+        params = RefreshSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        return Response(services.token_refresh(refresh=params.validated_data["refresh"]))
 
 
 class LogoutView(_TokenEndpoint):
+    """Blacklists the refresh token; the access tokens of its session are refused from now on."""
+
     @extend_schema(request=RefreshSerializer, responses=DetailSerializer, auth=[])
     def post(self, request):
         params = RefreshSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        try:
-            RefreshToken(params.validated_data["refresh"]).blacklist()
-        except TokenError as exc:
-            raise InvalidToken(str(exc)) from None
+        services.token_logout(refresh=params.validated_data["refresh"])
         return Response({"detail": _("You are logged out.")})
 
 
@@ -68,9 +59,13 @@ class PasswordChangeView(APIView):
 
     @extend_schema(request=PasswordChangeSerializer, responses=TokenPairSerializer)
     def post(self, request):
-        params = PasswordChangeSerializer(data=request.data, context={"user": request.user})
+        params = PasswordChangeSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        tokens = services.user_change_password(user=request.user, new_password=params.validated_data["new_password"])
+        tokens = services.user_change_password(
+            user=request.user,
+            old_password=params.validated_data["old_password"],
+            new_password=params.validated_data["new_password"],
+        )
         return Response(tokens)
 
 
@@ -102,3 +97,19 @@ class PasswordResetConfirmView(APIView):
         data = params.validated_data
         services.password_reset_confirm(uid=data["uid"], token=data["token"], new_password=data["new_password"])
         return Response({"detail": _("Your password has been changed. You can log in.")})
+
+
+class EmailConfirmView(APIView):
+    """The email change link's page: the token alone proves the new address is the user's (it
+    was emailed there), so it works signed in or not, on any device."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [EmailConfirmIPThrottle]
+
+    @extend_schema(request=EmailConfirmSerializer, responses=EmailConfirmedSerializer, auth=[])
+    def post(self, request):
+        params = EmailConfirmSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        user = services.email_change_confirm(token=params.validated_data["token"])
+        return Response({"detail": _("Your email address has been changed."), "email": user.email})

@@ -17,3 +17,10 @@ class ResetTokenInvalid(ApiError):
 class AccountConflict(Conflict):
     error_code = "ACCOUNT_EXISTS"
     default_detail = _("An account with this username or email already exists.")
+
+
+class EmailChangeTokenInvalid(ApiError):
+    """Unknown, expired, voided or used: one answer, so a link's fate is never told."""
+
+    error_code = "EMAIL_CHANGE_TOKEN_INVALID"
+    default_detail = _("This email confirmation link is invalid, has expired or has already been used.")

@@ -1,18 +1,14 @@
 from django.conf import settings
-from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 User = get_user_model()
 
 
-def check_new_password(attrs: dict, *, user, password_field: str, confirm_field: str) -> None:
+def check_passwords_match(attrs: dict, *, password_field: str, confirm_field: str) -> None:
     if attrs[password_field] != attrs[confirm_field]:
         raise serializers.ValidationError({confirm_field: [_("The two passwords do not match.")]})
-    try:
-        password_validation.validate_password(attrs[password_field], user=user)
-    except Exception as exc:  # django.core.exceptions.ValidationError
-        raise serializers.ValidationError({password_field: list(getattr(exc, "messages", [str(exc)]))}) from None
 
 
 class NewAccountSerializer(serializers.Serializer):
@@ -24,21 +20,10 @@ class NewAccountSerializer(serializers.Serializer):
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
     password_confirm = serializers.CharField(write_only=True, style={"input_type": "password"})
 
-    def validate_username(self, value):
-        if User._default_manager.filter(username__iexact=value).exists():
-            raise serializers.ValidationError(_("This username is already taken."))
-        return value
-
     def validate(self, attrs):
-        # The validators compare the password with the username and the email (given in the
-        # body at registration, by the invitation otherwise).
-        email = attrs.get("email") or self.context.get("email", "")
-        check_new_password(
-            attrs,
-            user=User(username=attrs["username"], email=email),
-            password_field="password",
-            confirm_field="password_confirm",
-        )
+        # Whether the username is free and the password strong enough is for
+        # accounts.services.user_create to say.
+        check_passwords_match(attrs, password_field="password", confirm_field="password_confirm")
         return attrs
 
 
@@ -74,15 +59,22 @@ class UserSerializer(serializers.ModelSerializer):
 class MeUpdateSerializer(serializers.Serializer):
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    email = serializers.EmailField(required=False)
+    email = serializers.EmailField(
+        required=False,
+        help_text="A new login address: nothing changes until the link emailed to it is followed "
+        "(POST /api/auth/email/confirm/); the current address is told. Needs `password`.",
+    )
+    password = serializers.CharField(
+        required=False, write_only=True, style={"input_type": "password"}, help_text="The current password."
+    )
     language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
 
-    def validate_email(self, value):
-        value = User._default_manager.normalize_email(value)
-        others = User._default_manager.filter(email__iexact=value).exclude(pk=self.context["user"].pk)
-        if others.exists():
-            raise serializers.ValidationError(_("An account with this email already exists."))
-        return value
+    def validate(self, attrs):
+        if "email" in attrs and not attrs.get("password"):
+            raise serializers.ValidationError(
+                {"password": [_("Give your current password to change your email address.")]}
+            )
+        return attrs
 
 
 class PasswordChangeSerializer(serializers.Serializer):
@@ -90,15 +82,8 @@ class PasswordChangeSerializer(serializers.Serializer):
     new_password = serializers.CharField(write_only=True)
     new_password_confirm = serializers.CharField(write_only=True)
 
-    def validate_old_password(self, value):
-        if not self.context["user"].check_password(value):
-            raise serializers.ValidationError(_("Your current password is incorrect."))
-        return value
-
     def validate(self, attrs):
-        check_new_password(
-            attrs, user=self.context["user"], password_field="new_password", confirm_field="new_password_confirm"
-        )
+        check_passwords_match(attrs, password_field="new_password", confirm_field="new_password_confirm")
         return attrs
 
 
@@ -113,9 +98,18 @@ class PasswordResetConfirmSerializer(serializers.Serializer):
     new_password_confirm = serializers.CharField(write_only=True)
 
     def validate(self, attrs):
-        if attrs["new_password"] != attrs["new_password_confirm"]:
-            raise serializers.ValidationError({"new_password_confirm": [_("The two passwords do not match.")]})
+        check_passwords_match(attrs, password_field="new_password", confirm_field="new_password_confirm")
         return attrs
+
+
+class EmailConfirmSerializer(serializers.Serializer):
+    # No length limit here: a token of any length is answered like an unknown one.
+    token = serializers.CharField()
+
+
+class EmailConfirmedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    email = serializers.EmailField()
 
 
 class DetailSerializer(serializers.Serializer):

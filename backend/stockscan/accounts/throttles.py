@@ -2,11 +2,25 @@
 
 Client addresses come from DRF's `get_ident`, which trusts only TRUSTED_PROXY_COUNT entries
 of X-Forwarded-For, so rotating that header does not give a client a fresh bucket.
+
+Passwords are guarded by failure budgets rather than request throttles: only wrong answers
+count, so nobody can keep an account's owner out by failing on purpose from elsewhere.
 """
 
 import hashlib
+import time
 
-from rest_framework.throttling import SimpleRateThrottle
+from django.core.cache import cache
+from rest_framework.exceptions import Throttled
+from rest_framework.settings import api_settings
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
+
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def client_address(request) -> str:
+    """The client's address as the throttles see it (TRUSTED_PROXY_COUNT hops trusted)."""
+    return BaseThrottle().get_ident(request)
 
 
 class _ByClientAddress(SimpleRateThrottle):
@@ -30,11 +44,6 @@ class LoginIPThrottle(_ByClientAddress):
     scope = "login_ip"
 
 
-class LoginUsernameThrottle(_ByBodyField):
-    scope = "login_username"
-    fields = ("username", "email")
-
-
 class PasswordResetIPThrottle(_ByClientAddress):
     scope = "password_reset_ip"
 
@@ -50,3 +59,89 @@ class RegisterIPThrottle(_ByClientAddress):
 
 class InvitationLinkIPThrottle(_ByClientAddress):
     scope = "invitation_ip"
+
+
+class EmailConfirmIPThrottle(_ByClientAddress):
+    scope = "email_confirm_ip"
+
+
+class FailureBudget:
+    """The failed attempts one key may make in a fixed window (the scope's DRF-style rate in
+    DEFAULT_THROTTLE_RATES, read at each use). Keys are hashed: no identifier reaches the cache."""
+
+    def __init__(self, scope: str, *parts: str):
+        self.scope = scope
+        digest = hashlib.sha256("\x1f".join(parts).strip().lower().encode()).hexdigest()
+        self.key = f"failures:{scope}:{digest}"
+        self._ends_key = f"{self.key}:ends"
+
+    def _rate(self) -> tuple[int, int]:
+        number, period = api_settings.DEFAULT_THROTTLE_RATES[self.scope].split("/", 1)
+        return int(number), _PERIODS[period.strip()[0]]
+
+    def exhausted(self) -> bool:
+        limit, _window = self._rate()
+        return (cache.get(self.key) or 0) >= limit
+
+    def _increment(self) -> int:
+        _limit, window = self._rate()
+        cache.add(self._ends_key, time.time() + window, window)
+        cache.add(self.key, 0, window)
+        try:
+            return cache.incr(self.key)
+        except ValueError:  # the window ended between add and incr
+            cache.add(self.key, 1, window)
+            return 1
+
+    def record(self) -> None:
+        """Counts one failure that already happened."""
+        self._increment()
+
+    def reserve(self) -> None:
+        """Counts the attempt about to be made, before it is made (an atomic increment, so
+        concurrent attempts cannot all slip under the limit), or refuses it with 429.
+        `forgive` takes it back when the attempt succeeds."""
+        limit, window = self._rate()
+        if self._increment() > limit:
+            ends = cache.get(self._ends_key) or time.time() + window
+            raise Throttled(wait=max(1, round(ends - time.time())))
+
+    def forgive(self) -> None:
+        cache.delete_many([self.key, self._ends_key])
+
+
+class LoginGuard:
+    """Login attempts of one identifier (username or email) from one client address.
+
+    - `login_username`: failures per identifier *and* address. The owner's own address keeps
+      its budget whatever is tried from elsewhere, and a success starts it again.
+    - `login_account`: failures per identifier from every address. Past it, the identifier is
+      under attack: every address (the owner's too) is slowed to `login_under_attack` failures
+      per address, on top of the above. Slowed, never blocked outright: an address that has not
+      failed still gets its tries. We chose a lower rate over a growing server-side delay: a
+      delay would hold a web worker for each attacker request.
+    The per-address `login_ip` request throttle still applies in front of this.
+    """
+
+    def __init__(self, *, identifier: str, address: str):
+        self._by_address = FailureBudget("login_username", identifier, address)
+        self._under_attack = FailureBudget("login_under_attack", identifier, address)
+        self._by_account = FailureBudget("login_account", identifier)
+
+    def reserve(self) -> None:
+        self._by_address.reserve()
+        if self._by_account.exhausted():
+            self._under_attack.reserve()
+
+    def failed(self) -> None:
+        self._by_account.record()
+
+    def succeeded(self) -> None:
+        self._by_address.forgive()
+        self._under_attack.forgive()
+
+
+def password_check_budget(user) -> FailureBudget:
+    """Wrong current passwords of one signed-in user (password change, email change): a stolen
+    access token does not buy unlimited guesses."""
+    return FailureBudget("password_check", str(user.pk))

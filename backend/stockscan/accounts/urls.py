@@ -7,4 +7,5 @@ urlpatterns = [
     route("password/change/", api.PasswordChangeView.as_view(), "password-change"),
     route("password-reset/", api.PasswordResetView.as_view(), "password-reset"),
     route("password-reset/confirm/", api.PasswordResetConfirmView.as_view(), "password-reset-confirm"),
+    route("email/confirm/", api.EmailConfirmView.as_view(), "email-confirm"),
 ]

@@ -118,20 +118,34 @@ _DRF_CODES: list[tuple[type[exceptions.APIException], str]] = [
 
 
 # simplejwt answers in English (its French catalogue is incomplete and not loaded): its
-# messages, by meaning, in ours. A token error we do not know gets the general sentence.
+# messages, by meaning, in ours. Any other token message of its own says the token is not
+# valid; a message of ours (already translated) is kept.
 _TOKEN_MESSAGES = {
     "Token is blacklisted": _("This session has ended. Log in again."),
     "User not found": _("This account no longer exists."),
     "User is inactive": _("This account is disabled."),
     "The user's password has been changed.": _("Your password has been changed. Log in again."),
 }
+_SIMPLEJWT_INVALID = (
+    "Given token not valid for any token type",
+    "Token is invalid",
+    "Token is expired",
+    "Token is invalid or expired",
+    "Token has no id",
+    "Token has no type",
+    "Token has wrong type",
+    "Token contained no recognizable user identification",
+    "Authorization header must contain two space-delimited values",
+)
 _TOKEN_INVALID = _("Your session is invalid or has expired. Log in again.")
 
 
-def _token_message(exc: exceptions.APIException, english: str) -> str:
-    if english in _TOKEN_MESSAGES:
-        return _TOKEN_MESSAGES[english]
-    return _TOKEN_INVALID if isinstance(exc, InvalidToken) else english
+def _token_message(message: str) -> str:
+    if message in _TOKEN_MESSAGES:
+        return _TOKEN_MESSAGES[message]
+    if message in _SIMPLEJWT_INVALID or message.startswith("Token has no '") or message.endswith("claim has expired"):
+        return _TOKEN_INVALID
+    return message
 
 
 # PostgreSQL's SQLSTATE classes of a refused or lost connection (08) and of a server shutting
@@ -187,7 +201,7 @@ def api_exception_handler(exc, context):
         extra = {"retry_after": exc.wait} if isinstance(exc, exceptions.Throttled) and exc.wait else {}
         detail = _flatten_detail(exc.detail)
         if code in (ErrorCode.TOKEN_INVALID, ErrorCode.AUTHENTICATION_FAILED):
-            detail = _token_message(exc, detail)
+            detail = _token_message(detail)
         body = error_body(code, detail, **extra)
     elif database_unavailable(exc):
         logger.error("Database unreachable in %s (%s)", context.get("view").__class__.__name__, exc.__class__.__name__)

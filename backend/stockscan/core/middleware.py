@@ -39,7 +39,7 @@ class AdminScopesMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path.startswith("/admin/"):
+        if request.path.startswith(f"/{settings.ADMIN_URL}"):
             with scopes_disabled():
                 return self.get_response(request)
         return self.get_response(request)

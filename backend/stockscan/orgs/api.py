@@ -14,13 +14,8 @@ from stockscan.accounts.serializers import (
     NewAccountSerializer,
     UserSerializer,
 )
-from stockscan.accounts.services import tokens_for_login, user_login, user_update_profile
-from stockscan.accounts.throttles import (
-    InvitationLinkIPThrottle,
-    LoginIPThrottle,
-    LoginUsernameThrottle,
-    RegisterIPThrottle,
-)
+from stockscan.accounts.services import email_change_request, tokens_for_login, user_login, user_update_profile
+from stockscan.accounts.throttles import InvitationLinkIPThrottle, LoginIPThrottle, RegisterIPThrottle
 from stockscan.core.pagination import PageNumberPagination
 from stockscan.entitlements.selectors import entitlements_summary
 from stockscan.entitlements.serializers import EntitlementsSerializer
@@ -42,6 +37,7 @@ from stockscan.orgs.serializers import (
     MembershipUpdateSerializer,
     MembersSummarySerializer,
     MeSerializer,
+    MeUpdatedSerializer,
     RegisterResponseSerializer,
     RegisterSerializer,
     ServiceCreateSerializer,
@@ -108,7 +104,8 @@ class RegisterView(APIView):
 class LoginView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
-    throttle_classes = [LoginIPThrottle, LoginUsernameThrottle]
+    # Per address here; per account (failures only) in accounts.services.user_login.
+    throttle_classes = [LoginIPThrottle]
 
     @extend_schema(request=LoginSerializer, responses=AuthResponseSerializer, auth=[])
     def post(self, request):
@@ -152,13 +149,20 @@ class MeView(APIView):
     def get(self, request):
         return Response(self._body(request, self._context(request)))
 
-    @extend_schema(request=MeUpdateSerializer, responses=MeSerializer)
+    @extend_schema(request=MeUpdateSerializer, responses=MeUpdatedSerializer)
     def patch(self, request):
         context = self._context(request)  # first: a request naming another tenant changes nothing
-        params = MeUpdateSerializer(data=request.data, context={"user": request.user})
+        params = MeUpdateSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        user_update_profile(user=request.user, **params.validated_data)
-        return Response(self._body(request, context))
+        changes = dict(params.validated_data)
+        new_email, password = changes.pop("email", None), changes.pop("password", None)
+        change = None
+        if new_email is not None:  # first: a wrong password changes nothing
+            change = email_change_request(
+                user=request.user, new_email=new_email, password=password, language=_user_language()
+            )
+        user_update_profile(user=request.user, **changes)
+        return Response({**self._body(request, context), "pending_email": change.new_email if change else None})
 
 
 class TenantSettingsView(TenantAPIView):

@@ -1,7 +1,6 @@
 import zoneinfo
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -13,8 +12,6 @@ from stockscan.core.serializers import TenantRelatedField
 from stockscan.mail.models import DeliveryStatus, EmailStatus
 from stockscan.orgs.models import BusinessType, Domain, Invitation, InvitationStatus, Membership, Role, Service, Tenant
 from stockscan.orgs.presets import FEATURE_KEYS, CountingMode, ServiceType
-
-User = get_user_model()
 
 NOT_SENT = "not_sent"
 EMAIL_STATUS_CHOICES = [
@@ -261,12 +258,6 @@ class RegisterSerializer(NewAccountSerializer):
     service_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
     extra_services = ExtraServiceSerializer(many=True, required=False, max_length=MAX_EXTRA_SERVICES)
 
-    def validate_email(self, value):
-        value = User._default_manager.normalize_email(value)
-        if User._default_manager.filter(email__iexact=value).exists():
-            raise serializers.ValidationError(_("An account with this email already exists."))
-        return value
-
     def validate(self, attrs):
         attrs = super().validate(attrs)
         first_name = (attrs.get("service_name") or "").strip() or ServiceType(attrs["service_type"]).label
@@ -346,3 +337,11 @@ class ActivitySerializer(serializers.Serializer):
 
     def get_message(self, entry) -> str:
         return activity_message(entry)
+
+
+class MeUpdatedSerializer(MeSerializer):
+    pending_email = serializers.EmailField(
+        allow_null=True,
+        help_text="The address a confirmation link was just sent to: the login address becomes it "
+        "when the link is followed. Null when the email was not changed.",
+    )

@@ -9,6 +9,8 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from rest_framework.test import APIClient
@@ -261,3 +263,22 @@ def test_reset_email_goes_through_the_outbox_with_its_link_sealed(
     assert email.status == EmailStatus.SENT
     token = link_params(mail.outbox[0])["token"]
     assert token not in str(OutboundEmail.objects.with_scopes_disabled().values().get())
+
+
+def test_reset_request_does_the_same_work_for_known_and_unknown_addresses(
+    api_client, owner, other_workspace, django_capture_on_commit_callbacks
+):
+    """Today a known address took 17 ms and an unknown one 9 ms: the known one looked the user
+    up, made a token and wrote the outbox row before answering. Both now queue the same task."""
+    work = {}
+    for case, email in (("known", owner.email), ("unknown", "personne@bistro.test")):
+        with (
+            CaptureQueriesContext(connection) as queries,
+            django_capture_on_commit_callbacks(execute=False) as callbacks,
+        ):
+            response = APIClient().post(RESET_URL, {"email": email}, format="json")
+        assert response.status_code == 202
+        work[case] = ([q["sql"] for q in queries.captured_queries], len(callbacks))
+
+    assert work["known"] == work["unknown"]
+    assert mail.outbox == []

@@ -10,9 +10,11 @@ from django.core import mail
 from django.test import override_settings
 
 from stockscan.orgs.models import Role
+from tests.conftest import client_for
 from tests.factories import PASSWORD
 
 LOGIN_URL = "/api/auth/login/"
+CHANGE_URL = "/api/auth/password/change/"
 RESET_URL = "/api/auth/password-reset/"
 PROXY = "10.0.0.1"
 
@@ -45,22 +47,57 @@ def owner(workspace):
     return user
 
 
-def test_login_is_throttled_per_username_across_addresses(api_client, owner, other_workspace):
+def test_failed_logins_from_elsewhere_do_not_lock_the_owner_out(api_client, owner, other_workspace):
+    """Today's attack: a stream of bad passwords for one username kept its owner on 429."""
+    spellings = ["Camille", "camille", " CAMILLE "]
+    for attempt in range(allowed("login_username") * 2):
+        response = login(api_client, spellings[attempt % 3], REMOTE_ADDR=f"192.0.2.{attempt % 4 + 1}")
+        assert response.status_code in (401, 429), attempt
+
+    # The owner, from their own address, logs in.
+    assert login(api_client, "camille", PASSWORD, REMOTE_ADDR="198.51.100.50").status_code == 200
+
+
+def test_failed_logins_are_throttled_per_username_and_address(api_client, owner, other_workspace):
     limit = allowed("login_username")
     spellings = ["Camille", "camille", " CAMILLE "]
     for attempt in range(limit):
-        # A new address each time: only the username bucket can fill up.
-        response = login(api_client, spellings[attempt % 3], REMOTE_ADDR=f"192.0.2.{attempt + 1}")
+        response = login(api_client, spellings[attempt % 3], REMOTE_ADDR="192.0.2.7")
         assert response.status_code == 401, attempt
 
-    # Even the right password is refused while the username is throttled.
-    refused = login(api_client, "camille", PASSWORD, REMOTE_ADDR="192.0.2.200")
+    # Even the right password is refused from that address while it is throttled.
+    refused = login(api_client, "camille", PASSWORD, REMOTE_ADDR="192.0.2.7")
     assert_throttled(refused)
     assert "access" not in refused.json()
 
-    # Another account from a fresh address is not affected.
+    # Another address, and another account from the same address, are not affected.
+    assert login(api_client, "Camille", PASSWORD, REMOTE_ADDR="192.0.2.8").status_code == 200
     other = other_workspace.user(Role.OWNER)
-    assert login(api_client, other.username, PASSWORD, REMOTE_ADDR="192.0.2.201").status_code == 200
+    assert login(api_client, other.username, PASSWORD, REMOTE_ADDR="192.0.2.7").status_code == 200
+
+
+def test_successful_logins_are_not_counted_and_start_the_count_again(api_client, owner):
+    limit = allowed("login_username")
+    for _round in range(2):
+        for attempt in range(limit - 1):
+            assert login(api_client, "Camille", REMOTE_ADDR="192.0.2.9").status_code == 401, attempt
+        assert login(api_client, "Camille", PASSWORD, REMOTE_ADDR="192.0.2.9").status_code == 200
+
+
+def test_an_account_attacked_from_many_addresses_is_slowed_not_blocked(api_client, owner):
+    per_address = allowed("login_username") - 1
+    account_limit = allowed("login_account")
+    for attempt in range(account_limit):
+        # Each address stays under its own limit: only the account-wide count fills up.
+        address = f"203.0.113.{attempt // per_address + 1}"
+        assert login(api_client, "Camille", REMOTE_ADDR=address).status_code == 401, attempt
+
+    # Under attack, a new address gets the lower rate...
+    for attempt in range(allowed("login_under_attack")):
+        assert login(api_client, "Camille", REMOTE_ADDR="203.0.113.200").status_code == 401, attempt
+    assert_throttled(login(api_client, "Camille", REMOTE_ADDR="203.0.113.200"))
+    # ...and the owner, from an address that has not failed, still logs in.
+    assert login(api_client, "Camille", PASSWORD, REMOTE_ADDR="198.51.100.60").status_code == 200
 
 
 def test_login_is_throttled_per_address_across_usernames(api_client, owner):
@@ -111,6 +148,20 @@ def test_behind_one_proxy_the_last_forwarded_address_is_the_client(api_client, o
     # address is not what is counted.
     other_client = login(api_client, "Camille", PASSWORD, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="198.51.100.78")
     assert other_client.status_code == 200
+
+
+def test_wrong_current_passwords_are_throttled_at_password_change(workspace, owner):
+    """Today: 40 wrong old_password answered 400 in a row to a stolen access token."""
+    client = client_for(owner)
+    body = {"new_password": "Moulin-Rouge-Tarte-77", "new_password_confirm": "Moulin-Rouge-Tarte-77"}
+    for attempt in range(allowed("password_check")):
+        response = client.post(CHANGE_URL, {**body, "old_password": f"guess-{attempt}"}, format="json")
+        assert response.status_code == 400, attempt
+
+    assert_throttled(client.post(CHANGE_URL, {**body, "old_password": "guess-again"}, format="json"))
+    assert_throttled(client.post(CHANGE_URL, {**body, "old_password": PASSWORD}, format="json"))
+    owner.refresh_from_db()
+    assert owner.check_password(PASSWORD)
 
 
 def test_password_reset_is_throttled_per_email(api_client, owner, django_capture_on_commit_callbacks):

@@ -1,6 +1,9 @@
 """Login, refresh rotation, logout and password change: which tokens work afterwards."""
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from stockscan.orgs.models import Role
@@ -147,6 +150,44 @@ def test_logout_blacklists_the_refresh_token(api_client, owner):
     assert after.json()["code"] == "TOKEN_INVALID"
     # Logging out twice with the same token is refused too.
     assert api_client.post(LOGOUT_URL, {"refresh": pair["refresh"]}, format="json").status_code == 401
+
+
+def test_logout_refuses_the_sessions_access_tokens_at_once(api_client, owner, other_workspace):
+    """Today the access token kept working for up to 15 minutes after logout."""
+    session = login(api_client, "Camille").json()
+    rotated = refresh(session["refresh"]).json()
+    other_session = login(api_client, "Camille").json()
+    assert bearer(rotated["access"]).get(ME_URL).status_code == 200
+
+    assert api_client.post(LOGOUT_URL, {"refresh": rotated["refresh"]}, format="json").status_code == 200
+
+    for access in (session["access"], rotated["access"]):
+        refused = bearer(access).get(ME_URL)
+        assert (refused.status_code, refused.json()["code"]) == (401, "TOKEN_INVALID")
+    # Another session of the same user is not logged out.
+    assert bearer(other_session["access"]).get(ME_URL).status_code == 200
+
+
+def test_a_logged_out_session_stays_refused_when_the_cache_forgets_it(api_client, owner):
+    """Another process, or Redis restarted: the database still holds the revocation."""
+    session = login(api_client, "Camille").json()
+    api_client.post(LOGOUT_URL, {"refresh": session["refresh"]}, format="json")
+
+    cache.clear()
+
+    assert bearer(session["access"]).get(ME_URL).status_code == 401
+    assert bearer(login(api_client, "Camille").json()["access"]).get(ME_URL).status_code == 200
+
+
+def test_an_authenticated_request_of_a_live_session_reads_no_revocation_from_the_database(api_client, owner):
+    access = login(api_client, "Camille").json()["access"]
+    client = bearer(access)
+    client.get(ME_URL)  # warms the caches (tenant context, revocations)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(ME_URL).status_code == 200
+
+    assert not [q for q in queries.captured_queries if "revokedsession" in q["sql"].lower()]
 
 
 def test_logout_without_refresh_is_400(api_client, db):

@@ -46,6 +46,7 @@ NO_TENANT_OBJECT_ROUTES: dict[str, str] = {
     "password-change": "changes the caller's own password",
     "password-reset": "emails a reset link; answers the same whoever asks",
     "password-reset-confirm": "consumes a reset token; touches only the user it names",
+    "email-confirm": "consumes an email change token; touches only the user who asked for that change",
     "invitation-accept": "public invitation link: the token names its one invitation; unknown, expired and "
     "used tokens answer alike (tests/backend/orgs/test_invitation_links.py)",
     "invitation-decline": "public invitation link: declines the one invitation its token names",

@@ -3,9 +3,10 @@ request's cached tenant context (`tenancy.context_cache`) when it is there."""
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.authentication import JWTAuthentication
-from rest_framework_simplejwt.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
+from stockscan.accounts.tokens import access_token_revoked
 from stockscan.orgs.tenancy import context_cache
 
 
@@ -20,6 +21,12 @@ class CachedContextJWTAuthentication(JWTAuthentication):
     def authenticate(self, request):
         self.request = request  # DRF makes one authenticator per request
         return super().authenticate(request)
+
+    def get_validated_token(self, raw_token):
+        token = super().get_validated_token(raw_token)
+        if access_token_revoked(token):
+            raise InvalidToken(_("This session has been logged out."))
+        return token
 
     def get_user(self, validated_token):
         context = self._cached_context(validated_token)
