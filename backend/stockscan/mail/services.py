@@ -26,7 +26,7 @@ from django.utils import timezone, translation
 
 from stockscan.core.audit import audit_record
 from stockscan.core.logging import mask_personal_data
-from stockscan.core.tasks import enqueue_on_commit, retry_claim, retry_fail, retry_requeue, retry_succeed
+from stockscan.core.tasks import ClaimLost, enqueue_on_commit, retry_claim, retry_fail, retry_requeue, retry_succeed
 from stockscan.mail.models import EmailAttachment, EmailStatus, OutboundEmail
 from stockscan.mail.sealing import ContextUnreadable, seal_context, unseal_context
 from stockscan.mail.tasks import email_send
@@ -154,7 +154,7 @@ def _describe(exc: Exception) -> str:
 
 def email_deliver(*, email_id: int) -> OutboundEmail | None:
     """Sends one email if it is due and nobody else holds it; returns the row as it ends up,
-    or None when there was nothing to do."""
+    or None when it was not this call's to send (not due, or held by another sender)."""
     email = retry_claim(OutboundEmail, email_id)
     if email is None:
         return None
@@ -164,7 +164,10 @@ def email_deliver(*, email_id: int) -> OutboundEmail | None:
     except Exception as exc:  # every failure is recorded on the row, none is lost
         retry_fail(email, error=_describe(exc), permanent=_is_permanent(exc))
     else:
-        retry_succeed(email, sent_at=timezone.now(), provider_message_id=_provider_message_id(message))
+        try:
+            retry_succeed(email, sent_at=timezone.now(), provider_message_id=_provider_message_id(message))
+        except ClaimLost:  # another sender took the row over meanwhile: its outcome is the one kept
+            return None
     email.refresh_from_db()
     return email
 
