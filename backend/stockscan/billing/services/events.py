@@ -205,8 +205,9 @@ def stripe_event_process(*, event_id: int) -> StripeEvent | None:
 
 @transaction.atomic
 def stripe_events_reprocess(*, event_ids: list[int], actor) -> int:
-    """Staff's "reprocess": failed (given up) and ignored events run again, with one more
-    attempt. Events of another API version stay failed: their payload cannot be read here."""
+    """Staff's "reprocess": failed (given up) and ignored events are due again, keeping their
+    attempts (a given-up event gets one more). Events of another API version stay failed:
+    their payload cannot be read here."""
     chosen = list(
         _events()
         .select_for_update()
