@@ -1,5 +1,10 @@
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
@@ -51,3 +56,50 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.action} {self.target_type}#{self.target_id}"
+
+
+@dataclass(frozen=True)
+class RetryStatuses:
+    """The words one kind of retry row uses for the four states `core.tasks` moves it through,
+    so that each app keeps the vocabulary its admin and API show (an email is "sending", then
+    "sent"; a Stripe event is "processed")."""
+
+    waiting: str  # due at `next_attempt_at`: new, or to be tried again after a failed attempt
+    running: str  # claimed by one worker until `claimed_until`
+    done: str  # finished: nothing more happens to it
+    failed: str  # given up: the last attempt failed, or retrying could not help
+
+
+class RetryRow(models.Model):
+    """Work that must not be lost (a Stripe event, an outgoing email, an emailed export): the
+    row carries its own attempts, so a lost task, a worker killed mid-run or an outage of an
+    outside service delays the work but never drops it. `core.tasks` claims a row, records its
+    success, or schedules its next attempt (`retry_delay`) until `max_attempts()`;
+    `manage.py run_due_work` runs the due rows of every kind registered with
+    `core.tasks.register_retry_kind`.
+
+    A concrete model redeclares `status` with its own choices (default: its waiting status),
+    names them in `retry_statuses` and says how many attempts it gets in `max_attempts()`.
+    """
+
+    status = models.CharField(max_length=16)
+    attempts = models.PositiveIntegerField(default=0)
+    # When a waiting row is due; empty while it runs and once it is finished.
+    next_attempt_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
+    # Until when the worker that claimed it holds it: past that, its worker is taken for dead
+    # and another may claim the row again.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    retry_statuses: ClassVar[RetryStatuses]
+    # Far above the longest attempt (every outside call times out within a minute), so a
+    # running row is only taken over from a worker that really died.
+    retry_lease: ClassVar[timedelta] = timedelta(minutes=15)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def max_attempts(cls) -> int:
+        """Attempts before the row is given up (marked failed)."""
+        raise NotImplementedError

@@ -1,7 +1,5 @@
 from django.db.models.functions import Lower
-from django.utils import timezone
 
-from stockscan.exports.models import EmailedExport, EmailedExportStatus
 from stockscan.orgs.models import Membership, MembershipStatus
 
 
@@ -27,14 +25,4 @@ def active_recipients(*, job) -> list[Membership]:
         )
         .select_related("user")
         .order_by("id")
-    )
-
-
-def due_emailed_export_ids(*, limit: int = 100) -> list[int]:
-    """Emailed exports waiting for an attempt whose time has come (the sweeper's work)."""
-    return list(
-        EmailedExport.objects.with_scopes_disabled()
-        .filter(status=EmailedExportStatus.QUEUED, next_attempt_at__lte=timezone.now())
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
     )

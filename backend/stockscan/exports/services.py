@@ -11,14 +11,13 @@ from typing import BinaryIO
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_scopes import scope
 from rest_framework.exceptions import APIException, ValidationError
 
 from stockscan.core.audit import audit_record
-from stockscan.core.tasks import enqueue_on_commit, next_attempt_at
+from stockscan.core.tasks import ClaimLost, enqueue_on_commit, retry_claim, retry_fail, retry_succeed
 from stockscan.entitlements.enforcement import quota_release, quota_reservation, require_feature
 from stockscan.entitlements.plans import Feature
 from stockscan.exports import tasks
@@ -34,10 +33,6 @@ from stockscan.orgs.tenancy.permissions import Perm, role_has
 logger = logging.getLogger("stockscan.exports")
 
 EMAIL_RATE_WINDOW = timedelta(hours=1)
-EMAIL_MAX_ATTEMPTS = 5
-# How long a worker holds an emailed export it started: if it dies meanwhile, the sweeper
-# takes the export up again after this (building even a large file takes seconds).
-EMAIL_CLAIM_LEASE = timedelta(minutes=15)
 
 
 @dataclass
@@ -229,31 +224,25 @@ def emailed_export_send(*, job_id: int) -> None:
     """Builds an emailed export and sends it to each recipient (the task and the sweeper call
     this). Runs as the member who asked, inside the tenant's scope, re-checking that they
     may still export, the options, and who may still receive it. A failure is retried with
-    the core backoff; after EMAIL_MAX_ATTEMPTS, or when the export is no longer allowed, it
-    fails for good and its quota unit is given back."""
-    now = timezone.now()
-    jobs = EmailedExport.objects.with_scopes_disabled()
-    # Claiming is one conditional UPDATE: the task and the sweeper never build the same export twice.
-    claimed = jobs.filter(pk=job_id, status=EmailedExportStatus.QUEUED, next_attempt_at__lte=now).update(
-        attempts=F("attempts") + 1, next_attempt_at=now + EMAIL_CLAIM_LEASE
-    )
-    if not claimed:
+    the core backoff; after `EmailedExport.max_attempts()`, or at once when the export is no
+    longer allowed, it fails for good and its quota unit is given back."""
+    # The claim is one conditional UPDATE: the task and the sweeper never build the same export twice.
+    job = retry_claim(EmailedExport, job_id)
+    if job is None:
         return
-    job = jobs.select_related("tenant", "requested_by").get(pk=job_id)
     with scope(tenant=job.tenant_id):
         try:
             # The emails enter the outbox and the export is marked sent together, or neither.
             with transaction.atomic():
                 row_count, recipient_count = _build_and_send(job)
                 _mark_sent(job, row_count=row_count, recipient_count=recipient_count)
+        except ClaimLost:  # another worker took it over: its emails count, this one's are undone
+            return
         except APIException as refusal:  # no longer allowed: retrying would not help
-            _give_up(job, str(refusal.detail))
+            _record_failure(job, str(refusal.detail), permanent=True)
         except Exception as error:
             logger.exception("Emailed export %s failed (attempt %s).", job.pk, job.attempts)
-            if job.attempts >= EMAIL_MAX_ATTEMPTS:
-                _give_up(job, f"{type(error).__name__}: {error}")
-            else:
-                _retry_later(job, f"{type(error).__name__}: {error}")
+            _record_failure(job, f"{type(error).__name__}: {error}", permanent=False)
 
 
 def _build_and_send(job: EmailedExport) -> tuple[int, int]:
@@ -290,10 +279,8 @@ def _build_and_send(job: EmailedExport) -> tuple[int, int]:
     return export.sheets[0].row_count, len(recipients)
 
 
-@transaction.atomic
 def _mark_sent(job: EmailedExport, *, row_count: int, recipient_count: int) -> None:
-    job.status, job.sent_at, job.row_count, job.last_error = EmailedExportStatus.SENT, timezone.now(), row_count, ""
-    job.save(update_fields=["status", "sent_at", "row_count", "last_error", "updated_at"])
+    retry_succeed(job, sent_at=timezone.now(), row_count=row_count)
     audit_record(
         tenant_id=job.tenant_id,
         actor=job.requested_by,
@@ -304,9 +291,10 @@ def _mark_sent(job: EmailedExport, *, row_count: int, recipient_count: int) -> N
 
 
 @transaction.atomic
-def _give_up(job: EmailedExport, reason: str) -> None:
-    job.status, job.last_error = EmailedExportStatus.FAILED, reason[:255]
-    job.save(update_fields=["status", "last_error", "updated_at"])
+def _record_failure(job: EmailedExport, error: str, *, permanent: bool) -> None:
+    """The attempt failed: tried again later, or, given up, its quota unit is given back."""
+    if not retry_fail(job, error=error, permanent=permanent) or job.status != EmailedExportStatus.FAILED:
+        return
     quota_release(job.tenant, QUOTA_METRICS[job.file_format], job.quota_period)
     audit_record(
         tenant_id=job.tenant_id,
@@ -315,9 +303,3 @@ def _give_up(job: EmailedExport, reason: str) -> None:
         target=job,
         after={"error": job.last_error, "attempts": job.attempts},
     )
-
-
-def _retry_later(job: EmailedExport, reason: str) -> None:
-    job.next_attempt_at, job.last_error = next_attempt_at(job.attempts), reason[:255]
-    job.save(update_fields=["next_attempt_at", "last_error", "updated_at"])
-    enqueue_on_commit(tasks.send_emailed_export, job.pk, run_after=job.next_attempt_at)

@@ -70,7 +70,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
         "status",
         "attempts",
         "next_attempt_at",
-        "claimed_at",
+        "claimed_until",
         "last_error",
         "sent_at",
         "provider_message_id",

@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
-from stockscan.core.models import TimeStampedModel
+from stockscan.core.models import RetryRow, RetryStatuses, TimeStampedModel
 
 
 class EmailStatus(models.TextChoices):
@@ -38,9 +38,10 @@ DELIVERY_RANK = {
 }
 
 
-class OutboundEmail(TimeStampedModel):
+class OutboundEmail(TimeStampedModel, RetryRow):
     """One email to send: written in the transaction of the action that causes it, sent by a
-    task queued on commit, retried with backoff, and kept with its outcome.
+    task queued on commit, retried with the core backoff (a `core` retry row: queued, sending,
+    sent or failed), and kept with its outcome.
 
     The template context is stored sealed (encrypted with a key derived from SECRET_KEY, see
     `stockscan.mail.sealing`) because it carries one-time links (invitations, password
@@ -56,10 +57,6 @@ class OutboundEmail(TimeStampedModel):
     sealed_context = models.TextField()
     subject = models.CharField(max_length=255)
     status = models.CharField(max_length=16, choices=EmailStatus.choices, default=EmailStatus.QUEUED)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     # SendGrid's X-Message-Id (the prefix of every event's sg_message_id), or the message id
     # another anymail backend reports.
@@ -71,6 +68,10 @@ class OutboundEmail(TimeStampedModel):
     # Read per tenant inside a request's scope; the send task, the sweeper, the webhook and
     # the admin work across tenants on purpose (`with_scopes_disabled()`).
     objects = ScopedManager(tenant="tenant")
+
+    retry_statuses = RetryStatuses(
+        waiting=EmailStatus.QUEUED, running=EmailStatus.SENDING, done=EmailStatus.SENT, failed=EmailStatus.FAILED
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -87,6 +88,10 @@ class OutboundEmail(TimeStampedModel):
 
     def __str__(self):
         return f"{self.template} #{self.pk} ({self.status})"
+
+    @classmethod
+    def max_attempts(cls) -> int:
+        return settings.MAIL_MAX_ATTEMPTS
 
 
 class EmailAttachment(models.Model):

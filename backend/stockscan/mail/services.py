@@ -2,16 +2,16 @@
 
 `email_queue` writes the row (and its attachments) inside the caller's transaction and queues
 `email_send` for when that transaction commits, so an email exists exactly when the action
-that causes it does. `email_deliver` claims the row with a conditional UPDATE (queued →
-sending), so two workers, or a worker and the sweeper, never send one email twice; it sends
-through Django's email API (anymail's SendGrid backend in production) outside any database
-transaction, then records the outcome. A transient failure (network, timeout, HTTP 5xx/429)
-is retried on `core.tasks`' backoff schedule; a permanent one (other 4xx, refused recipient,
-broken template), or the last of MAIL_MAX_ATTEMPTS, marks the row failed. Rows due for a
-retry, and rows whose sender died while "sending", are picked up by `manage.py mail_send_due`.
+that causes it does. The row is a `core.tasks` retry row: `email_deliver` claims it (queued →
+sending, one conditional UPDATE), so two workers, or a worker and the sweeper, never send one
+email twice; it sends through Django's email API (anymail's SendGrid backend in production)
+outside any database transaction, then records the outcome. A transient failure (network,
+timeout, HTTP 5xx/429) is retried on the core backoff schedule; a permanent one (other 4xx,
+refused recipient, broken template), or the last of MAIL_MAX_ATTEMPTS, marks the row failed.
+Rows due for a retry, and rows whose sender died while "sending", are picked up by
+`manage.py run_due_work`.
 """
 
-import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -20,25 +20,21 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import F, QuerySet
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 
 from stockscan.core.audit import audit_record
 from stockscan.core.logging import mask_personal_data
-from stockscan.core.tasks import enqueue_on_commit, next_attempt_at
+from stockscan.core.tasks import ClaimLost, enqueue_on_commit, retry_claim, retry_fail, retry_requeue, retry_succeed
 from stockscan.mail.models import EmailAttachment, EmailStatus, OutboundEmail
 from stockscan.mail.sealing import ContextUnreadable, seal_context, unseal_context
-from stockscan.mail.selectors import emails_due
 from stockscan.mail.tasks import email_send
 
 if TYPE_CHECKING:  # the tenant model lives on a higher floor (orgs)
     from stockscan.orgs.models import Tenant
 
-logger = logging.getLogger("stockscan.mail")
 
-LAST_ERROR_MAX_LENGTH = 2000
 SUBJECT_MAX_LENGTH = OutboundEmail._meta.get_field("subject").max_length
 # HTTP answers that mean "try again later"; any other 4xx will not get better by retrying.
 TRANSIENT_HTTP_STATUSES = {408, 429}
@@ -116,18 +112,6 @@ def email_queue(
     return email
 
 
-def _claim(email_id: int) -> OutboundEmail | None:
-    now = timezone.now()
-    claimed = (
-        emails_due(now)
-        .filter(pk=email_id)
-        .update(status=EmailStatus.SENDING, attempts=F("attempts") + 1, claimed_at=now)
-    )
-    if not claimed:
-        return None
-    return OutboundEmail.objects.with_scopes_disabled().get(pk=email_id)
-
-
 def _message(email: OutboundEmail) -> EmailMultiAlternatives:
     context = unseal_context(email.sealed_context)
     with translation.override(email.language):
@@ -165,49 +149,25 @@ def _is_permanent(exc: Exception) -> bool:
 
 
 def _describe(exc: Exception) -> str:
-    return mask_personal_data(f"{type(exc).__name__}: {exc}")[:LAST_ERROR_MAX_LENGTH]
-
-
-def _still_mine(email: OutboundEmail) -> QuerySet:
-    """The row, unless another sender reclaimed it since (its `attempts` would have moved)."""
-    return OutboundEmail.objects.with_scopes_disabled().filter(
-        pk=email.pk, status=EmailStatus.SENDING, attempts=email.attempts
-    )
-
-
-def _record_failure(email: OutboundEmail, exc: Exception) -> None:
-    error = _describe(exc)
-    if _is_permanent(exc) or email.attempts >= settings.MAIL_MAX_ATTEMPTS:
-        _still_mine(email).update(status=EmailStatus.FAILED, last_error=error, next_attempt_at=None, claimed_at=None)
-        logger.error("Email #%s (%s) failed after %s attempt(s): %s", email.pk, email.template, email.attempts, error)
-        return
-    retry_at = next_attempt_at(email.attempts)
-    _still_mine(email).update(status=EmailStatus.QUEUED, last_error=error, next_attempt_at=retry_at, claimed_at=None)
-    logger.warning("Email #%s (%s) not sent, retry at %s: %s", email.pk, email.template, retry_at.isoformat(), error)
-
-    enqueue_on_commit(email_send, email.pk, run_after=retry_at)
+    return mask_personal_data(f"{type(exc).__name__}: {exc}")
 
 
 def email_deliver(*, email_id: int) -> OutboundEmail | None:
     """Sends one email if it is due and nobody else holds it; returns the row as it ends up,
-    or None when there was nothing to do."""
-    email = _claim(email_id)
+    or None when it was not this call's to send (not due, or held by another sender)."""
+    email = retry_claim(OutboundEmail, email_id)
     if email is None:
         return None
     try:
         message = _message(email)
         message.send()
     except Exception as exc:  # every failure is recorded on the row, none is lost
-        _record_failure(email, exc)
+        retry_fail(email, error=_describe(exc), permanent=_is_permanent(exc))
     else:
-        _still_mine(email).update(
-            status=EmailStatus.SENT,
-            sent_at=timezone.now(),
-            provider_message_id=_provider_message_id(message),
-            last_error="",
-            next_attempt_at=None,
-            claimed_at=None,
-        )
+        try:
+            retry_succeed(email, sent_at=timezone.now(), provider_message_id=_provider_message_id(message))
+        except ClaimLost:  # another sender took the row over meanwhile: its outcome is the one kept
+            return None
     email.refresh_from_db()
     return email
 
@@ -215,14 +175,8 @@ def email_deliver(*, email_id: int) -> OutboundEmail | None:
 @transaction.atomic
 def email_retry(*, email: OutboundEmail, actor) -> bool:
     """Support staff send a failed email again (after fixing the cause): a fresh set of attempts."""
-    retried = (
-        OutboundEmail.objects.with_scopes_disabled()
-        .filter(pk=email.pk, status=EmailStatus.FAILED)
-        .update(status=EmailStatus.QUEUED, attempts=0, next_attempt_at=timezone.now(), claimed_at=None)
-    )
-    if not retried:
+    failed = OutboundEmail.objects.with_scopes_disabled().filter(pk=email.pk, status=EmailStatus.FAILED)
+    if not retry_requeue(failed, fresh_attempts=True):
         return False
     audit_record(tenant_id=email.tenant_id, actor=actor, action="email.retried", target=email)
-
-    enqueue_on_commit(email_send, email.pk)
     return True

@@ -1,6 +1,6 @@
 """When Stripe cannot be reached while an event is processed: the event stays failed, is
-retried with backoff by the sweeper (`billing_retry_events`), is given up after a bounded
-number of attempts, and staff can run it again from the admin."""
+retried with backoff by the sweeper (`run_due_work`), is given up after a bounded number of
+attempts, and staff can run it again from the admin."""
 
 import json
 from datetime import timedelta
@@ -11,8 +11,8 @@ import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
-from stockscan.billing.models import StripeEventStatus
-from stockscan.billing.services.events import MAX_EVENT_ATTEMPTS, stripe_event_process
+from stockscan.billing.models import StripeEvent, StripeEventStatus
+from stockscan.billing.services.events import stripe_event_process
 from stockscan.entitlements.plans import PlanCode
 from tests.backend.billing.conftest import billing_state, plan_of, stored_event
 from tests.support.fake_stripe import unreachable_base_url
@@ -31,11 +31,11 @@ def event(stripe_testbed, workspace, other_workspace):
 
 def _sweep() -> str:
     out = StringIO()
-    call_command("billing_retry_events", stdout=out)
+    call_command("run_due_work", "--kind", "billing.StripeEvent", stdout=out)
     return out.getvalue()
 
 
-def test_stripe_unreachable_leaves_the_event_failed_with_its_next_attempt(
+def test_stripe_unreachable_leaves_the_event_waiting_for_its_next_attempt(
     stripe_testbed, event, workspace, other_workspace, caplog
 ):
     stripe_testbed.fake.fail_next(2)  # the call and the SDK's retry
@@ -45,7 +45,7 @@ def test_stripe_unreachable_leaves_the_event_failed_with_its_next_attempt(
 
     assert response.json() == {"received": True, "duplicate": False}, "Stripe still gets its 200"
     row = stored_event(event)
-    assert (row.status, row.attempts, row.tenant_id) == (StripeEventStatus.FAILED, 1, workspace.tenant.pk)
+    assert (row.status, row.attempts, row.tenant_id) == (StripeEventStatus.RECEIVED, 1, workspace.tenant.pk)
     assert before + timedelta(minutes=1) <= row.next_attempt_at <= timezone.now() + timedelta(minutes=1)
     assert "req_fake000002" in row.last_error
     assert stripe_testbed.settings.STRIPE_API_KEY not in row.last_error + caplog.text
@@ -104,13 +104,14 @@ def test_an_event_is_given_up_after_the_last_attempt_and_staff_can_run_it_again(
     stripe_testbed.fake.down = True
     stripe_testbed.fake.fail_next(1, should_retry=False)
     stripe_testbed.deliver(event)
-    for _ in range(MAX_EVENT_ATTEMPTS - 1):
+    max_attempts = StripeEvent.max_attempts()
+    for _ in range(max_attempts - 1):
         stripe_testbed.fake.fail_next(1, should_retry=False)
         with time_machine.travel(stored_event(event).next_attempt_at + timedelta(seconds=1), tick=True):
             _sweep()
 
     row = stored_event(event)
-    assert (row.status, row.attempts, row.next_attempt_at) == (StripeEventStatus.FAILED, MAX_EVENT_ATTEMPTS, None)
+    assert (row.status, row.attempts, row.next_attempt_at) == (StripeEventStatus.FAILED, max_attempts, None)
     with time_machine.travel(timezone.now() + timedelta(days=30), tick=True):
         assert "none due" in _sweep()
 
@@ -122,5 +123,5 @@ def test_an_event_is_given_up_after_the_last_attempt_and_staff_can_run_it_again(
 
     assert response.status_code == 200
     row = stored_event(event)
-    assert (row.status, row.attempts) == (StripeEventStatus.PROCESSED, MAX_EVENT_ATTEMPTS + 1)
+    assert (row.status, row.attempts) == (StripeEventStatus.PROCESSED, max_attempts + 1)
     assert plan_of(workspace).code == PlanCode.PRO

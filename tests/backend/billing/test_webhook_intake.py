@@ -1,9 +1,13 @@
-"""The webhook's door: Stripe's signature over the raw body, insert-first storage, duplicates,
-event types StockScan does not follow and customers it does not know."""
+"""The webhook's door: Stripe's signature over the raw body, the event's API version,
+insert-first storage, duplicates, event types StockScan does not follow and customers it does
+not know."""
 
 import json
+import logging
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from stockscan.billing.models import StripeEventStatus
@@ -199,3 +203,45 @@ def test_events_with_nothing_to_sync_are_ignored(stripe_testbed, subscribed, wor
 
     assert stored_event(event).status == StripeEventStatus.IGNORED
     assert billing_state(workspace).subscription_status == "none"
+
+
+def _invoice_paid_in_an_older_api_version(customer_id: str, subscription_id: str, api_version) -> dict:
+    """An invoice as versions before 2025-03-31 rendered it: the subscription at the top
+    level, no `parent` (the current handler would find no subscription in it)."""
+    invoice = stripe_objects.invoice(customer=customer_id, subscription_id=None)
+    invoice["subscription"] = subscription_id
+    event = stripe_objects.event("invoice.paid", invoice, created=now())
+    event["api_version"] = api_version
+    return event
+
+
+@pytest.mark.parametrize("api_version", ["2024-06-20", None], ids=["older-version", "no-version"])
+def test_an_event_of_another_api_version_is_kept_failed_and_never_processed(
+    stripe_testbed, workspace, other_workspace, admin_client, django_capture_on_commit_callbacks, caplog, api_version
+):
+    customer_id = stripe_testbed.connect(workspace)
+    stripe_testbed.connect(other_workspace)
+    subscription = stripe_testbed.subscribe(customer_id, "PRO")
+    event = _invoice_paid_in_an_older_api_version(customer_id, subscription["id"], api_version)
+
+    with caplog.at_level(logging.ERROR, logger="stockscan.billing"):
+        response = stripe_testbed.deliver(event)
+
+    # Acknowledged (Stripe would only redeliver the same payload), kept for staff, and loud.
+    assert response.json() == {"received": True, "duplicate": False}
+    row = stored_event(event)
+    assert (row.status, row.attempts, row.next_attempt_at) == (StripeEventStatus.FAILED, 0, None)
+    assert repr(api_version) in row.last_error
+    assert "2026-07-29.dahlia" in row.last_error
+    assert event["id"] in caplog.text
+    assert stripe_testbed.fake.requests == [], "its payload is not read, Stripe is not asked"
+    assert billing_state(workspace).subscription_status == "none"
+
+    assert stripe_testbed.deliver(event, timestamp=now() + 1).json()["duplicate"] is True
+    call_command("run_due_work", stdout=StringIO())
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post("/admin/billing/stripeevent/", {"action": "reprocess", "_selected_action": [row.pk]})
+    assert (stored_event(event).status, stored_event(event).attempts) == (StripeEventStatus.FAILED, 0)
+    assert stripe_testbed.fake.requests == []
+    assert plan_of(workspace).code != PlanCode.PRO
+    assert stored_events().count() == 1

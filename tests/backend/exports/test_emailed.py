@@ -216,7 +216,7 @@ def test_an_export_emailed_while_smtp_is_down_waits_in_the_outbox_and_arrives_on
     start = timezone.now()
     with time_machine.travel(start, tick=False), unreachable_smtp():
         response, _ = queue(stock, django_capture_on_commit_callbacks, format="xlsx", email=email_of(stock, Role.OWNER))
-        call_command("send_due_exports", stdout=io.StringIO())  # built and handed over once
+        call_command("run_due_work", stdout=io.StringIO())  # built and handed over once
 
     assert response.status_code == 202
     job = jobs_of(stock.ws.tenant)[0]
@@ -231,9 +231,8 @@ def test_an_export_emailed_while_smtp_is_down_waits_in_the_outbox_and_arrives_on
         time_machine.travel(start + timedelta(minutes=2), tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        call_command("mail_send_due", stdout=io.StringIO())
-        call_command("mail_send_due", stdout=io.StringIO())  # already sent: never twice
-        call_command("send_due_exports", stdout=io.StringIO())  # nothing left to build
+        call_command("run_due_work", stdout=io.StringIO())
+        call_command("run_due_work", stdout=io.StringIO())  # already sent and built: never twice
 
     assert len(mail.outbox) == 1
     assert mail.outbox[0].attachments[0][0].endswith(".xlsx")

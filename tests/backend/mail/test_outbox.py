@@ -210,7 +210,7 @@ def test_a_sent_email_is_never_sent_again(workspace, django_capture_on_commit_ca
         email = reset_email(tenant=workspace.tenant)
 
     assert email_deliver(email_id=email.pk) is None
-    call_command("mail_send_due")
+    call_command("run_due_work")
 
     assert len(mail.outbox) == 1
     email.refresh_from_db()
@@ -224,7 +224,7 @@ def test_sweeper_sends_emails_whose_task_never_ran(workspace, other_workspace, d
         second = reset_email(tenant=other_workspace.tenant, to="autre@example.test")
     assert mail.outbox == []
 
-    call_command("mail_send_due")
+    call_command("run_due_work")
 
     assert sorted(message.to[0] for message in mail.outbox) == ["autre@example.test", "gerante@bistro.test"]
     assert {row.status for row in outbox_rows().filter(pk__in=[first.pk, second.pk])} == {EmailStatus.SENT}
@@ -235,14 +235,15 @@ def test_sweeper_takes_over_an_email_whose_sender_died(workspace, django_capture
         abandoned = reset_email(tenant=workspace.tenant, to="abandoned@example.test")
         in_flight = reset_email(tenant=workspace.tenant, to="in-flight@example.test")
     now = timezone.now()
+    # Claimed 20 minutes ago (its 15-minute lease is over), and 1 minute ago.
     outbox_rows().filter(pk=abandoned.pk).update(
-        status=EmailStatus.SENDING, attempts=1, claimed_at=now - timedelta(minutes=20)
+        status=EmailStatus.SENDING, attempts=1, claimed_until=now - timedelta(minutes=5)
     )
     outbox_rows().filter(pk=in_flight.pk).update(
-        status=EmailStatus.SENDING, attempts=1, claimed_at=now - timedelta(minutes=1)
+        status=EmailStatus.SENDING, attempts=1, claimed_until=now + timedelta(minutes=14)
     )
 
-    call_command("mail_send_due")
+    call_command("run_due_work")
 
     assert [message.to for message in mail.outbox] == [["abandoned@example.test"]]
     abandoned.refresh_from_db()

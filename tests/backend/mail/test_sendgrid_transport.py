@@ -41,7 +41,7 @@ def queue(capture, tenant, *, to="gerante@bistro.test", attachments=()):
 
 def sweep_at(moment):
     with time_machine.travel(moment, tick=False):
-        call_command("mail_send_due")
+        call_command("run_due_work")
 
 
 def test_email_goes_to_sendgrid_as_a_v3_mail_send(

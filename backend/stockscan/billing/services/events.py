@@ -1,27 +1,28 @@
 """Stripe webhook events: verified, stored once, processed once, in any order.
 
-Intake (`stripe_event_receive`) verifies the signature, inserts the event against its unique
-Stripe id (a redelivery hits the constraint and is acknowledged as a duplicate) and queues
-its processing on commit; it reads nothing from Stripe, so Stripe gets its answer quickly.
+Intake (`stripe_event_receive`) verifies the signature, checks the event's API version,
+inserts the event against its unique Stripe id (a redelivery hits the constraint and is
+acknowledged as a duplicate) and queues its processing on commit; it reads nothing from
+Stripe, so Stripe gets its answer quickly.
 
-Processing (`stripe_event_process`) claims the row under a lock, so a task, the sweeper
-command and the admin's "reprocess" can all ask for the same event and it still runs once.
-Handlers never trust the event's copy of the object: they read the subscription again from
-Stripe under the tenant's billing row lock and upsert from it (`billing.sync`). When Stripe
-cannot be reached the event stays failed with its next attempt scheduled
-(`core.tasks.next_attempt_at`); after MAX_EVENT_ATTEMPTS attempts it is left failed for staff
-(the admin's "reprocess", and `billing_sync` reconciles every tenant anyway).
+Processing (`stripe_event_process`) is a `core.tasks` retry row: it claims the event first, so
+a task, the sweeper (`run_due_work`) and the admin's "reprocess" can all ask for the same event
+and it still runs once. Handlers never trust the event's copy of the object: they read the
+subscription again from Stripe under the tenant's billing row lock and upsert from it
+(`billing.sync`), and the event is marked processed in that same transaction. When Stripe
+cannot be reached the event is due again after the core backoff; after
+`StripeEvent.max_attempts()` attempts it is left failed for staff (the admin's "reprocess",
+and `billing_sync` reconciles every tenant anyway).
 """
 
 import json
 import logging
-from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from stockscan.billing import stripe_api, tasks
@@ -35,12 +36,10 @@ from stockscan.billing.services.sync import (
     subscription_sync,
 )
 from stockscan.core.audit import audit_record
-from stockscan.core.tasks import enqueue_on_commit, next_attempt_at
+from stockscan.core.tasks import ClaimLost, enqueue_on_commit, retry_claim, retry_fail, retry_requeue, retry_succeed
 
 logger = logging.getLogger("stockscan.billing.events")
 
-# 1 + 2 + 4 + … + 256 minutes between them: about eight and a half hours of Stripe outage.
-MAX_EVENT_ATTEMPTS = 10
 _MAX_ID_LENGTH = StripeEvent._meta.get_field("stripe_event_id").max_length
 _MAX_TYPE_LENGTH = StripeEvent._meta.get_field("type").max_length
 
@@ -70,27 +69,52 @@ def _created_at(event: dict) -> datetime | None:
     return datetime.fromtimestamp(created, tz=UTC) if isinstance(created, int) else None
 
 
+def _version_refusal(event: dict) -> str:
+    """Why an event cannot be read here: its API version is not the pinned one; "" if it is."""
+    version = event.get("api_version")
+    if version == settings.STRIPE_API_VERSION:
+        return ""
+    return (
+        f"Stripe API version {version!r}, but this server reads {settings.STRIPE_API_VERSION!r}: set the webhook "
+        "endpoint's API version in Stripe's dashboard to the pinned one. Not processed."
+    )
+
+
 def stripe_event_receive(*, payload: bytes, signature: str | None) -> bool:
-    """Stores a verified event and queues its processing. False: a redelivery, already stored."""
+    """Stores a verified event and queues its processing. False: a redelivery, already stored.
+
+    An event of another API version than STRIPE_API_VERSION is stored failed, never processed:
+    the shape of its object depends on the version (an invoice names its subscription in
+    `parent.subscription_details` only since 2025), and Stripe never re-renders an event, so no
+    retry could help. It is still acknowledged with a 200 rather than refused: a 4xx would have
+    Stripe redeliver the same unreadable payload for three days and then disable the endpoint,
+    stopping the good events too. The error is logged, the event is kept for staff, and
+    `billing_sync` re-reads every subscription at the pinned version anyway.
+    """
     if not webhook_configured():
         raise BillingNotConfigured()
     stripe_api.webhook_signature_verify(payload=payload, header=signature, secrets=settings.STRIPE_WEBHOOK_SECRETS)
     event = _parse_event(payload)
+    refusal = _version_refusal(event)
+    refused = {"status": StripeEventStatus.FAILED, "next_attempt_at": None, "last_error": refusal} if refusal else {}
     try:
         with transaction.atomic():
             stored = _events().create(
-                stripe_event_id=event["id"], type=event["type"], payload=event, stripe_created_at=_created_at(event)
+                stripe_event_id=event["id"],
+                type=event["type"],
+                payload=event,
+                stripe_created_at=_created_at(event),
+                **refused,
             )
-            enqueue_on_commit(tasks.process_stripe_event, stored.pk)
+            if not refusal:
+                enqueue_on_commit(tasks.process_stripe_event, stored.pk)
     except IntegrityError:
         # The unique event id is the only constraint the insert can break: a redelivery,
         # possibly arriving at the same moment as the first delivery.
         return False
+    if refusal:
+        logger.error("Stripe event %s (%s) refused: %s", event["id"], event["type"], refusal)
     return True
-
-
-def _due(now: datetime) -> Q:
-    return Q(status=StripeEventStatus.RECEIVED) | Q(status=StripeEventStatus.FAILED, next_attempt_at__lte=now)
 
 
 # --- What each event means: where to read its subscription from Stripe.
@@ -158,74 +182,49 @@ def _handle(event: StripeEvent) -> tuple[str, str]:
     return (StripeEventStatus.PROCESSED, "") if outcome.applied else (StripeEventStatus.IGNORED, outcome.note)
 
 
-def _fail(event: StripeEvent, error: str, now: datetime) -> None:
-    event.status = StripeEventStatus.FAILED
-    event.last_error = error
-    if event.attempts >= MAX_EVENT_ATTEMPTS:
-        event.next_attempt_at = None
-        logger.error("Stripe event %s given up after %s attempts: %s", event.stripe_event_id, event.attempts, error)
-    else:
-        event.next_attempt_at = next_attempt_at(event.attempts, now)
-        logger.warning("Stripe event %s failed (attempt %s): %s", event.stripe_event_id, event.attempts, error)
-
-
 def stripe_event_process(*, event_id: int) -> StripeEvent | None:
     """Runs one stored event if it is due and nobody else is running it; None otherwise."""
-    now = timezone.now()
-    with transaction.atomic():
-        event = _events().select_for_update(skip_locked=True).filter(_due(now), pk=event_id).first()
-        if event is None:
-            return None
-        event.attempts += 1
-        try:
-            with transaction.atomic():
-                status, note = _handle(event)
-        except StripeFailed as exc:
-            _fail(event, exc.summary, now)
-        except SubscriptionNotUnderstood as exc:
-            _fail(event, str(exc), now)
-        except Exception as exc:  # a bug or an unexpected payload: recorded, never a crashed worker
-            logger.exception("Stripe event %s could not be processed", event.stripe_event_id)
-            _fail(event, f"Unexpected error: {type(exc).__name__}", now)
-        else:
-            event.status, event.last_error = status, note
-            event.next_attempt_at = None
-            event.processed_at = timezone.now()
-        event.save()
+    event = retry_claim(StripeEvent, event_id)
+    if event is None:
+        return None
+    try:
+        with transaction.atomic():
+            status, note = _handle(event)
+            retry_succeed(event, status=status, note=note, tenant_id=event.tenant_id, processed_at=timezone.now())
+    except ClaimLost:  # another worker took it over: its run counts, this one's writes are undone
+        return None
+    except StripeFailed as exc:
+        retry_fail(event, error=exc.summary, tenant_id=event.tenant_id)
+    except SubscriptionNotUnderstood as exc:
+        retry_fail(event, error=str(exc), tenant_id=event.tenant_id)
+    except Exception as exc:  # a bug or an unexpected payload: recorded, never a crashed worker
+        logger.exception("Stripe event %s could not be processed", event.stripe_event_id)
+        retry_fail(event, error=f"Unexpected error: {type(exc).__name__}", tenant_id=event.tenant_id)
     return event
-
-
-def stripe_events_retry_due(*, limit: int = 500) -> Counter:
-    """The sweeper: runs every due event (received, or failed and due again), oldest first."""
-    now = timezone.now()
-    due = _events().filter(_due(now)).order_by("received_at", "id").values_list("pk", flat=True)[:limit]
-    results: Counter = Counter()
-    for event_id in list(due):
-        event = stripe_event_process(event_id=event_id)
-        results[event.status if event is not None else "skipped"] += 1
-    return results
 
 
 @transaction.atomic
 def stripe_events_reprocess(*, event_ids: list[int], actor) -> int:
-    """Staff's "reprocess": failed (also given up) and ignored events run again from scratch."""
+    """Staff's "reprocess": failed (given up) and ignored events are due again, keeping their
+    attempts (a given-up event gets one more). Events of another API version stay failed:
+    their payload cannot be read here."""
     chosen = list(
         _events()
         .select_for_update()
-        .filter(pk__in=event_ids, status__in=[StripeEventStatus.FAILED, StripeEventStatus.IGNORED])
+        .filter(
+            pk__in=event_ids,
+            status__in=[StripeEventStatus.FAILED, StripeEventStatus.IGNORED],
+            payload__api_version=settings.STRIPE_API_VERSION,
+        )
     )
+    retry_requeue(_events().filter(pk__in=[event.pk for event in chosen]), fresh_attempts=False)
     for event in chosen:
-        before = {"status": event.status, "attempts": event.attempts, "last_error": event.last_error}
-        event.status = StripeEventStatus.RECEIVED
-        event.next_attempt_at = None
-        event.save(update_fields=["status", "next_attempt_at"])
         audit_record(
             tenant_id=event.tenant_id,
             actor=actor,
             action="billing.event_reprocessed",
             target=event,
-            before=before,
-            after={"status": event.status},
+            before={"status": event.status, "attempts": event.attempts, "last_error": event.last_error},
+            after={"status": StripeEventStatus.RECEIVED},
         )
-        enqueue_on_commit(tasks.process_stripe_event, event.pk)
     return len(chosen)
