@@ -98,7 +98,7 @@ CURRENT_TENANT_BODY: dict[str, Callable[[Workspace], dict]] = {
 }
 
 
-def _walk_month(ws: Workspace) -> StockCount:
+def walk_month(ws: Workspace) -> StockCount:
     """The one month (June 2019) that the walk's count lines of a workspace go to."""
     with scopes_disabled():
         count = StockCount.objects.filter(service=ws.kitchen, month=date(2019, 6, 1)).first()
@@ -151,9 +151,9 @@ TENANT_MODELS: dict[type[models.Model], TenantRows] = {
         create_body=lambda ws: {"month": "2026-05"},
     ),
     CountLine: TenantRows(
-        make=lambda ws: CountLineFactory(count=_walk_month(ws), product__service=ws.kitchen),
+        make=lambda ws: CountLineFactory(count=walk_month(ws), product__service=ws.kitchen),
         create_body=lambda ws: {
-            "count": _walk_month(ws).pk,
+            "count": walk_month(ws).pk,
             "product": ProductFactory(tenant=ws.tenant, service=ws.kitchen).pk,
             "quantity": "3",
         },
