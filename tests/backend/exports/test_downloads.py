@@ -108,11 +108,8 @@ def test_a_line_worth_half_a_cent_is_rounded_up_in_the_csv(stock, separator, pri
         stock.client().get(EXPORTS, {**OCTOBER, "format": "csv", "sep": separator, "service": kitchen.pk}), separator
     )
 
-    [line] = [row for row in rows if row[3] == "Fleur de sel"]
-    assert (line[INVENTORY_HEADER.index("Purchase price")], line[INVENTORY_HEADER.index("Line value")]) == (
-        price,
-        value,
-    )
+    [line] = [dict(zip(INVENTORY_HEADER, row, strict=True)) for row in rows if row[3] == "Fleur de sel"]
+    assert (line["Purchase price"], line["Line value"]) == (price, value)
 
 
 def test_csv_is_streamed_with_a_named_attachment(stock):
