@@ -489,13 +489,15 @@ def request_body_schema(route: ApiRoute, method: str) -> dict | None:
     """The JSON body the schema says the route's method reads (None: it reads none)."""
     url = reverse(route.name, kwargs=dict.fromkeys(route.kwarg_names, 1))
     schema = _schema()
-    for path, operations in schema["paths"].items():
-        if _schema_path_pattern(path).match(url) and method.lower() in operations:
-            body = operations[method.lower()].get("requestBody")
+    # A literal path first: /api/products/lookup/ is not /api/products/{id}/.
+    for path in sorted(schema["paths"], key=lambda path: path.count("{")):
+        operation = schema["paths"][path].get(method.lower())
+        if operation is not None and _schema_path_pattern(path).match(url):
+            body = operation.get("requestBody")
             if body is None or "application/json" not in body["content"]:
                 return None
             return _resolve(body["content"]["application/json"]["schema"], schema)
-    return None
+    raise LookupError(f"{method} {url} ({route.name}) is not in the OpenAPI schema: describe it there.")
 
 
 def _resolve(node: dict, schema: dict) -> dict:
