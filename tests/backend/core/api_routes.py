@@ -1,25 +1,37 @@
 """The project's API routes, found by walking the URL configuration, and how to make a row
 for each tenant model they serve.
 
-The isolation walk and the query-count tests use this, so a new endpoint is covered the day
-it is added: it either names a registered tenant model (through its view's `queryset` or a
-`tenant_model` attribute) or sits in the allowlist with a reason. Anything else fails the
-walk with a message saying what to do.
+The isolation walk, the role matrix, the bad-input checks and the query-count tests use this,
+so a new endpoint is covered the day it is added: it either names a registered tenant model
+(through its view's `queryset` or a `tenant_model` attribute) or sits in the allowlist with a
+reason. Anything else fails the walk with a message saying what to do. What a route accepts
+is read from the view itself: its methods (viewset actions, extra `@action`s included, or
+APIView handlers), the permission it declares for each, and, from the OpenAPI schema, whether
+it reads a body and which fields.
 """
 
+import functools
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from types import SimpleNamespace
+from urllib.parse import urlencode
 
 from django.db import models
+from django.db.models import Max
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import Resolver404
+from django.utils import timezone
 from django_scopes import scopes_disabled
+from drf_spectacular.generators import SchemaGenerator
 
 from stockscan.inventory.models import Category, CountLine, Loss, Product, StockCount
 from stockscan.orgs.models import Invitation, Membership, Role, Service
 from stockscan.orgs.presets import ServiceType
+from stockscan.orgs.tenancy.permissions import Perm, required_permission
 from stockscan.orgs.tenancy.views import TenantScopedMixin
+from tests.backend.core.responses import send
 from tests.conftest import Workspace
 from tests.factories import (
     CategoryFactory,
@@ -84,8 +96,13 @@ CURRENT_TENANT_QUERY: dict[str, Callable[[Workspace], dict]] = {
     "exports": lambda ws: {"from": "2019-06", "to": "2019-06", "service": "all", "format": "csv"},
 }
 
+# A valid body for a current-tenant route that reads one.
+CURRENT_TENANT_BODY: dict[str, Callable[[Workspace], dict]] = {
+    "billing-checkout": lambda ws: {"plan": "PRO", "cycle": "MONTHLY"},
+}
 
-def _walk_month(ws: Workspace) -> StockCount:
+
+def walk_month(ws: Workspace) -> StockCount:
     """The one month (June 2019) that the walk's count lines of a workspace go to."""
     with scopes_disabled():
         count = StockCount.objects.filter(service=ws.kitchen, month=date(2019, 6, 1)).first()
@@ -101,6 +118,9 @@ class TenantRows:
     create_body: Callable[[Workspace], dict]
     # Query parameters the model's list route needs to list the rows `make` adds.
     list_query: Callable[[Workspace], dict] = lambda ws: {}
+    # Whether a member limited to one service sees only the rows of that service (`make`
+    # puts its row outside the workspace's bar, which `operator_bar` is limited to).
+    service_scoped: bool = True
 
 
 # Register every tenant model an API route serves. Each `make` call must add a new row.
@@ -112,10 +132,15 @@ TENANT_MODELS: dict[type[models.Model], TenantRows] = {
     Membership: TenantRows(
         make=lambda ws: MembershipFactory(tenant=ws.tenant, role=Role.OPERATOR, service=ws.kitchen),
         create_body=lambda ws: {"email": "newcomer@example.test", "role": Role.OPERATOR, "service": ws.kitchen.pk},
+        service_scoped=False,
     ),
     Invitation: TenantRows(
-        make=lambda ws: InvitationFactory(tenant=ws.tenant, invited_by=ws.user(Role.OWNER)),
+        # Sent an hour ago, so that a resend is not refused as too soon.
+        make=lambda ws: InvitationFactory(
+            tenant=ws.tenant, invited_by=ws.user(Role.OWNER), last_sent_at=timezone.now() - timedelta(hours=1)
+        ),
         create_body=lambda ws: {},
+        service_scoped=False,
     ),
     Category: TenantRows(
         make=lambda ws: CategoryFactory(tenant=ws.tenant, service=ws.kitchen),
@@ -130,9 +155,9 @@ TENANT_MODELS: dict[type[models.Model], TenantRows] = {
         create_body=lambda ws: {"month": "2026-05"},
     ),
     CountLine: TenantRows(
-        make=lambda ws: CountLineFactory(count=_walk_month(ws), product__service=ws.kitchen),
+        make=lambda ws: CountLineFactory(count=walk_month(ws), product__service=ws.kitchen),
         create_body=lambda ws: {
-            "count": _walk_month(ws).pk,
+            "count": walk_month(ws).pk,
             "product": ProductFactory(tenant=ws.tenant, service=ws.kitchen).pk,
             "quantity": "3",
         },
@@ -157,6 +182,11 @@ LOOKUP_ROUTES: dict[str, Callable[[models.Model], dict]] = {
 
 # URL keyword arguments the walk knows how to fill for a detail route: the object's key.
 OBJECT_KWARGS = {"pk", "id"}
+
+# Every method a detail route is tried with: the ones it accepts must answer as for a missing
+# object, the others 405.
+HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
 @dataclass(frozen=True)
@@ -195,6 +225,16 @@ class ApiRoute:
             for method in cls.http_method_names
             if method not in ("options", "head") and hasattr(cls, method)
         )
+
+    def action(self, method: str) -> str | None:
+        """The viewset action the method runs (None for an APIView)."""
+        return (getattr(self.callback, "actions", None) or {}).get(method.lower())
+
+    def permission(self, method: str) -> Perm | None:
+        """The permission the view declares for this method, read as the permission class reads it."""
+        cls = self.view_class
+        view = SimpleNamespace(permissions=getattr(cls, "permissions", {}), action=self.action(method))
+        return required_permission(view, SimpleNamespace(method=method))
 
     @property
     def model(self) -> type[models.Model] | None:
@@ -295,11 +335,11 @@ def classification_problems(routes: list[ApiRoute]) -> list[str]:
     return problems
 
 
-def tenant_routes() -> list[ApiRoute]:
+def tenant_routes(routes: list[ApiRoute] | None = None) -> list[ApiRoute]:
     """The routes that serve a registered tenant model: the ones the walk checks by object."""
     return [
         route
-        for route in api_routes()
+        for route in (api_routes() if routes is None else routes)
         if route.name
         and route.name not in NO_TENANT_OBJECT_ROUTES
         and route.name not in CURRENT_TENANT_ROUTES
@@ -319,14 +359,35 @@ def tenant_lookup_routes() -> list[ApiRoute]:
     return [route for route in tenant_routes() if route.name in LOOKUP_ROUTES]
 
 
-def tenant_detail_routes() -> list[ApiRoute]:
-    return [route for route in tenant_routes() if route.is_detail]
+def tenant_detail_routes(routes: list[ApiRoute] | None = None) -> list[ApiRoute]:
+    return [route for route in tenant_routes(routes) if route.is_detail]
+
+
+def tenant_view_routes(routes: list[ApiRoute] | None = None) -> list[ApiRoute]:
+    """Every route served by a tenant view: the ones the role matrix covers."""
+    return [route for route in (api_routes() if routes is None else routes) if route.is_tenant_view]
+
+
+def detail_method_cases(routes: list[ApiRoute]) -> list[tuple[ApiRoute, str]]:
+    """(route, method) for every detail route and every method, accepted or not."""
+    return [(route, method) for route in routes for method in sorted(HTTP_METHODS | route.methods)]
 
 
 def row_ids(model: type[models.Model], tenant) -> set[int]:
     """The ids of the tenant's rows of this model, read outside any request scope."""
     with scopes_disabled():
         return set(model.objects.filter(tenant=tenant).values_list("pk", flat=True))
+
+
+def tenant_rows(tenant) -> dict[str, set[int]]:
+    """The ids of the tenant's rows of every registered model."""
+    return {model._meta.label: row_ids(model, tenant) for model in TENANT_MODELS}
+
+
+def unused_pk(model: type[models.Model]) -> int:
+    with scopes_disabled():
+        highest = model.objects.aggregate(highest=Max("pk"))["highest"] or 0
+    return highest + 1000
 
 
 def snapshot(obj: models.Model) -> dict | None:
@@ -339,3 +400,111 @@ def listed_ids(response) -> set[int]:
     body = response.json()
     rows = body["results"] if isinstance(body, dict) else body
     return {row["id"] for row in rows}
+
+
+def error_code(response) -> str | None:
+    if response.streaming or not response.get("Content-Type", "").startswith("application/json"):
+        return None
+    body = response.json()
+    return body.get("code") if isinstance(body, dict) else None
+
+
+def _said(response) -> str:
+    content = b"<file>" if response.streaming else response.content[:300]
+    return f"{response.status_code} {content!r}"
+
+
+def foreign_object_problems(route: ApiRoute, method: str, *, victim: Workspace, intruder: Workspace) -> list[str]:
+    """What goes wrong when the intruder's owner sends `method` to the route with the id of a
+    new row of the victim: it must answer exactly as for an id that does not exist (404 for a
+    method the route accepts, 405 for the others) and change nothing of the victim's."""
+    rows = TENANT_MODELS[route.model]
+    target = rows.make(victim)
+    # A valid body, so that nothing but the object lookup has a reason to refuse.
+    body = rows.create_body(victim)
+    before, victim_rows = snapshot(target), tenant_rows(victim.tenant)
+    client = intruder.client(Role.OWNER)
+    url = route.url(target)
+
+    response = send(client, method, url, body)
+    missing = send(client, method, route.url(route.model(pk=unused_pk(route.model))), body)
+
+    problems = []
+    expected = (404, "NOT_FOUND") if method in route.methods else (405, "METHOD_NOT_ALLOWED")
+    label = f"{method} {url} ({route.name}) with tenant A's {route.model._meta.label} id, sent by tenant B"
+    if (response.status_code, error_code(response)) != expected:
+        problems.append(f"{label}: answered {_said(response)}, expected {expected[0]} {expected[1]}")
+    elif response.json() != missing.json():
+        problems.append(f"{label}: answered {response.json()}, unlike a missing id: {missing.json()}")
+    if snapshot(target) != before:
+        problems.append(f"{label}: changed tenant A's row")
+    if tenant_rows(victim.tenant) != victim_rows:
+        problems.append(f"{label}: added or removed rows of tenant A")
+    return problems
+
+
+# --- Calling a route as a member would
+
+
+@dataclass(frozen=True)
+class RouteCall:
+    url: str  # with its query string
+    body: dict | None
+    target: models.Model | None  # the row a detail route is called for
+
+
+def route_call(route: ApiRoute, method: str, *, owner: Workspace, caller: Workspace, service: Service) -> RouteCall:
+    """A valid request of the route by a member of `caller` working in `service`: a detail
+    route is called for a new row of `owner`, a list or a create in the caller's tenant."""
+    name, sends_body = route.name, method in BODY_METHODS
+    if name in CURRENT_TENANT_ROUTES:
+        query = CURRENT_TENANT_QUERY.get(name, lambda ws: {})(caller) if method == "GET" else {}
+        body = CURRENT_TENANT_BODY.get(name, lambda ws: {})(caller) if sends_body else None
+        return RouteCall(_with_query(route.url(), query), body, None)
+    rows = TENANT_MODELS[route.model]
+    if route.is_detail:
+        target = rows.make(owner)
+        return RouteCall(route.url(target), rows.create_body(owner) if sends_body else None, target)
+    if name in LOOKUP_ROUTES:
+        query = LOOKUP_ROUTES[name](rows.make(caller))
+    else:
+        query = {"page_size": 200, **rows.list_query(caller)} if method == "GET" else {}
+    query["service"] = service.pk
+    return RouteCall(_with_query(route.url(), query), rows.create_body(caller) if sends_body else None, None)
+
+
+def _with_query(url: str, query: dict) -> str:
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+# --- The request bodies, as the OpenAPI schema describes them
+
+
+@functools.cache
+def _schema() -> dict:
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def _schema_path_pattern(path: str) -> re.Pattern:
+    return re.compile("^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(path.rstrip("/"))) + "/?$")
+
+
+def request_body_schema(route: ApiRoute, method: str) -> dict | None:
+    """The JSON body the schema says the route's method reads (None: it reads none)."""
+    url = reverse(route.name, kwargs=dict.fromkeys(route.kwarg_names, 1))
+    schema = _schema()
+    # A literal path first: /api/products/lookup/ is not /api/products/{id}/.
+    for path in sorted(schema["paths"], key=lambda path: path.count("{")):
+        operation = schema["paths"][path].get(method.lower())
+        if operation is not None and _schema_path_pattern(path).match(url):
+            body = operation.get("requestBody")
+            if body is None or "application/json" not in body["content"]:
+                return None
+            return _resolve(body["content"]["application/json"]["schema"], schema)
+    raise LookupError(f"{method} {url} ({route.name}) is not in the OpenAPI schema: describe it there.")
+
+
+def _resolve(node: dict, schema: dict) -> dict:
+    if "$ref" in node:
+        return schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]]
+    return node

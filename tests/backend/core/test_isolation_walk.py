@@ -5,12 +5,11 @@ answers about the current tenant as a whole (`CURRENT_TENANT_ROUTES`), or serves
 tenant model (`TENANT_MODELS`); a new route that is none of these fails
 `test_every_api_route_is_covered`, so the checks below reach it without anyone having to
 remember. Tenant A is `workspace`, tenant B `other_workspace`; B's owner probes A's rows by
-id, by body and by the X-Tenant-Id header.
+id (with every method, the POST actions on an object included), by body and by the
+X-Tenant-Id header.
 """
 
 import pytest
-from django.db.models import Max
-from django_scopes import scopes_disabled
 
 from stockscan.core.models import AuditEntry
 from stockscan.entitlements.plans import PlanCode
@@ -27,6 +26,8 @@ from tests.backend.core.api_routes import (
     api_routes,
     classification_problems,
     current_tenant_routes,
+    detail_method_cases,
+    foreign_object_problems,
     listed_ids,
     row_ids,
     snapshot,
@@ -35,6 +36,7 @@ from tests.backend.core.api_routes import (
     tenant_lookup_routes,
     tenant_routes,
 )
+from tests.backend.core.leaky_routes import LEAKY_ROUTE, SCOPED_ROUTE
 from tests.backend.core.responses import answer_content, assert_error, assert_json, send
 from tests.plans import set_plan
 
@@ -42,7 +44,6 @@ DETAIL_ROUTES = tenant_detail_routes()
 LIST_ROUTES = tenant_list_routes()
 LOOKUP_ROUTES_WALKED = tenant_lookup_routes()
 CURRENT_ROUTES = current_tenant_routes()
-DETAIL_METHODS = ("GET", "PUT", "PATCH", "DELETE")
 
 
 @pytest.fixture(autouse=True)
@@ -54,12 +55,6 @@ def _plans_with_room(workspace, other_workspace):
 
 def _route_id(route) -> str:
     return route.name
-
-
-def _unused_pk(model) -> int:
-    with scopes_disabled():
-        highest = model.objects.aggregate(highest=Max("pk"))["highest"] or 0
-    return highest + 1000
 
 
 def _classification(route) -> str:
@@ -90,28 +85,39 @@ def test_walk_reaches_the_tenant_routes_of_the_contract():
 
 @pytest.mark.parametrize(
     ("route", "method"),
-    [pytest.param(route, method, id=f"{route.name}-{method}") for route in DETAIL_ROUTES for method in DETAIL_METHODS],
+    [pytest.param(route, method, id=f"{route.name}-{method}") for route, method in detail_method_cases(DETAIL_ROUTES)],
 )
 def test_another_tenants_object_answers_like_a_missing_one(workspace, other_workspace, route, method):
-    rows = TENANT_MODELS[route.model]
-    target = rows.make(workspace)
-    before = snapshot(target)
-    intruder = other_workspace.client(Role.OWNER)
-    # A valid body, so that nothing but the object lookup has a reason to refuse.
-    body = rows.create_body(workspace)
+    problems = foreign_object_problems(route, method, victim=workspace, intruder=other_workspace)
 
-    response = send(intruder, method, route.url(target), body)
-    missing = send(intruder, method, route.url(route.model(pk=_unused_pk(route.model))), body)
-
-    if method in route.methods:
-        assert_error(response, 404, "NOT_FOUND")
-    else:
-        assert_error(response, 405, "METHOD_NOT_ALLOWED")
-    assert (response.status_code, response.json()) == (missing.status_code, missing.json())
-    assert snapshot(target) == before, f"{method} {route.url(target)} changed tenant A's row"
+    assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("route", LIST_ROUTES, ids=_route_id)
+def test_every_method_of_every_detail_route_is_walked():
+    walked = {(route.name, method) for route, method in detail_method_cases(DETAIL_ROUTES)}
+    accepted = {(route.name, method) for route in DETAIL_ROUTES for method in route.methods}
+
+    assert accepted <= walked
+    assert {("count-close", "POST"), ("count-reopen", "POST"), ("invitation-resend", "POST")} <= walked
+
+
+@pytest.mark.urls("tests.backend.core.leaky_routes")
+def test_the_walk_fails_on_a_post_action_that_reads_another_tenants_object(workspace, other_workspace):
+    """The gate itself: a POST action added to a viewset is walked without anyone listing it,
+    and reading its object without the tenant is reported as the leak it is."""
+    routes = {route.name: route for route in tenant_detail_routes()}
+    walked = {(route.name, method) for route, method in detail_method_cases(list(routes.values()))}
+    assert {(LEAKY_ROUTE, "POST"), (SCOPED_ROUTE, "POST")} <= walked
+
+    leaks = foreign_object_problems(routes[LEAKY_ROUTE], "POST", victim=workspace, intruder=other_workspace)
+    sound = foreign_object_problems(routes[SCOPED_ROUTE], "POST", victim=workspace, intruder=other_workspace)
+
+    assert len(leaks) == 1, leaks
+    assert "answered 200" in leaks[0], leaks
+    assert sound == []
+
+
+@pytest.mark.parametrize("route", [route for route in LIST_ROUTES if "GET" in route.methods], ids=_route_id)
 def test_list_never_shows_another_tenants_rows(workspace, other_workspace, route):
     rows = TENANT_MODELS[route.model]
     rows.make(workspace)

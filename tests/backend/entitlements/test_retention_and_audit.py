@@ -1,6 +1,7 @@
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.contrib.admin.sites import AdminSite
 from django.test import RequestFactory
 from django.utils import timezone
@@ -10,11 +11,12 @@ from stockscan.core.models import AuditEntry
 from stockscan.entitlements.admin import TenantPlanOverrideAdmin
 from stockscan.entitlements.models import PlanGrant, SubscriptionStatus, TenantPlanOverride
 from stockscan.entitlements.plans import PlanCode
-from stockscan.entitlements.retention import history_start, is_month_visible
+from stockscan.entitlements.retention import history_start, is_month_visible, visible_months
 from stockscan.entitlements.selectors import effective_plan, forget_effective_plan
 from stockscan.entitlements.services import billing_state_update, plan_override_save
+from stockscan.inventory.models import CountLine, Loss, StockCount
 from stockscan.orgs.models import Tenant
-from tests.factories import UserFactory
+from tests.factories import CountLineFactory, LossFactory, StockCountFactory, UserFactory
 from tests.plans import set_plan
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +51,55 @@ def test_downgrade_hides_old_months_and_upgrade_shows_them_again(workspace, othe
     assert is_month_visible(other_workspace.tenant, old_month)  # still on its trial
     set_plan(workspace.tenant, PlanCode.PRO)
     assert is_month_visible(workspace.tenant, old_month)
+
+
+MID_DECEMBER = datetime(2026, 12, 20, 12, tzinfo=UTC)  # 14 days back is still December
+MONTHS = [date(2026, 10, 1), date(2026, 11, 1), date(2026, 12, 1)]
+
+
+@pytest.fixture
+def three_months(workspace, other_workspace):
+    """A count with a line and a loss in each of October, November and December, in both tenants."""
+    for ws in (workspace, other_workspace):
+        for month in MONTHS:
+            count = StockCountFactory(tenant=ws.tenant, service=ws.kitchen, month=month)
+            CountLineFactory(count=count)
+            LossFactory(product__tenant=ws.tenant, product__service=ws.kitchen, occurred_on=month + timedelta(days=9))
+
+
+def _months(model, field: str, tenant) -> set[date]:
+    """The months of the tenant's rows that `visible_months` lets through."""
+    with scopes_disabled():
+        visible = visible_months(model.objects.filter(tenant=tenant), tenant=tenant, month_field=field)
+        return {value.replace(day=1) for value in visible.values_list(field, flat=True)}
+
+
+# Each kind of dated row, with the field its inventory month is read from.
+by_dated_row = pytest.mark.parametrize(
+    ("model", "field"),
+    [(StockCount, "month"), (CountLine, "count__month"), (Loss, "occurred_on")],
+    ids=["counts", "lines", "losses"],
+)
+
+
+@by_dated_row
+def test_visible_months_keeps_only_the_plans_history(workspace, other_workspace, three_months, model, field):
+    set_plan(workspace.tenant, PlanCode.ESSENTIEL)
+
+    with time_machine.travel(MID_DECEMBER, tick=False):
+        shown = _months(model, field, workspace.tenant)
+
+    assert shown == {date(2026, 12, 1)}
+
+
+@by_dated_row
+def test_visible_months_keeps_every_month_of_a_paid_plan(workspace, other_workspace, three_months, model, field):
+    set_plan(workspace.tenant, PlanCode.PRO)
+
+    with time_machine.travel(MID_DECEMBER, tick=False):
+        shown = _months(model, field, workspace.tenant)
+
+    assert shown == set(MONTHS)
 
 
 # --- Audit: plan changes and staff overrides leave a trace.

@@ -14,7 +14,7 @@ from django_scopes import scopes_disabled
 from stockscan.core.models import AuditEntry
 from stockscan.entitlements.plans import Metric, PlanCode
 from stockscan.entitlements.selectors import current_period
-from stockscan.inventory.models import Product
+from stockscan.inventory.models import Product, StockCount
 from stockscan.orgs.models import Role
 from tests.backend.core.responses import assert_error
 from tests.backend.exports.conftest import (
@@ -28,7 +28,7 @@ from tests.backend.exports.conftest import (
     sheet_rows,
 )
 from tests.conftest import client_for
-from tests.factories import CategoryFactory, CountLineFactory, MembershipFactory, StockCountFactory
+from tests.factories import CategoryFactory, CountLineFactory, MembershipFactory, ProductFactory, StockCountFactory
 from tests.plans import set_plan
 
 pytestmark = pytest.mark.django_db
@@ -92,6 +92,24 @@ def test_csv_with_a_comma_separator_uses_decimal_points(stock):
     assert cola[3] == "Cola 33cl"
     assert cola[7:] == ["24.000", "pcs", "", "", "", "", "", "0.6333", "2.50", "15.20"]
     assert {row[1] for row in rows[1:]} == {"Bar"}
+
+
+@pytest.mark.parametrize(("separator", "price", "value"), [(";", "0,125", "0,13"), (",", "0.125", "0.13")])
+def test_a_line_worth_half_a_cent_is_rounded_up_in_the_csv(stock, separator, price, value):
+    """Amounts are rounded half up where a line is valued (DESIGN.md, "Money and counting"),
+    as the API and the stats do: a line worth 0.125 is 0,13, not the banker's 0,12."""
+    kitchen = stock.ws.kitchen
+    with scopes_disabled():
+        october = StockCount.objects.get(service=kitchen, month=date(2026, 10, 1))
+    salt = ProductFactory(tenant=stock.ws.tenant, service=kitchen, name="Fleur de sel", purchase_price=Decimal("0.125"))
+    CountLineFactory(count=october, product=salt, quantity=Decimal("1"))
+
+    rows = read_csv(
+        stock.client().get(EXPORTS, {**OCTOBER, "format": "csv", "sep": separator, "service": kitchen.pk}), separator
+    )
+
+    [line] = [dict(zip(INVENTORY_HEADER, row, strict=True)) for row in rows if row[3] == "Fleur de sel"]
+    assert (line["Purchase price"], line["Line value"]) == (price, value)
 
 
 def test_csv_is_streamed_with_a_named_attachment(stock):

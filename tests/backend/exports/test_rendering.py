@@ -66,3 +66,23 @@ def test_decimal_cells_are_never_floats_in_csv():
 
     assert text.splitlines()[1] == "0,300;0,6333;15,20"
     assert sheet.row_count == 1
+
+
+@pytest.mark.parametrize(("separator", "written"), [(";", "0,125;0,13;0,001;0,14"), (",", "0.125,0.13,0.001,0.14")])
+def test_csv_rounds_half_up(separator, written):
+    """Half-way amounts and quantities go up, as everywhere else (core.decimals), never to the even neighbour."""
+    sheet = Sheet(
+        "t",
+        "t",
+        [
+            Column("p", ColumnKind.PRICE),
+            Column("v", ColumnKind.MONEY),
+            Column("q", ColumnKind.QUANTITY),
+            Column("w", ColumnKind.MONEY),
+        ],
+        iter([(Decimal("0.125"), Decimal("0.125"), Decimal("0.0005"), Decimal("0.135"))]),
+    )
+
+    text = b"".join(csv_chunks(sheet, separator=separator)).decode("utf-8-sig")
+
+    assert text.splitlines()[1] == written
