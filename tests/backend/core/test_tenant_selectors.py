@@ -23,6 +23,7 @@ from django_scopes import scopes_disabled
 
 import stockscan
 from stockscan.billing import selectors as billing
+from stockscan.core.audit import audit_record
 from stockscan.entitlements import selectors as entitlements
 from stockscan.entitlements.models import UsageCounter
 from stockscan.entitlements.plans import Metric, PlanCode
@@ -73,16 +74,10 @@ SELECTOR_CALLS = {
     listing.count_list: lambda a, o: listing.count_list(tenant=a.tenant, membership=_owner(a)),
     listing.count_line_list: lambda a, o: listing.count_line_list(tenant=a.tenant, membership=_owner(a)),
     listing.loss_list: lambda a, o: listing.loss_list(tenant=a.tenant, membership=_owner(a)),
-    stats.inventory_stats: lambda a, o: stats.inventory_stats(
-        tenant=a.tenant, service_ids=_kitchens(a, o), month=MONTH
-    ),
+    stats.inventory_stats: lambda a, o: stats.inventory_stats(tenant=a.tenant, membership=_owner(a), month=MONTH),
     stats.product_history: lambda a, o: [stats.product_history(tenant=a.tenant, product=_anchor(ws)) for ws in (a, o)],
     alerts.alert_rows: lambda a, o: alerts.alert_rows(
-        tenant=a.tenant,
-        service_ids=_kitchens(a, o),
-        month=MONTH,
-        today=TODAY,
-        kinds={alerts.LOW_STOCK, alerts.EXPIRY},
+        tenant=a.tenant, service_ids=_kitchens(a, o), month=MONTH, today=TODAY
     ),
     orgs.service_list: lambda a, o: orgs.service_list(membership=_owner(a)),
     orgs.membership_list: lambda a, o: orgs.membership_list(tenant=a.tenant),
@@ -91,6 +86,7 @@ SELECTOR_CALLS = {
     orgs.invitation_list: lambda a, o: orgs.invitation_list(tenant=a.tenant),
     orgs.pending_invitation_list: lambda a, o: orgs.pending_invitation_list(tenant=a.tenant),
     orgs.members_summary: lambda a, o: orgs.members_summary(tenant=a.tenant),
+    orgs.activity_list: lambda a, o: orgs.activity_list(tenant=a.tenant),
     exports.active_memberships_by_email: lambda a, o: exports.active_memberships_by_email(
         tenant=a.tenant, emails=_every_email()
     ),
@@ -160,6 +156,7 @@ def _grow(ws: Workspace) -> None:
         expiry_kind=ExpiryKind.DLC,
     )
     LossFactory(product=anchor, occurred_on=TODAY)
+    audit_record(tenant_id=ws.tenant.pk, actor=None, action="category.created", after={"name": "Cave"})
     counter, _ = UsageCounter.objects.get_or_create(
         tenant=ws.tenant, metric=Metric.EXPORT_CSV, period=entitlements.current_period(ws.tenant)
     )

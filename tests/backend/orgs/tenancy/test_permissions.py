@@ -23,6 +23,7 @@ from stockscan.orgs.tenancy.permissions import (
 EXPECTED = {
     Role.OWNER: {
         Perm.VIEW_TENANT,
+        Perm.MANAGE_TENANT,
         Perm.VIEW_SERVICES,
         Perm.MANAGE_SERVICES,
         Perm.VIEW_MEMBERS,
@@ -35,6 +36,7 @@ EXPECTED = {
         Perm.RECORD_LOSSES,
         Perm.VIEW_STATS,
         Perm.EXPORT_DATA,
+        Perm.VIEW_ACTIVITY,
     },
     # Data, exports and stats; members and billing stay the owner's (DESIGN.md, "Tenancy and roles").
     Role.MANAGER: {
@@ -49,6 +51,7 @@ EXPECTED = {
         Perm.RECORD_LOSSES,
         Perm.VIEW_STATS,
         Perm.EXPORT_DATA,
+        Perm.VIEW_ACTIVITY,
     },
     # Counting and losses on its services, and reading what that needs.
     Role.OPERATOR: {Perm.VIEW_TENANT, Perm.VIEW_SERVICES, Perm.VIEW_CATALOG, Perm.COUNT_STOCK, Perm.RECORD_LOSSES},
