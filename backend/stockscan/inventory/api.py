@@ -143,7 +143,7 @@ class ProductViewSet(TenantModelViewSet):
         return ProductWithWarningsSerializer(product).data
 
     def create(self, request, *args, **kwargs):
-        params = ProductWriteSerializer(data=request.data)
+        params = ProductWriteSerializer(data=request.data, context={"request": request})
         params.is_valid(raise_exception=True)
         service = self.get_service()
         product = services.product_create(
@@ -153,7 +153,9 @@ class ProductViewSet(TenantModelViewSet):
 
     def update(self, request, *args, **kwargs):
         product = self.get_object()
-        params = ProductWriteSerializer(data=request.data, partial=kwargs.get("partial", False))
+        params = ProductWriteSerializer(
+            data=request.data, partial=kwargs.get("partial", False), context={"request": request}
+        )
         params.is_valid(raise_exception=True)
         product = services.product_update(
             tenant=request.tenant, product=product, actor=request.user, **params.validated_data
@@ -323,7 +325,7 @@ class CountLineViewSet(TenantModelViewSet):
         return COUNT_LINE_ROWS.to_representation(row)
 
     def create(self, request, *args, **kwargs):
-        params = CountLineCreateSerializer(data=request.data)
+        params = CountLineCreateSerializer(data=request.data, context={"request": request})
         params.is_valid(raise_exception=True)
         data = dict(params.validated_data)
         count = data.pop("count")
@@ -336,7 +338,9 @@ class CountLineViewSet(TenantModelViewSet):
 
     def update(self, request, *args, **kwargs):
         line = self.get_object()
-        params = CountLineWriteSerializer(data=request.data, partial=kwargs.get("partial", False))
+        params = CountLineWriteSerializer(
+            data=request.data, partial=kwargs.get("partial", False), context={"request": request}
+        )
         params.is_valid(raise_exception=True)
         line = counting.line_update(line=line, actor=request.user, **params.validated_data)
         return Response(self._row(line.pk))
@@ -370,7 +374,7 @@ class LossViewSet(TenantModelViewSet):
 
     def create(self, request, *args, **kwargs):
         require_feature(request.tenant, Feature.LOSS_MANAGEMENT)
-        params = LossCreateSerializer(data=request.data)
+        params = LossCreateSerializer(data=request.data, context={"request": request})
         params.is_valid(raise_exception=True)
         data = dict(params.validated_data)
         client_id = client_id_of(request, data)
@@ -384,7 +388,9 @@ class LossViewSet(TenantModelViewSet):
     def update(self, request, *args, **kwargs):
         require_feature(request.tenant, Feature.LOSS_MANAGEMENT)
         loss = self.get_object()
-        params = LossWriteSerializer(data=request.data, partial=kwargs.get("partial", False))
+        params = LossWriteSerializer(
+            data=request.data, partial=kwargs.get("partial", False), context={"request": request}
+        )
         params.is_valid(raise_exception=True)
         return Response(LossSerializer(losses.loss_update(loss=loss, actor=request.user, **params.validated_data)).data)
 
