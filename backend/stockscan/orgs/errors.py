@@ -23,6 +23,11 @@ class ServiceHasInvitations(Conflict):
     default_detail = _("Pending invitations are limited to this service: revoke them first.")
 
 
+class ServiceHasData(Conflict):
+    error_code = "SERVICE_HAS_DATA"
+    default_detail = _("This service has counts or losses, which are kept as history: it cannot be deleted.")
+
+
 class AlreadyMember(Conflict):
     error_code = "ALREADY_MEMBER"
     default_detail = _("This person is already a member of the organisation.")
