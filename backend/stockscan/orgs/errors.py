@@ -58,6 +58,34 @@ class InvitationResendTooSoon(ApiError):
         self.wait = wait_seconds
 
 
+class InvitationRateLimited(ApiError):
+    """Too many invitations: from this business in the last hour or day, or to this address
+    from all businesses in the last day. Retry-After says when one is possible again."""
+
+    status_code = 429
+    error_code = "INVITATION_RATE_LIMITED"
+
+    def __init__(self, detail, *, limit: int, wait_seconds: int):
+        super().__init__(detail, limit=limit, retry_after=wait_seconds)
+        # Read by the exception handler to set the Retry-After header.
+        self.wait = wait_seconds
+
+    @classmethod
+    def per_hour(cls, *, limit: int, wait_seconds: int):
+        message = _("Your organisation sent %(limit)s invitations in the last hour. Try again later.")
+        return cls(message % {"limit": limit}, limit=limit, wait_seconds=wait_seconds)
+
+    @classmethod
+    def per_day(cls, *, limit: int, wait_seconds: int):
+        message = _("Your organisation sent %(limit)s invitations in the last 24 hours. Try again later.")
+        return cls(message % {"limit": limit}, limit=limit, wait_seconds=wait_seconds)
+
+    @classmethod
+    def per_address(cls, *, limit: int, wait_seconds: int):
+        message = _("This address has received too many invitations in the last 24 hours. Try again later.")
+        return cls(message, limit=limit, wait_seconds=wait_seconds)
+
+
 class InvitationInvalid(ApiError):
     """Unknown, expired, revoked, declined or used: one answer, so a token's fate is never told."""
 

@@ -8,6 +8,7 @@ invitation's status, so a link is used once even when it is submitted many times
 """
 
 import logging
+import math
 import secrets
 from datetime import timedelta
 
@@ -30,6 +31,7 @@ from stockscan.orgs.errors import (
     InvitationInvalid,
     InvitationLoginRequired,
     InvitationNotPending,
+    InvitationRateLimited,
     InvitationResendTooSoon,
     InviteAlreadySent,
 )
@@ -41,6 +43,8 @@ User = get_user_model()
 
 INVITATION_LIFETIME = timedelta(days=7)
 RESEND_INTERVAL = timedelta(minutes=10)
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
 ACCEPT_PATH = "/invitations/accept"
 
 
@@ -90,6 +94,42 @@ def _send_link(invitation: Invitation, raw_token: str, actor) -> str | None:
     return None
 
 
+def _wait_seconds(created: list, limit: int, window: timedelta, now) -> int:
+    """Seconds until the window holds fewer than `limit` of these creation times (newest first)."""
+    freeing = created[limit - 1]
+    return max(1, math.ceil((freeing + window - now).total_seconds()))
+
+
+def _check_invitation_rate(tenant: Tenant, email: str, now) -> None:
+    """Invitations are emails to strangers sent from our verified sender: at most
+    INVITATIONS_PER_TENANT_PER_HOUR and _PER_DAY per business, whatever became of them
+    (inviting then revoking still sends an email), and INVITATIONS_PER_ADDRESS_PER_DAY to one
+    address from all businesses. Counted from the rows, never a cache, so the limits hold
+    across processes; the tenant row is locked first, so a business's concurrent invitations
+    are counted one after the other and exactly the allowance gets through."""
+    Tenant.objects.select_for_update().filter(pk=tenant.pk).values_list("pk", flat=True).first()
+    for limit, window, refusal in (
+        (settings.INVITATIONS_PER_TENANT_PER_HOUR, HOUR, InvitationRateLimited.per_hour),
+        (settings.INVITATIONS_PER_TENANT_PER_DAY, DAY, InvitationRateLimited.per_day),
+    ):
+        created = list(
+            Invitation.objects.filter(tenant=tenant, created_at__gt=now - window)
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)[:limit]
+        )
+        if len(created) >= limit:
+            raise refusal(limit=limit, wait_seconds=_wait_seconds(created, limit, window, now))
+    limit = settings.INVITATIONS_PER_ADDRESS_PER_DAY
+    received = list(
+        Invitation.objects.with_scopes_disabled()
+        .filter(email__iexact=email, created_at__gt=now - DAY)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[:limit]
+    )
+    if len(received) >= limit:
+        raise InvitationRateLimited.per_address(limit=limit, wait_seconds=_wait_seconds(received, limit, DAY, now))
+
+
 def _pending(tenant: Tenant, email: str):
     return Invitation.objects.filter(tenant=tenant, email__iexact=email, status=InvitationStatus.PENDING)
 
@@ -109,6 +149,7 @@ def invitation_create(
     existing = _pending(tenant, email).first()
     if existing is not None:
         raise InviteAlreadySent(invitation=existing.pk)
+    _check_invitation_rate(tenant, email, now)
     check_count_limit(tenant, Limit.MAX_USERS)
     raw_token, digest = _new_token()
     try:
