@@ -86,6 +86,20 @@ class InvitationRateLimited(ApiError):
         return cls(message, limit=limit, wait_seconds=wait_seconds)
 
 
+class InvitationSendLimit(Conflict):
+    """An invitation is emailed at most MAX_SENDS times: resending cannot email one address
+    every ten minutes for a week."""
+
+    error_code = "INVITATION_SEND_LIMIT"
+
+    def __init__(self, *, limit: int):
+        super().__init__(
+            _("This invitation was already sent %(limit)s times. Revoke it and invite the person again if needed.")
+            % {"limit": limit},
+            limit=limit,
+        )
+
+
 class InvitationInvalid(ApiError):
     """Unknown, expired, revoked, declined or used: one answer, so a token's fate is never told."""
 

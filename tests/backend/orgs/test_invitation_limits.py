@@ -6,6 +6,7 @@ its owner's name) reaches the subject or the lead sentence of the email."""
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core import mail
 from django.utils import timezone
 from django_scopes import scopes_disabled
@@ -149,3 +150,24 @@ def test_what_a_business_writes_stays_out_of_the_subject_and_the_lead(
     assert quoted > message.body.index("http")
     [(html, _)] = message.alternatives
     assert html.index(PHISHING) > html.index("href=")
+
+
+def test_one_invitation_is_emailed_three_times_at_most(workspace, other_workspace, django_capture_on_commit_callbacks):
+    """Resending waits ten minutes; without a cap, one pending invitation would still email
+    its address every ten minutes for a week."""
+    owner = workspace.client()
+    created = invite(owner, django_capture_on_commit_callbacks, "target@victim.example").json()
+    url = f"/api/auth/invitations/{created['id']}/resend/"
+
+    answers = []
+    for step in range(1, 5):
+        with (
+            time_machine.travel(timezone.now() + timedelta(minutes=11 * step)),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            answers.append(workspace.client().post(url))  # a token of the hour
+
+    assert [answer.status_code for answer in answers] == [200, 200, 409, 409]
+    body = assert_error(answers[2], 409, "INVITATION_SEND_LIMIT")
+    assert body["limit"] == 3
+    assert len(mail.outbox) == 3

@@ -33,6 +33,7 @@ from stockscan.orgs.errors import (
     InvitationNotPending,
     InvitationRateLimited,
     InvitationResendTooSoon,
+    InvitationSendLimit,
     InviteAlreadySent,
 )
 from stockscan.orgs.models import Invitation, InvitationStatus, Membership, Role, Service, Tenant
@@ -43,6 +44,8 @@ User = get_user_model()
 
 INVITATION_LIFETIME = timedelta(days=7)
 RESEND_INTERVAL = timedelta(minutes=10)
+# Emails one invitation may cause: the first and two resends.
+MAX_SENDS = 3
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 ACCEPT_PATH = "/invitations/accept"
@@ -182,13 +185,14 @@ def invitation_create(
 def invitation_resend(*, invitation: Invitation, actor) -> str | None:
     """Sends a pending invitation again, with a fresh link (the previous one stops working,
     since its token was never stored) and a fresh 7-day expiry; at most once per
-    RESEND_INTERVAL, however many clicks or tabs ask for it."""
+    RESEND_INTERVAL, however many clicks or tabs ask for it, and MAX_SENDS times in all."""
     now = timezone.now()
     if not invitation.is_open(now):
         raise InvitationNotPending()
     raw_token, digest = _new_token()
     resent = (
         Invitation.objects.filter(pk=invitation.pk, status=InvitationStatus.PENDING, expires_at__gt=now)
+        .filter(send_count__lt=MAX_SENDS)
         .filter(Q(last_sent_at__isnull=True) | Q(last_sent_at__lte=now - RESEND_INTERVAL))
         .update(
             token_hash=digest,
@@ -202,6 +206,8 @@ def invitation_resend(*, invitation: Invitation, actor) -> str | None:
     if not resent:
         if not invitation.is_open(now):
             raise InvitationNotPending()
+        if invitation.send_count >= MAX_SENDS:
+            raise InvitationSendLimit(limit=MAX_SENDS)
         wait = invitation.last_sent_at + RESEND_INTERVAL - now
         raise InvitationResendTooSoon(wait_seconds=max(1, int(wait.total_seconds())))
     audit_record(
