@@ -131,6 +131,23 @@ def test_concurrent_invitations_never_pass_the_hourly_invitation_limit(settings)
         assert not Invitation.objects.filter(tenant=other.tenant).exists()
 
 
+def test_concurrent_invitations_of_one_address_from_several_businesses_never_pass_its_limit(settings):
+    """One address invited at once by 8 businesses, 3 a day allowed: exactly 3 get through."""
+    settings.INVITATIONS_SEND_EMAILS = False
+    settings.INVITATIONS_PER_ADDRESS_PER_DAY = 3
+    workspaces = [make_workspace(f"Business {index}") for index in range(8)]
+    for workspace in workspaces:
+        set_plan(workspace.tenant, PlanCode.PRO)
+
+    results = run_concurrently(8, lambda index: _invite_as_owner(workspaces[index], "Target@Victim.example"))
+
+    created = [r for r in results if isinstance(r, Invitation)]
+    refused = [r for r in results if isinstance(r, InvitationRateLimited)]
+    assert (len(created), len(refused)) == (3, 5), results
+    with scopes_disabled():
+        assert Invitation.objects.filter(email__iexact="target@victim.example").count() == 3
+
+
 def test_concurrent_invitations_of_one_address_make_one_invitation(settings):
     settings.INVITATIONS_SEND_EMAILS = False
     workspace = make_workspace("Same address")

@@ -103,13 +103,30 @@ def _wait_seconds(created: list, limit: int, window: timedelta, now) -> int:
     return max(1, math.ceil((freeing + window - now).total_seconds()))
 
 
+# The first key of the advisory locks taken on an invited address (the second is its hash).
+ADDRESS_LOCK_SPACE = 0x1AB17E
+
+
+def _lock_address(email: str) -> None:
+    """Serialises the invitations of one address from every business until the transaction
+    ends, so the per-address limit holds across concurrent requests too. PostgreSQL only
+    (SQLite runs one write transaction at a time anyway); taken after the tenant row lock
+    and before nothing else, so it cannot close a cycle of waits."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [ADDRESS_LOCK_SPACE, email.lower()])
+
+
 def _check_invitation_rate(tenant: Tenant, email: str, now) -> None:
     """Invitations are emails to strangers sent from our verified sender: at most
     INVITATIONS_PER_TENANT_PER_HOUR and _PER_DAY per business, whatever became of them
     (inviting then revoking still sends an email), and INVITATIONS_PER_ADDRESS_PER_DAY to one
     address from all businesses. Counted from the rows, never a cache, so the limits hold
     across processes; the tenant row is locked first, so a business's concurrent invitations
-    are counted one after the other and exactly the allowance gets through."""
+    are counted one after the other and exactly the allowance gets through (and an
+    address's, under an advisory lock on it)."""
     Tenant.objects.select_for_update().filter(pk=tenant.pk).values_list("pk", flat=True).first()
     for limit, window, refusal in (
         (settings.INVITATIONS_PER_TENANT_PER_HOUR, HOUR, InvitationRateLimited.per_hour),
@@ -123,6 +140,7 @@ def _check_invitation_rate(tenant: Tenant, email: str, now) -> None:
         if len(created) >= limit:
             raise refusal(limit=limit, wait_seconds=_wait_seconds(created, limit, window, now))
     limit = settings.INVITATIONS_PER_ADDRESS_PER_DAY
+    _lock_address(email)
     received = list(
         Invitation.objects.with_scopes_disabled()
         .filter(email__iexact=email, created_at__gt=now - DAY)
