@@ -21,6 +21,14 @@ MAIL_MAX_ATTEMPTS = env.integer("MAIL_MAX_ATTEMPTS", 10)
 # emailed, and a warning is logged.
 INVITATIONS_SEND_EMAILS = env.boolean("INVITATIONS_SEND_EMAILS", default=True)
 
+# Invitations are emails to strangers from our verified sender: a business may create so
+# many per hour and per day (revoked ones count: inviting and revoking is still an email),
+# and one address may receive so many per day from all businesses together. Counted from
+# the invitation rows (orgs.services.invitations), so they hold across processes.
+INVITATIONS_PER_TENANT_PER_HOUR = env.integer("INVITATIONS_PER_TENANT_PER_HOUR", 10)
+INVITATIONS_PER_TENANT_PER_DAY = env.integer("INVITATIONS_PER_TENANT_PER_DAY", 30)
+INVITATIONS_PER_ADDRESS_PER_DAY = env.integer("INVITATIONS_PER_ADDRESS_PER_DAY", 3)
+
 # SendGrid's event webhook verification key (Mail Settings → Event Webhook → Signed Event
 # Webhook). Without it the webhook answers 503 and stores nothing.
 SENDGRID_WEBHOOK_PUBLIC_KEY = env.string("SENDGRID_WEBHOOK_PUBLIC_KEY", "")

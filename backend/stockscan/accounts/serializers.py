@@ -3,6 +3,8 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from stockscan.core.fields import EmailField, UsernameField, refuse_invisible_characters
+
 User = get_user_model()
 
 
@@ -14,9 +16,7 @@ def check_passwords_match(attrs: dict, *, password_field: str, confirm_field: st
 class NewAccountSerializer(serializers.Serializer):
     """Username and password of a new account (registration, or accepting an invitation)."""
 
-    # No "@": an identifier with one is an email address at login, and a username must not
-    # be able to pose as someone's email.
-    username = serializers.RegexField(r"^[\w.+-]+\Z", max_length=150)
+    username = UsernameField(max_length=150)
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
     password_confirm = serializers.CharField(write_only=True, style={"input_type": "password"})
 
@@ -57,9 +57,13 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 class MeUpdateSerializer(serializers.Serializer):
-    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    email = serializers.EmailField(
+    first_name = serializers.CharField(
+        max_length=150, required=False, allow_blank=True, validators=[refuse_invisible_characters]
+    )
+    last_name = serializers.CharField(
+        max_length=150, required=False, allow_blank=True, validators=[refuse_invisible_characters]
+    )
+    email = EmailField(
         required=False,
         help_text="A new login address: nothing changes until the link emailed to it is followed "
         "(POST /api/auth/email/confirm/); the current address is told. Needs `password`.",
@@ -88,7 +92,7 @@ class PasswordChangeSerializer(serializers.Serializer):
 
 
 class PasswordResetRequestSerializer(serializers.Serializer):
-    email = serializers.EmailField()
+    email = EmailField()
 
 
 class PasswordResetConfirmSerializer(serializers.Serializer):

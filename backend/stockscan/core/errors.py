@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import InterfaceError, OperationalError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopeError
@@ -36,6 +37,7 @@ class ErrorCode(StrEnum):
     NOT_ACCEPTABLE = "NOT_ACCEPTABLE"
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
     CONFLICT = "CONFLICT"
+    OBJECT_IN_USE = "OBJECT_IN_USE"
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
     THROTTLED = "THROTTLED"
     INTERNAL_ERROR = "INTERNAL_ERROR"
@@ -72,6 +74,14 @@ class Conflict(ApiError):
     status_code = status.HTTP_409_CONFLICT
     error_code = ErrorCode.CONFLICT
     default_detail = _("This conflicts with the current state of the resource.")
+
+
+class ObjectInUse(Conflict):
+    """A deletion that other rows prevent (on_delete=PROTECT or RESTRICT): a view that knows
+    why says so with its own code; any other reaches the handler as this, never as a 500."""
+
+    error_code = ErrorCode.OBJECT_IN_USE
+    default_detail = _("Other records still use this item, so it cannot be deleted.")
 
 
 class Forbidden(ApiError):
@@ -189,6 +199,8 @@ def api_exception_handler(exc, context):
         exc = NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, ProtectedError | RestrictedError):
+        exc = ObjectInUse()
 
     if isinstance(exc, ApiError):
         body = error_body(exc.error_code, exc.detail, **exc.extra)

@@ -31,6 +31,28 @@ class RequestBodyLimitMiddleware:
         return self.get_response(request)
 
 
+class QueryNulMiddleware:
+    """Refuses a NUL character in any query parameter of an API request (400, the parameter
+    named). PostgreSQL cannot hold NUL in text, so `?search=%00` reaching a query would fail
+    in the database driver (a 500) wherever a view filters on a parameter; one check here
+    covers every view and every parameter."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith("/api/"):
+            for name, values in request.GET.lists():
+                if "\x00" in name or any("\x00" in value for value in values):
+                    return error_json_response(
+                        ErrorCode.VALIDATION_ERROR,
+                        _("Invalid input."),
+                        400,
+                        fields={name.replace("\x00", ""): [_("Null characters are not allowed.")]},
+                    )
+        return self.get_response(request)
+
+
 class AdminScopesMiddleware:
     """Staff in the Django admin work across tenants; API views activate their tenant scope
     themselves (see orgs.tenancy.views), so only the admin runs with scopes disabled."""

@@ -19,14 +19,22 @@ class TenantRelatedField(serializers.PrimaryKeyRelatedField):
     validated, inside the request's tenant scope, so another tenant's id reads as unknown.
 
     An id that names no row of the tenant (unknown, or another tenant's) is the API's 404, as
-    in a URL, with the field named; a value that is no id at all stays a field error (400)."""
+    in a URL, with the field named; a value that is no id at all stays a field error (400).
 
-    def __init__(self, model, **kwargs):
+    `restrict(queryset, request)` narrows the rows further to those the requester may see
+    (a member limited to one service sees that service's rows only): a row outside it is
+    then a 404 too, as it is in a URL. The serializer needs the request in its context."""
+
+    def __init__(self, model, *, restrict=None, **kwargs):
         self.model = model
+        self.restrict = restrict
         super().__init__(**kwargs)
 
     def get_queryset(self):
-        return self.model.objects.all()
+        queryset = self.model.objects.all()
+        if self.restrict is not None:
+            queryset = self.restrict(queryset, self.context["request"])
+        return queryset
 
     def to_internal_value(self, data):
         try:

@@ -1,9 +1,11 @@
 """Sheets to files: CSV as a stream of byte chunks, XLSX written by xlsxwriter in constant
 memory (one row in memory at a time; the file is assembled from temporary files on disk).
 
-Both neutralise formula injection: a text cell that starts with `=`, `+`, `-`, `@`, a tab or
-a carriage return would be read by a spreadsheet as a formula (`=HYPERLINK(...)`,
-`@SUM(...)`), so it is written with a leading `'` — and in XLSX always as a string cell.
+Both keep text from becoming a formula. In CSV a text cell that starts with `=`, `+`, `-`,
+`@`, a tab or a carriage return would be read by a spreadsheet as a formula
+(`=HYPERLINK(...)`, `@SUM(...)`), so it is written with a leading `'` (`neutralise`). In
+XLSX every text is a string cell, which a spreadsheet never evaluates whatever it starts
+with, so it is written as typed: a `'` there would be shown as part of the text.
 """
 
 import csv
@@ -191,7 +193,7 @@ def _cell_writer(worksheet, column: Column) -> Callable:
 
         def write_text(row, col, value, cell_format):
             if value:
-                write_string(row, col, neutralise(value), cell_format)
+                write_string(row, col, value, cell_format)
 
         return write_text
     if column.kind in (ColumnKind.DATE, ColumnKind.MONTH):

@@ -140,7 +140,7 @@ class ProductViewSet(TenantModelViewSet):
         return ProductWithWarningsSerializer(product, context=self.get_serializer_context()).data
 
     def create(self, request, *args, **kwargs):
-        params = ProductWriteSerializer(data=request.data)
+        params = ProductWriteSerializer(data=request.data, context={"request": request})
         params.is_valid(raise_exception=True)
         service = self.get_service()
         product = services.product_create(
@@ -150,7 +150,9 @@ class ProductViewSet(TenantModelViewSet):
 
     def update(self, request, *args, **kwargs):
         product = self.get_object()
-        params = ProductWriteSerializer(data=request.data, partial=kwargs.get("partial", False))
+        params = ProductWriteSerializer(
+            data=request.data, partial=kwargs.get("partial", False), context={"request": request}
+        )
         params.is_valid(raise_exception=True)
         product = services.product_update(
             tenant=request.tenant, product=product, actor=request.user, **params.validated_data
@@ -316,7 +318,7 @@ class CountLineViewSet(TenantModelViewSet):
         return rows.to_representation(row)
 
     def create(self, request, *args, **kwargs):
-        params = CountLineCreateSerializer(data=request.data)
+        params = CountLineCreateSerializer(data=request.data, context={"request": request})
         params.is_valid(raise_exception=True)
         data = dict(params.validated_data)
         count = data.pop("count")
@@ -329,7 +331,9 @@ class CountLineViewSet(TenantModelViewSet):
 
     def update(self, request, *args, **kwargs):
         line = self.get_object()
-        params = CountLineWriteSerializer(data=request.data, partial=kwargs.get("partial", False))
+        params = CountLineWriteSerializer(
+            data=request.data, partial=kwargs.get("partial", False), context={"request": request}
+        )
         params.is_valid(raise_exception=True)
         line = counting.line_update(line=line, actor=request.user, **params.validated_data)
         return Response(self._row(line.pk))
@@ -362,7 +366,7 @@ class LossViewSet(TenantModelViewSet):
         return selectors.loss_list(tenant=request.tenant, membership=request.membership, **filters)
 
     def create(self, request, *args, **kwargs):
-        params = LossCreateSerializer(data=request.data)
+        params = LossCreateSerializer(data=request.data, context={"request": request})
         params.is_valid(raise_exception=True)
         data = dict(params.validated_data)
         client_id = client_id_of(request, data)
@@ -377,7 +381,9 @@ class LossViewSet(TenantModelViewSet):
 
     def update(self, request, *args, **kwargs):
         loss = self.get_object()
-        params = LossWriteSerializer(data=request.data, partial=kwargs.get("partial", False))
+        params = LossWriteSerializer(
+            data=request.data, partial=kwargs.get("partial", False), context={"request": request}
+        )
         params.is_valid(raise_exception=True)
         loss = losses.loss_update(loss=loss, actor=request.user, **params.validated_data)
         return Response(self.get_serializer(loss).data)

@@ -1,10 +1,12 @@
 from decimal import Decimal
 
-from django.db.models import DecimalField, ExpressionWrapper, F, TextField, Value
+from django.db import models
+from django.db.models import ExpressionWrapper, F, TextField, Value
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from stockscan.core.decimals import money
+from stockscan.core.fields import DecimalField, refuse_invisible_characters
 from stockscan.core.idempotency import IDEMPOTENCY_KEY_PATTERN
 from stockscan.core.months import format_month, parse_month
 from stockscan.core.serializers import RoundedText, RowSerializer, TenantRelatedField, ToChar
@@ -19,6 +21,7 @@ from stockscan.inventory.models import (
     StockCount,
     Unit,
 )
+from stockscan.orgs.tenancy.resolution import rows_visible_to_requester
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -29,7 +32,7 @@ class CategorySerializer(serializers.ModelSerializer):
 
 
 class CategoryWriteSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=120, trim_whitespace=True)
+    name = serializers.CharField(max_length=120, trim_whitespace=True, validators=[refuse_invisible_characters])
 
 
 class WarningSerializer(serializers.Serializer):
@@ -96,25 +99,21 @@ def _stripped(value) -> str:
 class ProductWriteSerializer(serializers.Serializer):
     """Parses a product body; the service comes from the tenancy resolver, never from here."""
 
-    name = serializers.CharField(max_length=200)
-    category = TenantRelatedField(Category, allow_null=True, required=False)
+    name = serializers.CharField(max_length=200, validators=[refuse_invisible_characters])
+    category = TenantRelatedField(Category, restrict=rows_visible_to_requester, allow_null=True, required=False)
     barcode = serializers.RegexField(r"^[0-9A-Za-z-]{1,64}$", allow_null=True, allow_blank=True, required=False)
     sku = serializers.CharField(max_length=64, allow_null=True, allow_blank=True, required=False)
     unit = serializers.ChoiceField(choices=Unit.choices, required=False)
-    purchase_price = serializers.DecimalField(
-        max_digits=12, decimal_places=4, min_value=0, allow_null=True, required=False
+    purchase_price = DecimalField(max_digits=12, decimal_places=4, min_value=0, allow_null=True, required=False)
+    selling_price = DecimalField(max_digits=12, decimal_places=4, min_value=0, allow_null=True, required=False)
+    vat_rate = DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100, allow_null=True, required=False)
+    min_quantity = DecimalField(max_digits=14, decimal_places=3, min_value=0, allow_null=True, required=False)
+    supplier = serializers.CharField(
+        max_length=120, allow_blank=True, required=False, validators=[refuse_invisible_characters]
     )
-    selling_price = serializers.DecimalField(
-        max_digits=12, decimal_places=4, min_value=0, allow_null=True, required=False
+    brand = serializers.CharField(
+        max_length=120, allow_blank=True, required=False, validators=[refuse_invisible_characters]
     )
-    vat_rate = serializers.DecimalField(
-        max_digits=5, decimal_places=2, min_value=0, max_value=100, allow_null=True, required=False
-    )
-    min_quantity = serializers.DecimalField(
-        max_digits=14, decimal_places=3, min_value=0, allow_null=True, required=False
-    )
-    supplier = serializers.CharField(max_length=120, allow_blank=True, required=False)
-    brand = serializers.CharField(max_length=120, allow_blank=True, required=False)
     notes = serializers.CharField(max_length=2000, allow_blank=True, required=False)
     archived = serializers.BooleanField(required=False)
 
@@ -216,7 +215,7 @@ def _line_value(effective_quantity, unit_cost) -> str | None:
 
 # The line value as PostgreSQL writes it: round() takes ties away from zero, as money() does.
 _LINE_VALUE_TEXT = RoundedText(
-    ExpressionWrapper(F("effective_quantity") * F("unit_cost"), output_field=DecimalField()), 2
+    ExpressionWrapper(F("effective_quantity") * F("unit_cost"), output_field=models.DecimalField()), 2
 )
 
 _MONTH_TEXT = ToChar(F("count__month"), "YYYY-MM")
@@ -247,22 +246,20 @@ COUNT_LINE_ROWS_WITHOUT_COSTS = RowSerializer(
 
 
 class CountLineWriteSerializer(serializers.Serializer):
-    product = TenantRelatedField(Product)
-    quantity = serializers.DecimalField(max_digits=14, decimal_places=3, min_value=0)
+    product = TenantRelatedField(Product, restrict=rows_visible_to_requester)
+    quantity = DecimalField(max_digits=14, decimal_places=3, min_value=0)
     container_state = serializers.ChoiceField(choices=ContainerState.choices, default=ContainerState.SEALED)
-    remaining_fraction = serializers.DecimalField(
+    remaining_fraction = DecimalField(
         max_digits=4, decimal_places=3, min_value=0, max_value=1, allow_null=True, required=False
     )
-    remaining_quantity = serializers.DecimalField(
-        max_digits=14, decimal_places=3, min_value=0, allow_null=True, required=False
-    )
+    remaining_quantity = DecimalField(max_digits=14, decimal_places=3, min_value=0, allow_null=True, required=False)
     expiry_date = serializers.DateField(allow_null=True, required=False)
     expiry_kind = serializers.ChoiceField(choices=ExpiryKind.choices, required=False)
     lot = serializers.CharField(max_length=64, allow_blank=True, required=False)
 
 
 class CountLineCreateSerializer(CountLineWriteSerializer):
-    count = TenantRelatedField(StockCount)
+    count = TenantRelatedField(StockCount, restrict=rows_visible_to_requester)
     client_id = serializers.RegexField(IDEMPOTENCY_KEY_PATTERN, required=False)
 
 
@@ -300,8 +297,8 @@ class LossSerializer(HidesPurchaseCosts, serializers.ModelSerializer):
 
 
 class LossWriteSerializer(serializers.Serializer):
-    product = TenantRelatedField(Product)
-    quantity = serializers.DecimalField(max_digits=14, decimal_places=3, min_value=Decimal("0.001"))
+    product = TenantRelatedField(Product, restrict=rows_visible_to_requester)
+    quantity = DecimalField(max_digits=14, decimal_places=3, min_value=Decimal("0.001"))
     unit = serializers.ChoiceField(choices=Unit.choices, required=False)
     reason = serializers.ChoiceField(choices=LossReason.choices)
     occurred_on = serializers.DateField()

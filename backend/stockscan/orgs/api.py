@@ -266,7 +266,7 @@ class MembershipViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.Retriev
     }
 
     def get_queryset(self):
-        return selectors.membership_list(tenant=self.request.tenant)
+        return selectors.membership_list(tenant=self.request.tenant, viewer=self.request.membership)
 
     def create(self, request, *args, **kwargs):
         params = InviteSerializer(data=request.data)
@@ -301,7 +301,7 @@ class InvitationViewSet(TenantScopedMixin, mixins.RetrieveModelMixin, viewsets.G
     permissions = {"retrieve": Perm.VIEW_MEMBERS, "destroy": Perm.MANAGE_MEMBERS, "resend": Perm.MANAGE_MEMBERS}
 
     def get_queryset(self):
-        return selectors.invitation_list(tenant=self.request.tenant)
+        return selectors.invitation_list(tenant=self.request.tenant, viewer=self.request.membership)
 
     def destroy(self, request, *args, **kwargs):
         invitations.invitation_revoke(invitation=self.get_object(), actor=request.user)
@@ -324,7 +324,9 @@ class MembersSummaryView(TenantAPIView):
 
     @extend_schema(responses=MembersSummarySerializer)
     def get(self, request):
-        return Response(MembersSummarySerializer(selectors.members_summary(tenant=request.tenant)).data)
+        return Response(
+            MembersSummarySerializer(selectors.members_summary(tenant=request.tenant, viewer=request.membership)).data
+        )
 
 
 TOKEN_PARAM = OpenApiParameter("token", str, required=True, description="The token of the invitation link.")

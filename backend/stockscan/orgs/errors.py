@@ -41,6 +41,11 @@ class ServiceHasInvitations(Conflict):
     default_detail = _("Pending invitations are limited to this service: revoke them first.")
 
 
+class ServiceHasData(Conflict):
+    error_code = "SERVICE_HAS_DATA"
+    default_detail = _("This service has counts or losses, which are kept as history: it cannot be deleted.")
+
+
 class AlreadyMember(Conflict):
     error_code = OrgsErrorCode.ALREADY_MEMBER
     default_detail = _("This person is already a member of the organisation.")
@@ -69,6 +74,48 @@ class InvitationResendTooSoon(ApiError):
             retry_after=wait_seconds,
         )
         self.wait = wait_seconds
+
+
+class InvitationRateLimited(ApiError):
+    """Too many invitations: from this business in the last hour or day, or to this address
+    from all businesses in the last day. Retry-After says when one is possible again."""
+
+    status_code = 429
+    error_code = "INVITATION_RATE_LIMITED"
+
+    def __init__(self, detail, *, limit: int, wait_seconds: int):
+        super().__init__(detail, limit=limit, retry_after=wait_seconds)
+        # Read by the exception handler to set the Retry-After header.
+        self.wait = wait_seconds
+
+    @classmethod
+    def per_hour(cls, *, limit: int, wait_seconds: int):
+        message = _("Your organisation sent %(limit)s invitations in the last hour. Try again later.")
+        return cls(message % {"limit": limit}, limit=limit, wait_seconds=wait_seconds)
+
+    @classmethod
+    def per_day(cls, *, limit: int, wait_seconds: int):
+        message = _("Your organisation sent %(limit)s invitations in the last 24 hours. Try again later.")
+        return cls(message % {"limit": limit}, limit=limit, wait_seconds=wait_seconds)
+
+    @classmethod
+    def per_address(cls, *, limit: int, wait_seconds: int):
+        message = _("This address has received too many invitations in the last 24 hours. Try again later.")
+        return cls(message, limit=limit, wait_seconds=wait_seconds)
+
+
+class InvitationSendLimit(Conflict):
+    """An invitation is emailed at most MAX_SENDS times: resending cannot email one address
+    every ten minutes for a week."""
+
+    error_code = "INVITATION_SEND_LIMIT"
+
+    def __init__(self, *, limit: int):
+        super().__init__(
+            _("This invitation was already sent %(limit)s times. Revoke it and invite the person again if needed.")
+            % {"limit": limit},
+            limit=limit,
+        )
 
 
 class InvitationInvalid(ApiError):

@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -160,7 +160,12 @@ class Invitation(TenantOwnedModel):
                 name="orgs_invitation_one_pending_per_email",
             ),
         ]
-        indexes = [models.Index(fields=["tenant", "status", "expires_at"], name="orgs_invitation_seats_idx")]
+        indexes = [
+            models.Index(fields=["tenant", "status", "expires_at"], name="orgs_invitation_seats_idx"),
+            # The invitation rate limits (orgs.services.invitations): per business, per address.
+            models.Index(fields=["tenant", "created_at"], name="orgs_invitation_rate_idx"),
+            models.Index(Upper("email"), "created_at", name="orgs_invitation_address_idx"),
+        ]
 
     def __str__(self):
         return f"{self.role} invitation #{self.pk} to {self.tenant_id}"

@@ -1,6 +1,7 @@
 import hashlib
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -9,7 +10,7 @@ from stockscan.core.models import AuditEntry
 from stockscan.entitlements.plans import Limit
 from stockscan.entitlements.selectors import effective_plan
 from stockscan.entitlements.usage import count_usage
-from stockscan.orgs.models import Invitation, InvitationStatus, Membership, MembershipStatus, Service
+from stockscan.orgs.models import Invitation, InvitationStatus, Membership, MembershipStatus, Role, Service
 from stockscan.orgs.tenancy.resolution import visible_services
 
 # Raw tokens are 43 characters; anything much longer is not one of ours and is not hashed.
@@ -20,8 +21,14 @@ def service_list(*, membership: Membership):
     return visible_services(membership).order_by("name", "id")
 
 
-def membership_list(*, tenant):
-    return Membership.objects.filter(tenant=tenant).select_related("user", "service").order_by("created_at", "id")
+def membership_list(*, tenant, viewer: Membership):
+    """The members `viewer` may see: all of them, or, for a member limited to one service,
+    that service's members and the owners (who answer for every service) — not the other
+    services' staff, their email addresses and last logins."""
+    members = Membership.objects.filter(tenant=tenant)
+    if viewer.service_id is not None:
+        members = members.filter(Q(service_id=viewer.service_id) | Q(role=Role.OWNER))
+    return members.select_related("user", "service").order_by("created_at", "id")
 
 
 def service_count(tenant) -> int:
@@ -40,13 +47,21 @@ def seats_used(tenant) -> int:
     return members.union(invitations, all=True).count()
 
 
-def invitation_list(*, tenant):
-    return Invitation.objects.filter(tenant=tenant).select_related("service", "invited_by", "email_message")
+def invitation_list(*, tenant, viewer: Membership):
+    """The invitations `viewer` may see: all of them, or those to the viewer's own service."""
+    invitations = Invitation.objects.filter(tenant=tenant)
+    if viewer.service_id is not None:
+        invitations = invitations.filter(service_id=viewer.service_id)
+    return invitations.select_related("service", "invited_by", "email_message")
 
 
-def pending_invitation_list(*, tenant):
+def pending_invitation_list(*, tenant, viewer: Membership):
     """Pending invitations, the expired ones included (shown as expired until re-sent or revoked)."""
-    return invitation_list(tenant=tenant).filter(status=InvitationStatus.PENDING).order_by("created_at", "id")
+    return (
+        invitation_list(tenant=tenant, viewer=viewer)
+        .filter(status=InvitationStatus.PENDING)
+        .order_by("created_at", "id")
+    )
 
 
 def token_digest(raw_token: str) -> str:
@@ -71,12 +86,13 @@ def account_exists(email: str) -> bool:
     return get_user_model()._default_manager.filter(email__iexact=email).exists()
 
 
-def members_summary(*, tenant) -> dict:
-    """Members, pending invitations and seats: used counts exactly what the max_users limit
-    counts (active members and open invitations), through the same counters."""
+def members_summary(*, tenant, viewer: Membership) -> dict:
+    """Members and pending invitations `viewer` may see, and seats: used counts exactly what
+    the max_users limit counts (active members and open invitations, of every service),
+    through the same counters."""
     return {
-        "members": list(membership_list(tenant=tenant)),
-        "invitations": list(pending_invitation_list(tenant=tenant)),
+        "members": list(membership_list(tenant=tenant, viewer=viewer)),
+        "invitations": list(pending_invitation_list(tenant=tenant, viewer=viewer)),
         "seats": {
             "used": count_usage(tenant, Limit.MAX_USERS),
             "allowed": effective_plan(tenant).limit(Limit.MAX_USERS),

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from stockscan.accounts.serializers import NewAccountSerializer, TokenPairSerializer, UserSerializer
 from stockscan.core.activity import activity_kinds, activity_message, actor_name
+from stockscan.core.fields import EmailField, refuse_invisible_characters
 from stockscan.core.money import CURRENCIES
 from stockscan.core.serializers import TenantRelatedField
 from stockscan.mail.models import DeliveryStatus, EmailStatus
@@ -92,14 +93,14 @@ class ServiceSerializer(serializers.ModelSerializer):
 
 
 class ServiceCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=120)
+    name = serializers.CharField(max_length=120, validators=[refuse_invisible_characters])
     service_type = serializers.ChoiceField(choices=ServiceType.choices, default=ServiceType.OTHER)
     counting_mode = serializers.ChoiceField(choices=CountingMode.choices, required=False)
     features = FeaturesField(required=False)
 
 
 class ServiceUpdateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=120, required=False)
+    name = serializers.CharField(max_length=120, required=False, validators=[refuse_invisible_characters])
     counting_mode = serializers.ChoiceField(choices=CountingMode.choices, required=False)
     features = FeaturesField(required=False)
 
@@ -125,7 +126,7 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 
 class InviteSerializer(serializers.Serializer):
-    email = serializers.EmailField()
+    email = EmailField()
     role = serializers.ChoiceField(choices=Role.choices)
     service = TenantRelatedField(Service, required=False, allow_null=True)
 
@@ -245,17 +246,19 @@ MAX_EXTRA_SERVICES = 4
 
 
 class ExtraServiceSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=120)
+    name = serializers.CharField(max_length=120, validators=[refuse_invisible_characters])
     service_type = serializers.ChoiceField(choices=ServiceType.choices)
 
 
 class RegisterSerializer(NewAccountSerializer):
-    email = serializers.EmailField()
-    tenant_name = serializers.CharField(max_length=120)
+    email = EmailField()
+    tenant_name = serializers.CharField(max_length=120, validators=[refuse_invisible_characters])
     business_type = serializers.ChoiceField(choices=BusinessType.choices, default=BusinessType.OTHER)
     domain = serializers.ChoiceField(choices=Domain.choices, default=Domain.FOOD)
     service_type = serializers.ChoiceField(choices=ServiceType.choices, default=ServiceType.OTHER)
-    service_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    service_name = serializers.CharField(
+        max_length=120, required=False, allow_blank=True, validators=[refuse_invisible_characters]
+    )
     extra_services = ExtraServiceSerializer(many=True, required=False, max_length=MAX_EXTRA_SERVICES)
 
     def validate(self, attrs):

@@ -212,7 +212,7 @@ def test_xlsx_losses_sheet_holds_the_months_losses(stock):
         "Breakage",
         18.9,
         18.9,
-        "'@chef",
+        "@chef",
         None,
     )
     assert rows[2][:7] == (datetime(2026, 10, 20), "Bar", "Softs", "Cola 33cl", 6, "pcs", "Expired")
@@ -286,19 +286,17 @@ def test_french_is_the_default_language_of_the_files(stock):
 def test_xlsx_writes_formula_like_text_as_text(stock):
     workbook = open_xlsx(stock.client().get(EXPORTS, {**OCTOBER, "format": "xlsx"}))
 
+    # String cells are never evaluated: the text is written as typed, with no visible quote.
     trap = workbook["Inventory"][5]
-    assert [trap[3].value, trap[4].value, trap[5].value, trap[13].value] == [
-        "'" + INJECTION,
-        "'+33123",
-        "'@SUM(A1)",
-        "'-1+1",
-    ]
+    assert [trap[3].value, trap[4].value, trap[5].value, trap[13].value] == [INJECTION, "+33123", "@SUM(A1)", "-1+1"]
+    assert {trap[index].data_type for index in (3, 4, 5, 13)} == {"s"}
     cells = [cell for sheet in workbook for row in sheet.iter_rows() for cell in row]
     assert all(cell.data_type != "f" for cell in cells), "no cell of the file may be a formula"
 
 
 @pytest.mark.parametrize("dangerous", ["=1+1", "+1", "-1", "@A1", "\tA", "\rA"])
 def test_every_dangerous_first_character_is_neutralised_in_both_formats(stock, dangerous):
+    """CSV: a leading quote; XLSX: a string cell, the text as typed."""
     with scopes_disabled():
         Product.objects.filter(tenant=stock.ws.tenant, name="Cola 33cl").update(name=dangerous)
     client = stock.client()
@@ -308,7 +306,7 @@ def test_every_dangerous_first_character_is_neutralised_in_both_formats(stock, d
 
     assert csv_rows[3][3] == "'" + dangerous
     # openpyxl leaves the XML escape of a carriage return as it is; Excel reads it as \r.
-    assert workbook["Inventory"]["D4"].value.replace("_x000D_", "\r") == "'" + dangerous
+    assert workbook["Inventory"]["D4"].value.replace("_x000D_", "\r") == dangerous
     assert workbook["Inventory"]["D4"].data_type == "s"
 
 

@@ -113,7 +113,12 @@ def test_an_operator_of_the_bar_records_no_loss_in_the_kitchen(workspace, other_
         limited.delete(f"{LOSSES}{kitchen_loss.pk}/"),
     ]
 
-    assert (recorded.status_code, list(recorded.json()["fields"])) == (400, ["product"])
+    # Another service's product reads as one that does not exist, as it would in a URL.
+    assert (recorded.status_code, recorded.json()["code"], list(recorded.json()["fields"])) == (
+        404,
+        "NOT_FOUND",
+        ["product"],
+    )
     assert [response.status_code for response in refused] == [404] * 2
     with scopes_disabled():
         assert list(Loss.objects.filter(product=cheese).values_list("quantity", flat=True)) == [kitchen_loss.quantity]

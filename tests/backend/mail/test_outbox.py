@@ -113,15 +113,15 @@ def test_a_very_long_subject_is_cut_to_fit(django_capture_on_commit_callbacks, w
     with django_capture_on_commit_callbacks(execute=True):
         email = email_queue(
             to="owner@example.test",
-            template="orgs/invitation",
+            template="exports/export_email",
             language="en",
             context={
-                "tenant_name": "Très " * 100,
-                "inviter_name": "",
-                "role": "Operator",
-                "service_name": "",
-                "link": "https://app.example.test/invitations/accept?token=abc",
-                "days": 7,
+                "business_name": "Très " * 100,
+                "description": "October 2026",
+                "sender_name": "Awa",
+                "recipient_name": "Moussa",
+                "filename": "stockscan_export.xlsx",
+                "message": "",
             },
         )
 
@@ -133,19 +133,19 @@ def test_subject_stays_on_one_line_whatever_the_context(django_capture_on_commit
     with django_capture_on_commit_callbacks(execute=True):
         email = email_queue(
             to="owner@example.test",
-            template="orgs/invitation",
+            template="exports/export_email",
             language="en",
             context={
-                "tenant_name": "Chez Nous\r\nBcc: victim@example.test",
-                "inviter_name": "Awa",
-                "role": "Operator",
-                "service_name": "",
-                "link": "https://app.example.test/invitations/accept?token=abc",
-                "days": 7,
+                "business_name": "Chez Nous\r\nBcc: victim@example.test",
+                "description": "October 2026",
+                "sender_name": "Awa",
+                "recipient_name": "Moussa",
+                "filename": "stockscan_export.xlsx",
+                "message": "",
             },
         )
 
-    assert email.subject == "Join Chez Nous Bcc: victim@example.test on StockScan"
+    assert email.subject == "StockScan export: Chez Nous Bcc: victim@example.test, October 2026"
     [message] = mail.outbox
     assert message.recipients() == ["owner@example.test"]
     assert message.message().get("Bcc") is None

@@ -76,7 +76,7 @@ def test_invite_creates_a_pending_invitation_and_queues_its_email(
     assert timedelta(days=6, hours=23) < invitation.expires_at - timezone.now() <= timedelta(days=7)
     [message] = mail.outbox
     assert message.to == ["Nouvelle.Recrue@bistro.test"]
-    assert "Le Comptoir" in message.subject
+    assert "Le Comptoir" not in message.subject, "the subject carries no text a business wrote"
     assert invitation.token_hash == token_digest(last_token())
     email = OutboundEmail.objects.with_scopes_disabled().get(pk=invitation.email_message_id)
     assert (email.status, email.tenant_id, email.template) == (EmailStatus.SENT, workspace.tenant.pk, "orgs/invitation")
@@ -96,9 +96,12 @@ def test_invitation_email_names_the_business_inviter_role_and_service(
     invite(owner, django_capture_on_commit_callbacks, "barman@example.test", service=workspace.bar.pk)
 
     [message] = mail.outbox
-    assert message.subject == "Join Le <Comptoir> & Fils on StockScan"
-    assert "Awa Diallo invites you to join Le <Comptoir> & Fils on StockScan as Operator." in message.body
-    assert "You will work on the service Bar." in message.body
+    assert message.subject == "You are invited to join a team on StockScan"
+    assert "You are invited to join a business's team on StockScan as Operator." in message.body
+    # What the business wrote is quoted, attributed, below the link.
+    assert 'Business: "Le <Comptoir> & Fils"' in message.body
+    assert 'Sent by: "Awa Diallo"' in message.body
+    assert 'Service: "Bar"' in message.body
     [(html, _)] = message.alternatives
     assert "Le &lt;Comptoir&gt; &amp; Fils" in html
     assert "<Comptoir>" not in html

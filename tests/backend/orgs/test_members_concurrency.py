@@ -14,6 +14,7 @@ from stockscan.orgs.errors import (
     AlreadyMember,
     InvitationInvalid,
     InvitationLoginRequired,
+    InvitationRateLimited,
     InviteAlreadySent,
     LastOwner,
 )
@@ -22,7 +23,7 @@ from stockscan.orgs.services.invitations import invitation_accept, invitation_cr
 from stockscan.orgs.services.organisation import membership_update
 from tests.backend.entitlements.test_concurrency import run_concurrently
 from tests.conftest import Workspace, make_workspace
-from tests.factories import MembershipFactory, UserFactory, invitation_with_token
+from tests.factories import InvitationFactory, MembershipFactory, UserFactory, invitation_with_token
 from tests.plans import set_plan
 
 pytestmark = [
@@ -105,6 +106,46 @@ def test_concurrent_invitations_never_pass_the_seat_limit(settings):
     with scopes_disabled():
         assert Invitation.objects.filter(tenant=workspace.tenant, status=InvitationStatus.PENDING).count() == 4
         assert not Invitation.objects.filter(tenant=other.tenant).exists()
+
+
+def test_concurrent_invitations_never_pass_the_hourly_invitation_limit(settings):
+    """8 invitations at once against an allowance of 3 (5 an hour, 2 already sent and
+    revoked): exactly 3 are created, the others are refused, from the rows alone."""
+    settings.INVITATIONS_SEND_EMAILS = False
+    settings.INVITATIONS_PER_TENANT_PER_HOUR = 5
+    owner = MembershipFactory(role=Role.OWNER)
+    workspace = Workspace(tenant=owner.tenant, kitchen=None, bar=None, members={Role.OWNER: owner})
+    other = make_workspace("Other tenant")
+    with scopes_disabled():
+        TenantPlanOverride.objects.create(tenant=workspace.tenant, limits={"max_users": 50})
+    for index in range(2):
+        InvitationFactory(tenant=workspace.tenant, email=f"sent{index}@example.test", status=InvitationStatus.REVOKED)
+
+    results = run_concurrently(8, lambda index: _invite_as_owner(workspace, f"rush{index}@example.test"))
+
+    created = [r for r in results if isinstance(r, Invitation)]
+    refused = [r for r in results if isinstance(r, InvitationRateLimited)]
+    assert (len(created), len(refused)) == (3, 5), results
+    with scopes_disabled():
+        assert Invitation.objects.filter(tenant=workspace.tenant).count() == 5
+        assert not Invitation.objects.filter(tenant=other.tenant).exists()
+
+
+def test_concurrent_invitations_of_one_address_from_several_businesses_never_pass_its_limit(settings):
+    """One address invited at once by 8 businesses, 3 a day allowed: exactly 3 get through."""
+    settings.INVITATIONS_SEND_EMAILS = False
+    settings.INVITATIONS_PER_ADDRESS_PER_DAY = 3
+    workspaces = [make_workspace(f"Business {index}") for index in range(8)]
+    for workspace in workspaces:
+        set_plan(workspace.tenant, PlanCode.PRO)
+
+    results = run_concurrently(8, lambda index: _invite_as_owner(workspaces[index], "Target@Victim.example"))
+
+    created = [r for r in results if isinstance(r, Invitation)]
+    refused = [r for r in results if isinstance(r, InvitationRateLimited)]
+    assert (len(created), len(refused)) == (3, 5), results
+    with scopes_disabled():
+        assert Invitation.objects.filter(email__iexact="target@victim.example").count() == 3
 
 
 def test_concurrent_invitations_of_one_address_make_one_invitation(settings):

@@ -8,6 +8,7 @@ invitation's status, so a link is used once even when it is submitted many times
 """
 
 import logging
+import math
 import secrets
 from datetime import timedelta
 
@@ -30,7 +31,9 @@ from stockscan.orgs.errors import (
     InvitationInvalid,
     InvitationLoginRequired,
     InvitationNotPending,
+    InvitationRateLimited,
     InvitationResendTooSoon,
+    InvitationSendLimit,
     InviteAlreadySent,
 )
 from stockscan.orgs.models import Invitation, InvitationStatus, Membership, Role, Service, Tenant
@@ -42,6 +45,10 @@ User = get_user_model()
 
 INVITATION_LIFETIME = timedelta(days=7)
 RESEND_INTERVAL = timedelta(minutes=10)
+# Emails one invitation may cause: the first and two resends.
+MAX_SENDS = 3
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
 ACCEPT_PATH = "/invitations/accept"
 
 
@@ -91,6 +98,60 @@ def _send_link(invitation: Invitation, raw_token: str, actor) -> str | None:
     return None
 
 
+def _wait_seconds(created: list, limit: int, window: timedelta, now) -> int:
+    """Seconds until the window holds fewer than `limit` of these creation times (newest first)."""
+    freeing = created[limit - 1]
+    return max(1, math.ceil((freeing + window - now).total_seconds()))
+
+
+# The first key of the advisory locks taken on an invited address (the second is its hash).
+ADDRESS_LOCK_SPACE = 0x1AB17E
+
+
+def _lock_address(email: str) -> None:
+    """Serialises the invitations of one address from every business until the transaction
+    ends, so the per-address limit holds across concurrent requests too. PostgreSQL only
+    (SQLite runs one write transaction at a time anyway); taken after the tenant row lock
+    and before nothing else, so it cannot close a cycle of waits."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [ADDRESS_LOCK_SPACE, email.lower()])
+
+
+def _check_invitation_rate(tenant: Tenant, email: str, now) -> None:
+    """Invitations are emails to strangers sent from our verified sender: at most
+    INVITATIONS_PER_TENANT_PER_HOUR and _PER_DAY per business, whatever became of them
+    (inviting then revoking still sends an email), and INVITATIONS_PER_ADDRESS_PER_DAY to one
+    address from all businesses. Counted from the rows, never a cache, so the limits hold
+    across processes; the tenant row is locked first, so a business's concurrent invitations
+    are counted one after the other and exactly the allowance gets through (and an
+    address's, under an advisory lock on it)."""
+    Tenant.objects.select_for_update().filter(pk=tenant.pk).values_list("pk", flat=True).first()
+    for limit, window, refusal in (
+        (settings.INVITATIONS_PER_TENANT_PER_HOUR, HOUR, InvitationRateLimited.per_hour),
+        (settings.INVITATIONS_PER_TENANT_PER_DAY, DAY, InvitationRateLimited.per_day),
+    ):
+        created = list(
+            Invitation.objects.filter(tenant=tenant, created_at__gt=now - window)
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)[:limit]
+        )
+        if len(created) >= limit:
+            raise refusal(limit=limit, wait_seconds=_wait_seconds(created, limit, window, now))
+    limit = settings.INVITATIONS_PER_ADDRESS_PER_DAY
+    _lock_address(email)
+    received = list(
+        Invitation.objects.with_scopes_disabled()
+        .filter(email__iexact=email, created_at__gt=now - DAY)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[:limit]
+    )
+    if len(received) >= limit:
+        raise InvitationRateLimited.per_address(limit=limit, wait_seconds=_wait_seconds(received, limit, DAY, now))
+
+
 def _pending(tenant: Tenant, email: str):
     return Invitation.objects.filter(tenant=tenant, email__iexact=email, status=InvitationStatus.PENDING)
 
@@ -111,6 +172,7 @@ def invitation_create(
     existing = _pending(tenant, email).first()
     if existing is not None:
         raise InviteAlreadySent(invitation=existing.pk)
+    _check_invitation_rate(tenant, email, now)
     check_count_limit(tenant, Limit.MAX_USERS)
     raw_token, digest = _new_token()
     try:
@@ -143,13 +205,14 @@ def invitation_create(
 def invitation_resend(*, invitation: Invitation, actor) -> str | None:
     """Sends a pending invitation again, with a fresh link (the previous one stops working,
     since its token was never stored) and a fresh 7-day expiry; at most once per
-    RESEND_INTERVAL, however many clicks or tabs ask for it."""
+    RESEND_INTERVAL, however many clicks or tabs ask for it, and MAX_SENDS times in all."""
     now = timezone.now()
     if not invitation.is_open(now):
         raise InvitationNotPending()
     raw_token, digest = _new_token()
     resent = (
         Invitation.objects.filter(pk=invitation.pk, status=InvitationStatus.PENDING, expires_at__gt=now)
+        .filter(send_count__lt=MAX_SENDS)
         .filter(Q(last_sent_at__isnull=True) | Q(last_sent_at__lte=now - RESEND_INTERVAL))
         .update(
             token_hash=digest,
@@ -163,6 +226,8 @@ def invitation_resend(*, invitation: Invitation, actor) -> str | None:
     if not resent:
         if not invitation.is_open(now):
             raise InvitationNotPending()
+        if invitation.send_count >= MAX_SENDS:
+            raise InvitationSendLimit(limit=MAX_SENDS)
         wait = invitation.last_sent_at + RESEND_INTERVAL - now
         raise InvitationResendTooSoon(wait_seconds=max(1, int(wait.total_seconds())))
     audit_record(

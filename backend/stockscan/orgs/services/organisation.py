@@ -1,6 +1,7 @@
 import secrets
 
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django_scopes import scope
@@ -14,6 +15,7 @@ from stockscan.entitlements.services import billing_state_start_trial
 from stockscan.orgs.errors import (
     LastOwner,
     LastServiceRequired,
+    ServiceHasData,
     ServiceHasInvitations,
     ServiceHasMembers,
     ServiceNameTaken,
@@ -190,7 +192,11 @@ def service_delete(*, service: Service, actor) -> None:
         target=service,
         before={"name": service.name},
     )
-    service.delete()
+    try:
+        service.delete()
+    except (ProtectedError, RestrictedError):
+        # Its products have counted lines or losses, which are history and never deleted.
+        raise ServiceHasData() from None
 
 
 def _require_another_owner(membership: Membership) -> None:

@@ -199,3 +199,9 @@ def restrict_to_member_services(queryset, membership: Membership, service_field:
     if membership.service_id is None:
         return queryset
     return queryset.filter(**{service_field: membership.service_id})
+
+
+def rows_visible_to_requester(queryset, request, service_field: str = "service"):
+    """`restrict_to_member_services` for the member making `request`: the `restrict` of a
+    body's reference to a service's row (core.serializers.TenantRelatedField)."""
+    return restrict_to_member_services(queryset, request.membership, service_field)

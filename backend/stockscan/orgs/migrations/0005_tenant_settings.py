@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orgs', '0003_invitation'),
+        ('orgs', '0004_invitation_rate_indexes'),
     ]
 
     operations = [

@@ -1,0 +1,46 @@
+"""The API's one JSON parser: DRF's, with the nesting depth of a body bounded.
+
+Python's json module decodes nested arrays and objects recursively: a body of a few
+kilobytes nested a thousand deep (`{"a":[[[[…]]]]}`) raises RecursionError, which DRF does
+not catch — a 500 with a traceback, on any route, before any throttle or permission. Here
+that error is a malformed body, and so is any body nested deeper than MAX_JSON_DEPTH (no
+body of this API nests more than a few levels), so no view ever receives one.
+"""
+
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
+
+MAX_JSON_DEPTH = 32
+
+
+def json_depth(value, limit: int = MAX_JSON_DEPTH) -> int:
+    """How deep arrays and objects nest in a decoded JSON value, counted without recursion
+    and no further than `limit` + 1."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            if deepest > limit:
+                return deepest
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return deepest
+
+
+class BoundedJSONParser(JSONParser):
+    """DRF's JSONParser (same media type, charset checks and strictness), refusing bodies
+    nested deeper than MAX_JSON_DEPTH with the ParseError every malformed body gets (400
+    MALFORMED_JSON)."""
+
+    max_depth = MAX_JSON_DEPTH
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        refusal = f"JSON parse error - nested deeper than {self.max_depth} levels"
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError(refusal) from None
+        if json_depth(data, self.max_depth) > self.max_depth:
+            raise ParseError(refusal)
+        return data
