@@ -61,7 +61,7 @@ class TenantSettingsSerializer(serializers.ModelSerializer):
 
 
 class TenantSettingsUpdateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=120, required=False)
+    name = serializers.CharField(max_length=120, required=False, validators=[refuse_invisible_characters])
     currency = serializers.ChoiceField(choices=CURRENCIES, required=False)
     locale = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
     timezone = serializers.CharField(max_length=64, required=False, help_text="IANA time zone, e.g. Africa/Dakar.")

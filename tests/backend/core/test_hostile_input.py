@@ -74,6 +74,8 @@ def _valid_bodies(ws: Workspace) -> dict[tuple[str, str], dict]:
         ("token-refresh", "POST"): {"refresh": "not-a-token"},
         ("logout", "POST"): {"refresh": "not-a-token"},
         ("me", "PATCH"): {"first_name": "Awa", "last_name": "Diallo", "email": "awa@example.test"},
+        ("email-confirm", "POST"): {"token": "unknown-token"},
+        ("tenant-settings", "PATCH"): {"name": "Chez Awa", "currency": "XOF", "timezone": "Africa/Dakar"},
         ("password-change", "POST"): {
             "old_password": PASSWORD,
             "new_password": NEW_PASSWORD,

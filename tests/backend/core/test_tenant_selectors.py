@@ -80,12 +80,12 @@ SELECTOR_CALLS = {
         tenant=a.tenant, service_ids=_kitchens(a, o), month=MONTH, today=TODAY
     ),
     orgs.service_list: lambda a, o: orgs.service_list(membership=_owner(a)),
-    orgs.membership_list: lambda a, o: orgs.membership_list(tenant=a.tenant),
+    orgs.membership_list: lambda a, o: orgs.membership_list(tenant=a.tenant, viewer=_owner(a)),
     orgs.service_count: lambda a, o: orgs.service_count(a.tenant),
     orgs.seats_used: lambda a, o: orgs.seats_used(a.tenant),
-    orgs.invitation_list: lambda a, o: orgs.invitation_list(tenant=a.tenant),
-    orgs.pending_invitation_list: lambda a, o: orgs.pending_invitation_list(tenant=a.tenant),
-    orgs.members_summary: lambda a, o: orgs.members_summary(tenant=a.tenant),
+    orgs.invitation_list: lambda a, o: orgs.invitation_list(tenant=a.tenant, viewer=_owner(a)),
+    orgs.pending_invitation_list: lambda a, o: orgs.pending_invitation_list(tenant=a.tenant, viewer=_owner(a)),
+    orgs.members_summary: lambda a, o: orgs.members_summary(tenant=a.tenant, viewer=_owner(a)),
     orgs.activity_list: lambda a, o: orgs.activity_list(tenant=a.tenant),
     exports.active_memberships_by_email: lambda a, o: exports.active_memberships_by_email(
         tenant=a.tenant, emails=_every_email()
