@@ -30,7 +30,7 @@ def fields_of(excinfo) -> set[str]:
     ],
     ids=["username-taken", "email-taken", "numeric-password", "short-password", "password-like-username"],
 )
-def test_user_create_refuses_with_the_field_named_and_creates_nothing(workspace, other_workspace, changes, field):
+def test_user_create_refuses_with_the_field_named_and_creates_nothing(workspace, changes, field):
     UserFactory(username="Camille", email="camille@bistro.test")
     account = {"username": "nouveau", "email": "nouveau@bistro.test", "password": PASSWORD, "language": "fr"}
 

@@ -44,9 +44,7 @@ def login(client, identifier):
 
 
 @pytest.mark.parametrize("password", [None, "", "Not-The-Password-1"], ids=["missing", "empty", "wrong"])
-def test_changing_the_email_needs_the_current_password(
-    owner, other_workspace, django_capture_on_commit_callbacks, password
-):
+def test_changing_the_email_needs_the_current_password(owner, django_capture_on_commit_callbacks, password):
     extra = {} if password is None else {"password": password}
 
     response = ask_change(owner, django_capture_on_commit_callbacks, first_name="Intrus", **extra)
@@ -62,7 +60,7 @@ def test_changing_the_email_needs_the_current_password(
 
 
 def test_the_email_changes_only_when_the_link_sent_to_the_new_address_is_followed(
-    api_client, owner, other_workspace, django_capture_on_commit_callbacks
+    api_client, owner, django_capture_on_commit_callbacks
 ):
     response = ask_change(owner, django_capture_on_commit_callbacks, password=PASSWORD)
 

@@ -13,7 +13,7 @@ ME_URL = "/api/auth/me/"
 
 
 @pytest.mark.parametrize("role", [Role.OWNER, Role.MANAGER, Role.OPERATOR])
-def test_me_shape(workspace, other_workspace, role):
+def test_me_shape(workspace, role):
     user = workspace.user(role)
 
     response = workspace.client(role).get(ME_URL)
@@ -37,7 +37,7 @@ def test_me_shape(workspace, other_workspace, role):
     ]
 
 
-def test_me_of_an_operator_limited_to_one_service(workspace, other_workspace):
+def test_me_of_an_operator_limited_to_one_service(workspace):
     response = workspace.client("operator_bar").get(ME_URL)
 
     assert response.status_code == 200
@@ -133,7 +133,7 @@ def test_me_without_any_membership_still_reads_the_profile(db):
     assert (body["tenant"], body["role"], body["memberships"]) == (None, None, [])
 
 
-def test_me_patch_profile(workspace, other_workspace):
+def test_me_patch_profile(workspace):
     user = workspace.user(Role.OPERATOR)
     changes = {"first_name": "Lucie", "last_name": "Martin", "language": "en"}
 

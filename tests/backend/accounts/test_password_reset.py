@@ -76,9 +76,7 @@ def login(client, identifier, password):
 
 
 @pytest.mark.parametrize("email", ["gerante@bistro.test", "Gerante@Bistro.TEST"])
-def test_reset_request_for_known_email_sends_one_link(
-    api_client, owner, other_workspace, django_capture_on_commit_callbacks, email
-):
+def test_reset_request_for_known_email_sends_one_link(api_client, owner, django_capture_on_commit_callbacks, email):
     response = ask_reset(api_client, email, django_capture_on_commit_callbacks)
 
     assert response.status_code == 202
@@ -111,7 +109,7 @@ def test_reset_email_plain_text_link_is_usable(api_client, owner, django_capture
     [("fr", "Réinitialisez votre mot de passe StockScan"), ("en", "Reset your StockScan password")],
 )
 def test_reset_email_is_written_in_the_users_language(
-    api_client, owner, other_workspace, django_capture_on_commit_callbacks, language, subject
+    api_client, owner, django_capture_on_commit_callbacks, language, subject
 ):
     owner.language = language
     owner.save()
@@ -153,9 +151,7 @@ def test_reset_request_with_invalid_email_is_400(api_client, db):
     assert "email" in response.json()["fields"]
 
 
-def test_reset_confirm_works_once_and_revokes_old_tokens(
-    api_client, owner, other_workspace, django_capture_on_commit_callbacks
-):
+def test_reset_confirm_works_once_and_revokes_old_tokens(api_client, owner, django_capture_on_commit_callbacks):
     old_pair = login(api_client, owner.username, PASSWORD).json()
     ask_reset(api_client, owner.email, django_capture_on_commit_callbacks)
     params = link_params(mail.outbox[0])
@@ -254,7 +250,7 @@ def test_reset_confirm_with_bad_new_password_keeps_the_link_usable(
 
 
 def test_reset_email_goes_through_the_outbox_with_its_link_sealed(
-    api_client, owner, other_workspace, django_capture_on_commit_callbacks
+    api_client, owner, django_capture_on_commit_callbacks
 ):
     ask_reset(api_client, owner.email, django_capture_on_commit_callbacks)
 
@@ -266,7 +262,7 @@ def test_reset_email_goes_through_the_outbox_with_its_link_sealed(
 
 
 def test_reset_request_does_the_same_work_for_known_and_unknown_addresses(
-    api_client, owner, other_workspace, django_capture_on_commit_callbacks
+    api_client, owner, django_capture_on_commit_callbacks
 ):
     """Today a known address took 17 ms and an unknown one 9 ms: the known one looked the user
     up, made a token and wrote the outbox row before answering. Both now queue the same task."""

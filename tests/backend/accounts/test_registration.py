@@ -75,7 +75,7 @@ def test_register_creates_user_tenant_services_and_owner_membership(api_client, 
         assert {s.pk for s in stored} == {bar["id"], kitchen["id"]}
 
 
-def test_register_access_token_works_on_me(api_client, workspace, other_workspace):
+def test_register_access_token_works_on_me(api_client, workspace):
     response = api_client.post(REGISTER_URL, register_payload(), format="json")
     assert response.status_code == 201
     body = response.json()
@@ -199,9 +199,7 @@ def test_register_duplicate_username_or_email_case_insensitive(api_client, works
     ],
     ids=["same-extra-twice", "extra-case-insensitive", "extra-repeats-main", "extra-repeats-main-padded"],
 )
-def test_register_duplicate_service_names_creates_nothing(
-    api_client, workspace, other_workspace, service_name, extra_services
-):
+def test_register_duplicate_service_names_creates_nothing(api_client, workspace, service_name, extra_services):
     before = counts()
 
     response = api_client.post(

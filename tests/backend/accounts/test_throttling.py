@@ -47,7 +47,7 @@ def owner(workspace):
     return user
 
 
-def test_failed_logins_from_elsewhere_do_not_lock_the_owner_out(api_client, owner, other_workspace):
+def test_failed_logins_from_elsewhere_do_not_lock_the_owner_out(api_client, owner):
     """Today's attack: a stream of bad passwords for one username kept its owner on 429."""
     spellings = ["Camille", "camille", " CAMILLE "]
     for attempt in range(allowed("login_username") * 2):

@@ -51,7 +51,7 @@ def owner(workspace):
         ("email", "camille@bistro.test"),
     ],
 )
-def test_login_by_username_or_email_case_insensitive(api_client, owner, workspace, other_workspace, field, identifier):
+def test_login_by_username_or_email_case_insensitive(api_client, owner, workspace, field, identifier):
     response = login(api_client, identifier, field=field)
 
     assert response.status_code == 200, response.json()
@@ -86,7 +86,7 @@ def test_login_user_without_membership_has_no_tenant(api_client, outsider):
     assert response.json()["tenant"] is None
 
 
-def test_login_wrong_password_and_unknown_user_answer_the_same(api_client, owner, other_workspace):
+def test_login_wrong_password_and_unknown_user_answer_the_same(api_client, owner):
     wrong_password = login(api_client, "Camille", "Not-The-Password-1")
     unknown_user = login(api_client, "nobody-here", "Not-The-Password-1")
     unknown_email = login(api_client, "nobody@bistro.test", "Not-The-Password-1")
@@ -117,7 +117,7 @@ def test_login_without_identifier_is_400(api_client, db):
     assert "username" in response.json()["fields"]
 
 
-def test_refresh_rotates_and_the_old_refresh_is_refused(api_client, owner, other_workspace):
+def test_refresh_rotates_and_the_old_refresh_is_refused(api_client, owner):
     first = login(api_client, "Camille").json()
 
     rotated = refresh(first["refresh"])
@@ -152,7 +152,7 @@ def test_logout_blacklists_the_refresh_token(api_client, owner):
     assert api_client.post(LOGOUT_URL, {"refresh": pair["refresh"]}, format="json").status_code == 401
 
 
-def test_logout_refuses_the_sessions_access_tokens_at_once(api_client, owner, other_workspace):
+def test_logout_refuses_the_sessions_access_tokens_at_once(api_client, owner):
     """Today the access token kept working for up to 15 minutes after logout."""
     session = login(api_client, "Camille").json()
     rotated = refresh(session["refresh"]).json()
@@ -243,7 +243,7 @@ def change_password(access: str, old: str = PASSWORD, new: str = NEW_PASSWORD, c
     )
 
 
-def test_password_change_returns_a_new_pair_and_revokes_the_old_tokens(api_client, owner, other_workspace):
+def test_password_change_returns_a_new_pair_and_revokes_the_old_tokens(api_client, owner):
     old = login(api_client, "Camille").json()
     # A second session (another device), rotated once: its refresh must die too.
     other_device = refresh(login(api_client, "camille@bistro.test").json()["refresh"]).json()

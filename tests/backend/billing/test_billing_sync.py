@@ -46,7 +46,7 @@ def test_drift_is_corrected_from_stripe(stripe_testbed, drifted, workspace, othe
         assert plan_of(ws).code == PlanCode.ESSENTIEL
 
 
-def test_a_second_run_finds_nothing_to_correct(stripe_testbed, drifted, workspace, other_workspace):
+def test_a_second_run_finds_nothing_to_correct(stripe_testbed, drifted, workspace):
     _sync()
 
     assert "0 corrected, 2 unchanged" in _sync()
@@ -80,7 +80,7 @@ def test_the_running_subscription_wins_over_ended_ones(stripe_testbed, workspace
     assert billing_state(other_workspace).stripe_subscription_id == ""
 
 
-def test_no_subscription_left_in_stripe_means_no_paid_plan(stripe_testbed, workspace, other_workspace):
+def test_no_subscription_left_in_stripe_means_no_paid_plan(stripe_testbed, workspace):
     stripe_testbed.connect(workspace)
     billing_state_update(
         tenant=workspace.tenant,
@@ -109,7 +109,7 @@ def test_stripe_failing_for_one_tenant_does_not_stop_the_others(stripe_testbed, 
     assert billing_state(second).subscription_status == "canceled"
 
 
-def test_nothing_to_do_while_billing_is_not_configured(stripe_testbed, drifted, workspace, other_workspace):
+def test_nothing_to_do_while_billing_is_not_configured(stripe_testbed, drifted, workspace):
     stripe_testbed.settings.STRIPE_API_KEY = ""
     calls = len(stripe_testbed.fake.requests)
 

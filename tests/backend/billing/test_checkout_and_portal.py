@@ -62,7 +62,7 @@ def test_owner_gets_a_checkout_page_for_the_plan_and_cycle(stripe_testbed, works
     assert billing_state(other_workspace).stripe_customer_id == other_before.stripe_customer_id is None
 
 
-def test_every_stripe_call_sends_the_pinned_api_version_and_our_key(stripe_testbed, workspace, other_workspace):
+def test_every_stripe_call_sends_the_pinned_api_version_and_our_key(stripe_testbed, workspace):
     _checkout(workspace)
     workspace.client().post(PORTAL_URL)
 
@@ -72,7 +72,7 @@ def test_every_stripe_call_sends_the_pinned_api_version_and_our_key(stripe_testb
     assert {call.authorization for call in calls} == {f"Bearer {stripe_testbed.settings.STRIPE_API_KEY}"}
 
 
-def test_a_second_checkout_reuses_the_tenants_customer(stripe_testbed, workspace, other_workspace):
+def test_a_second_checkout_reuses_the_tenants_customer(stripe_testbed, workspace):
     first = _checkout(workspace)
     second = _checkout(workspace, {"plan": "BOUTIQUE", "cycle": "MONTHLY"})
 
@@ -103,9 +103,7 @@ def test_other_tenants_get_their_own_customer(stripe_testbed, workspace, other_w
         pytest.param({"plan": "PRO", "cycle": ["MONTHLY"]}, "INVALID_CYCLE", ["MONTHLY", "YEARLY"], id="cycle-list"),
     ],
 )
-def test_unknown_plan_or_cycle_lists_the_allowed_values(
-    stripe_testbed, workspace, other_workspace, body, code, allowed
-):
+def test_unknown_plan_or_cycle_lists_the_allowed_values(stripe_testbed, workspace, body, code, allowed):
     response = _checkout(workspace, body)
 
     error = assert_error(response, 400, code)
@@ -114,7 +112,7 @@ def test_unknown_plan_or_cycle_lists_the_allowed_values(
     assert billing_state(workspace).stripe_customer_id is None
 
 
-def test_missing_fields_are_named(stripe_testbed, workspace, other_workspace):
+def test_missing_fields_are_named(stripe_testbed, workspace):
     response = workspace.client().post(CHECKOUT_URL, {}, format="json")
 
     error = assert_error(response, 400, "VALIDATION_ERROR")
@@ -146,9 +144,7 @@ def test_billing_fields_in_the_body_are_ignored(stripe_testbed, workspace, other
         ("anonymous", 401, "NOT_AUTHENTICATED"),
     ],
 )
-def test_only_the_owner_may_pay_or_open_the_portal(
-    stripe_testbed, workspace, other_workspace, outsider, url, role, status, code
-):
+def test_only_the_owner_may_pay_or_open_the_portal(stripe_testbed, workspace, outsider, url, role, status, code):
     stripe_testbed.connect(workspace)
     clients = {"outsider": lambda: client_for(outsider), "anonymous": APIClient}
     client = clients[role]() if role in clients else workspace.client(role)
@@ -178,7 +174,7 @@ def test_portal_without_a_customer_yet_says_to_subscribe_first(stripe_testbed, w
     assert stripe_testbed.fake.requests == []
 
 
-def test_disabled_portal_answers_clean_json_without_calling_stripe(stripe_testbed, workspace, other_workspace):
+def test_disabled_portal_answers_clean_json_without_calling_stripe(stripe_testbed, workspace):
     stripe_testbed.connect(workspace)
     stripe_testbed.settings.STRIPE_PORTAL_DISABLED = True
 
@@ -193,7 +189,7 @@ def test_disabled_portal_answers_clean_json_without_calling_stripe(stripe_testbe
     ["STRIPE_API_KEY", "STRIPE_PRICE_PRO_MONTHLY", "STRIPE_PRICE_BOUTIQUE_YEARLY"],
 )
 @pytest.mark.parametrize("url", [CHECKOUT_URL, PORTAL_URL], ids=["checkout", "portal"])
-def test_unconfigured_billing_answers_503(stripe_testbed, workspace, other_workspace, unset, url):
+def test_unconfigured_billing_answers_503(stripe_testbed, workspace, unset, url):
     stripe_testbed.connect(workspace)
     setattr(stripe_testbed.settings, unset, "")
 
@@ -203,7 +199,7 @@ def test_unconfigured_billing_answers_503(stripe_testbed, workspace, other_works
     assert stripe_testbed.fake.requests == []
 
 
-def test_checkout_with_stripe_down_is_a_502_with_stripes_request_id(stripe_testbed, workspace, other_workspace, caplog):
+def test_checkout_with_stripe_down_is_a_502_with_stripes_request_id(stripe_testbed, workspace, caplog):
     stripe_testbed.fake.fail_next(2)  # the call and the SDK's one retry
 
     with caplog.at_level(logging.WARNING, logger="stockscan.billing"):
@@ -221,7 +217,7 @@ def test_checkout_with_stripe_down_is_a_502_with_stripes_request_id(stripe_testb
     assert workspace.user(Role.OWNER).email not in logged
 
 
-def test_checkout_succeeds_when_the_retry_does(stripe_testbed, workspace, other_workspace):
+def test_checkout_succeeds_when_the_retry_does(stripe_testbed, workspace):
     stripe_testbed.fake.fail_next(1)
 
     response = _checkout(workspace)
@@ -231,7 +227,7 @@ def test_checkout_succeeds_when_the_retry_does(stripe_testbed, workspace, other_
     assert billing_state(workspace).stripe_customer_id in stripe_testbed.fake.customers
 
 
-def test_portal_with_stripe_unreachable_is_a_502(stripe_testbed, workspace, other_workspace):
+def test_portal_with_stripe_unreachable_is_a_502(stripe_testbed, workspace):
     stripe_testbed.connect(workspace)
     stripe_testbed.settings.STRIPE_API_BASE = unreachable_base_url()
 
@@ -240,7 +236,7 @@ def test_portal_with_stripe_unreachable_is_a_502(stripe_testbed, workspace, othe
     assert error["stripe_request_id"] is None
 
 
-def test_a_running_subscription_is_changed_in_the_portal_not_bought_twice(stripe_testbed, workspace, other_workspace):
+def test_a_running_subscription_is_changed_in_the_portal_not_bought_twice(stripe_testbed, workspace):
     customer_id = stripe_testbed.connect(workspace)
     subscription = stripe_testbed.subscribe(customer_id)
     stripe_testbed.deliver(stripe_testbed.subscription_event("customer.subscription.created", subscription))
@@ -289,7 +285,7 @@ def test_a_checkout_for_another_plan_closes_the_open_page(stripe_testbed, worksp
     assert billing_state(workspace).stripe_checkout_session_id == _session_of(second)
 
 
-def test_a_page_about_to_expire_is_replaced_not_handed_out(stripe_testbed, workspace, other_workspace):
+def test_a_page_about_to_expire_is_replaced_not_handed_out(stripe_testbed, workspace):
     fake = stripe_testbed.fake
     first = _checkout(workspace)
     session = fake.checkout_sessions[_session_of(first)]
@@ -321,7 +317,7 @@ def test_a_page_already_paid_on_is_not_followed_by_a_second_one(stripe_testbed, 
     assert billing_state(other_workspace).stripe_subscription_id == ""
 
 
-def test_a_tenant_whose_paid_subscription_ended_may_subscribe_again(stripe_testbed, workspace, other_workspace):
+def test_a_tenant_whose_paid_subscription_ended_may_subscribe_again(stripe_testbed, workspace):
     fake = stripe_testbed.fake
     first = _checkout(workspace)
     customer_id = billing_state(workspace).stripe_customer_id
@@ -335,7 +331,7 @@ def test_a_tenant_whose_paid_subscription_ended_may_subscribe_again(stripe_testb
     assert _open_sessions(fake) == [_session_of(response)]
 
 
-def test_a_stored_page_stripe_no_longer_knows_is_replaced(stripe_testbed, workspace, other_workspace):
+def test_a_stored_page_stripe_no_longer_knows_is_replaced(stripe_testbed, workspace):
     stripe_testbed.connect(workspace)
     billing_state_update(tenant=workspace.tenant, reason="test", stripe_checkout_session_id="cs_test_forgotten")
 
@@ -346,9 +342,7 @@ def test_a_stored_page_stripe_no_longer_knows_is_replaced(stripe_testbed, worksp
 
 
 @pytest.mark.parametrize("failing", ["/v1/checkout/sessions/{id}", "/v1/checkout/sessions/{id}/expire"])
-def test_stripe_failing_while_the_open_page_is_closed_opens_no_second_page(
-    stripe_testbed, workspace, other_workspace, failing
-):
+def test_stripe_failing_while_the_open_page_is_closed_opens_no_second_page(stripe_testbed, workspace, failing):
     fake = stripe_testbed.fake
     first = _checkout(workspace)
     fake.fail_next(1, should_retry=False, path_end=failing.format(id=_session_of(first)))

@@ -31,7 +31,7 @@ def _run(args: list[str], **variables: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_check_environment_names_every_stripe_variable_missing_once_the_key_is_set(workspace, other_workspace):
+def test_check_environment_names_every_stripe_variable_missing_once_the_key_is_set(workspace):
     result = _run(["manage.py", "check_environment"], STRIPE_API_KEY="sk_test_" + secrets.token_urlsafe(16))
 
     assert result.returncode != 0
@@ -47,7 +47,7 @@ def test_check_environment_names_every_stripe_variable_missing_once_the_key_is_s
         assert name in result.stderr, result.stderr
 
 
-def test_several_webhook_secrets_are_read_from_one_variable(workspace, other_workspace):
+def test_several_webhook_secrets_are_read_from_one_variable(workspace):
     old, new = ("whsec_" + secrets.token_urlsafe(12) for _ in range(2))
     script = (
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; django.setup(); "
@@ -59,7 +59,7 @@ def test_several_webhook_secrets_are_read_from_one_variable(workspace, other_wor
     assert result.stdout.strip() == "True", result.stderr
 
 
-def test_checkout_return_addresses_default_to_the_app_and_carry_the_session_id(settings, workspace, other_workspace):
+def test_checkout_return_addresses_default_to_the_app_and_carry_the_session_id(settings, workspace):
     settings.FRONTEND_URL = "https://app.example.test"
     settings.STRIPE_SUCCESS_URL = ""
     settings.STRIPE_CANCEL_URL = ""

@@ -35,9 +35,7 @@ def _sweep() -> str:
     return out.getvalue()
 
 
-def test_stripe_unreachable_leaves_the_event_waiting_for_its_next_attempt(
-    stripe_testbed, event, workspace, other_workspace, caplog
-):
+def test_stripe_unreachable_leaves_the_event_waiting_for_its_next_attempt(stripe_testbed, event, workspace, caplog):
     stripe_testbed.fake.fail_next(2)  # the call and the SDK's retry
     before = timezone.now()
 
@@ -53,7 +51,7 @@ def test_stripe_unreachable_leaves_the_event_waiting_for_its_next_attempt(
     assert plan_of(workspace).code != PlanCode.PRO
 
 
-def test_the_sweeper_runs_a_failed_event_once_it_is_due(stripe_testbed, event, workspace, other_workspace):
+def test_the_sweeper_runs_a_failed_event_once_it_is_due(stripe_testbed, event, workspace):
     stripe_testbed.settings.STRIPE_API_BASE = unreachable_base_url()
     stripe_testbed.deliver(event)
     stripe_testbed.settings.STRIPE_API_BASE = stripe_testbed.fake.url
@@ -72,7 +70,7 @@ def test_the_sweeper_runs_a_failed_event_once_it_is_due(stripe_testbed, event, w
 
 
 def test_the_sweeper_runs_an_event_whose_task_was_lost(
-    stripe_testbed, event, workspace, other_workspace, django_capture_on_commit_callbacks
+    stripe_testbed, event, workspace, django_capture_on_commit_callbacks
 ):
     body = json.dumps(event).encode()
     with django_capture_on_commit_callbacks(execute=False):  # the queue never runs it
@@ -85,7 +83,7 @@ def test_the_sweeper_runs_an_event_whose_task_was_lost(
     assert plan_of(workspace).code == PlanCode.PRO
 
 
-def test_a_processed_event_never_runs_again(stripe_testbed, event, workspace, other_workspace):
+def test_a_processed_event_never_runs_again(stripe_testbed, event, workspace):
     stripe_testbed.deliver(event)
     row = stored_event(event)
     fetches = len(stripe_testbed.fake.requests)
@@ -98,7 +96,7 @@ def test_a_processed_event_never_runs_again(stripe_testbed, event, workspace, ot
 
 
 def test_an_event_is_given_up_after_the_last_attempt_and_staff_can_run_it_again(
-    stripe_testbed, event, workspace, other_workspace, admin_client, django_capture_on_commit_callbacks
+    stripe_testbed, event, workspace, admin_client, django_capture_on_commit_callbacks
 ):
     # Stripe says not to retry, so the SDK answers at once and each attempt costs one request.
     stripe_testbed.fake.down = True

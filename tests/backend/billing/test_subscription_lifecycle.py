@@ -164,7 +164,7 @@ def test_each_stripe_status_decides_the_plan(
     assert plan_of(other_workspace).source == PlanSource.TRIAL
 
 
-def test_updated_before_created_ends_active(stripe_testbed, workspace, other_workspace):
+def test_updated_before_created_ends_active(stripe_testbed, workspace):
     tb = stripe_testbed
     customer_id = tb.connect(workspace)
     created_copy = tb.subscribe(customer_id, "PRO", status="incomplete")
@@ -181,7 +181,7 @@ def test_updated_before_created_ends_active(stripe_testbed, workspace, other_wor
     assert len(tb.fake.requests_to("GET", f"/v1/subscriptions/{active['id']}")) == 2
 
 
-def test_a_stale_update_after_deletion_keeps_canceled(stripe_testbed, workspace, other_workspace):
+def test_a_stale_update_after_deletion_keeps_canceled(stripe_testbed, workspace):
     tb = stripe_testbed
     customer_id = tb.connect(workspace)
     subscription = tb.subscribe(customer_id, "PRO")
@@ -195,9 +195,7 @@ def test_a_stale_update_after_deletion_keeps_canceled(stripe_testbed, workspace,
     assert plan_of(workspace).code == PlanCode.ESSENTIEL
 
 
-def test_a_late_event_about_an_older_subscription_never_undoes_the_current_one(
-    stripe_testbed, workspace, other_workspace
-):
+def test_a_late_event_about_an_older_subscription_never_undoes_the_current_one(stripe_testbed, workspace):
     tb = stripe_testbed
     customer_id = tb.connect(workspace)
     old = tb.subscribe(customer_id, "BOUTIQUE", status="canceled", created=now() - 400 * 86400)
@@ -215,7 +213,7 @@ def test_a_late_event_about_an_older_subscription_never_undoes_the_current_one(
     assert old["id"] in row.last_error and "older" in row.last_error
 
 
-def test_a_read_older_than_the_applied_state_is_dropped(stripe_testbed, workspace, other_workspace):
+def test_a_read_older_than_the_applied_state_is_dropped(stripe_testbed, workspace):
     tb = stripe_testbed
     customer_id = tb.connect(workspace)
     subscription = tb.subscribe(customer_id, "PRO")
@@ -233,9 +231,7 @@ def test_a_read_older_than_the_applied_state_is_dropped(stripe_testbed, workspac
     assert billing_state(workspace).subscription_status == "active"
 
 
-def test_the_plan_comes_from_the_price_lookup_key_when_the_id_is_not_configured(
-    stripe_testbed, workspace, other_workspace
-):
+def test_the_plan_comes_from_the_price_lookup_key_when_the_id_is_not_configured(stripe_testbed, workspace):
     tb = stripe_testbed
     customer_id = tb.connect(workspace)
     subscription = tb.fake.put_subscription(
@@ -249,7 +245,7 @@ def test_the_plan_comes_from_the_price_lookup_key_when_the_id_is_not_configured(
     assert billing_state(workspace).subscription_plan == PlanCode.BOUTIQUE
 
 
-def test_a_price_no_plan_is_configured_for_fails_the_event_for_a_retry(stripe_testbed, workspace, other_workspace):
+def test_a_price_no_plan_is_configured_for_fails_the_event_for_a_retry(stripe_testbed, workspace):
     tb = stripe_testbed
     customer_id = tb.connect(workspace)
     subscription = tb.fake.put_subscription(
@@ -266,7 +262,7 @@ def test_a_price_no_plan_is_configured_for_fails_the_event_for_a_retry(stripe_te
     assert billing_state(workspace).subscription_status == "none"
 
 
-def test_the_highest_plan_of_several_items_counts(stripe_testbed, workspace, other_workspace):
+def test_the_highest_plan_of_several_items_counts(stripe_testbed, workspace):
     tb = stripe_testbed
     customer_id = tb.connect(workspace)
     subscription = tb.subscribe(customer_id, "BOUTIQUE")

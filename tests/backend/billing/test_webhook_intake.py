@@ -43,7 +43,7 @@ def _assert_nothing_happened(stripe_testbed, workspace):
     "case",
     ["missing", "wrong-secret", "stale", "tampered-body", "garbage-header", "no-v1-signature", "not-utf8"],
 )
-def test_a_bad_signature_is_refused_and_nothing_is_stored(stripe_testbed, subscribed, workspace, other_workspace, case):
+def test_a_bad_signature_is_refused_and_nothing_is_stored(stripe_testbed, subscribed, workspace, case):
     body = _body(subscribed)
     signature = {
         "missing": None,
@@ -66,13 +66,13 @@ def test_a_bad_signature_is_refused_and_nothing_is_stored(stripe_testbed, subscr
     _assert_nothing_happened(stripe_testbed, workspace)
 
 
-def test_a_signature_within_the_tolerance_is_accepted(stripe_testbed, subscribed, workspace, other_workspace):
+def test_a_signature_within_the_tolerance_is_accepted(stripe_testbed, subscribed, workspace):
     stripe_testbed.deliver(subscribed, timestamp=now() - 290)
 
     assert stored_event(subscribed).status == StripeEventStatus.PROCESSED
 
 
-def test_both_secrets_are_accepted_while_the_secret_is_rolled(stripe_testbed, subscribed, workspace, other_workspace):
+def test_both_secrets_are_accepted_while_the_secret_is_rolled(stripe_testbed, subscribed, workspace):
     new_secret = webhook_secret()
     stripe_testbed.settings.STRIPE_WEBHOOK_SECRETS = [stripe_testbed.webhook_secret, new_secret]
     later = stripe_objects.event("customer.subscription.updated", subscribed["data"]["object"], created=now())
@@ -92,16 +92,14 @@ def test_both_secrets_are_accepted_while_the_secret_is_rolled(stripe_testbed, su
     [b"{not json", b"[1, 2]", b'"evt"', b'{"type": "invoice.paid"}', b'{"id": 42, "type": "invoice.paid"}'],
     ids=["not-json", "list", "string", "no-id", "id-not-a-string"],
 )
-def test_a_signed_body_that_is_not_an_event_is_refused(stripe_testbed, workspace, other_workspace, body):
+def test_a_signed_body_that_is_not_an_event_is_refused(stripe_testbed, workspace, body):
     response = stripe_testbed.post_webhook(body, stripe_testbed.sign(body))
 
     assert_error(response, 400, "INVALID_EVENT")
     _assert_nothing_happened(stripe_testbed, workspace)
 
 
-def test_without_a_webhook_secret_the_webhook_answers_503_and_stores_nothing(
-    stripe_testbed, subscribed, workspace, other_workspace
-):
+def test_without_a_webhook_secret_the_webhook_answers_503_and_stores_nothing(stripe_testbed, subscribed, workspace):
     body = _body(subscribed)
     signature = stripe_testbed.sign(body)
     stripe_testbed.settings.STRIPE_WEBHOOK_SECRETS = []
@@ -112,7 +110,7 @@ def test_without_a_webhook_secret_the_webhook_answers_503_and_stores_nothing(
     _assert_nothing_happened(stripe_testbed, workspace)
 
 
-def test_the_webhook_needs_no_token_and_no_csrf_cookie(stripe_testbed, subscribed, workspace, other_workspace):
+def test_the_webhook_needs_no_token_and_no_csrf_cookie(stripe_testbed, subscribed, workspace):
     client = APIClient(enforce_csrf_checks=True)
     body = _body(subscribed)
 
@@ -123,7 +121,7 @@ def test_the_webhook_needs_no_token_and_no_csrf_cookie(stripe_testbed, subscribe
 
 
 def test_the_event_is_acknowledged_then_processed_by_its_task(
-    stripe_testbed, subscribed, workspace, other_workspace, django_capture_on_commit_callbacks
+    stripe_testbed, subscribed, workspace, django_capture_on_commit_callbacks
 ):
     body = _body(subscribed)
 
@@ -144,7 +142,7 @@ def test_the_event_is_acknowledged_then_processed_by_its_task(
     assert row.type == "customer.subscription.created"
 
 
-def test_a_redelivery_is_acknowledged_and_not_processed_again(stripe_testbed, subscribed, workspace, other_workspace):
+def test_a_redelivery_is_acknowledged_and_not_processed_again(stripe_testbed, subscribed, workspace):
     first = stripe_testbed.deliver(subscribed)
     again = stripe_testbed.deliver(subscribed, timestamp=now() + 1)
 
@@ -156,9 +154,7 @@ def test_a_redelivery_is_acknowledged_and_not_processed_again(stripe_testbed, su
     assert len(stripe_testbed.fake.requests_to("GET", f"/v1/subscriptions/{subscription_id}")) == 1
 
 
-def test_an_event_type_stockscan_does_not_follow_is_stored_as_ignored(
-    stripe_testbed, subscribed, workspace, other_workspace
-):
+def test_an_event_type_stockscan_does_not_follow_is_stored_as_ignored(stripe_testbed, subscribed, workspace):
     customer_id = billing_state(workspace).stripe_customer_id
     event = stripe_objects.event("customer.updated", stripe_testbed.fake.customers[customer_id], created=now())
 
@@ -186,7 +182,7 @@ def test_an_event_for_an_unknown_customer_is_stored_and_flagged(stripe_testbed, 
 
 
 @pytest.mark.parametrize("case", ["invoice-without-subscription", "payment-mode-checkout", "no-object"])
-def test_events_with_nothing_to_sync_are_ignored(stripe_testbed, subscribed, workspace, other_workspace, case):
+def test_events_with_nothing_to_sync_are_ignored(stripe_testbed, subscribed, workspace, case):
     customer_id = billing_state(workspace).stripe_customer_id
     if case == "invoice-without-subscription":
         event = stripe_objects.event(

@@ -18,7 +18,7 @@ def _references(html: str) -> list[str]:
     return re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)""", html)
 
 
-def test_the_docs_page_loads_only_our_own_files(workspace, other_workspace):
+def test_the_docs_page_loads_only_our_own_files(workspace):
     response = APIClient().get(DOCS)
 
     assert response.status_code == 200
@@ -36,7 +36,7 @@ def test_the_docs_page_loads_only_our_own_files(workspace, other_workspace):
             assert APIClient().get(reference).status_code == 200, reference
 
 
-def test_the_docs_page_forbids_every_other_origin(workspace, other_workspace):
+def test_the_docs_page_forbids_every_other_origin(workspace):
     policy = APIClient().get(DOCS)["Content-Security-Policy"]
 
     directives = dict(directive.strip().split(" ", 1) for directive in policy.split(";"))
@@ -48,7 +48,7 @@ def test_the_docs_page_forbids_every_other_origin(workspace, other_workspace):
     assert sources <= {"'self'", "'none'", "'unsafe-inline'", "data:"}, policy
 
 
-def test_the_docs_start_up_script_asks_our_schema(workspace, other_workspace):
+def test_the_docs_start_up_script_asks_our_schema(workspace):
     response = APIClient().get(DOCS, {"script": ""})
 
     assert response.status_code == 200

@@ -167,7 +167,7 @@ def _answers(endpoint: BodyRoute, workspace: Workspace, url: str, bodies: list[s
 
 
 @pytest.mark.parametrize("endpoint", BODY_ENDPOINTS)
-def test_malformed_json_is_refused(workspace, other_workspace, endpoint):
+def test_malformed_json_is_refused(workspace, endpoint):
     url = endpoint.url(workspace)
     rows_before = _tenant_row_counts()
 
@@ -178,7 +178,7 @@ def test_malformed_json_is_refused(workspace, other_workspace, endpoint):
 
 
 @pytest.mark.parametrize("endpoint", BODY_ENDPOINTS)
-def test_json_that_is_not_an_object_is_refused(workspace, other_workspace, endpoint):
+def test_json_that_is_not_an_object_is_refused(workspace, endpoint):
     url = endpoint.url(workspace)
     rows_before = _tenant_row_counts()
 
@@ -195,7 +195,7 @@ def _wrong_type(field: dict):
 
 
 @pytest.mark.parametrize("endpoint", BODY_ENDPOINTS)
-def test_wrong_types_name_each_bad_field(workspace, other_workspace, endpoint):
+def test_wrong_types_name_each_bad_field(workspace, endpoint):
     url = endpoint.url(workspace)
     body = {name: _wrong_type(field) for name, field in endpoint.fields.items() if not field.get("readOnly")}
     rows_before = _tenant_row_counts()
@@ -212,7 +212,7 @@ def test_wrong_types_name_each_bad_field(workspace, other_workspace, endpoint):
 
 
 @pytest.mark.parametrize(("api_route", "method"), BODYLESS_ENDPOINTS)
-def test_a_route_the_schema_gives_no_body_reads_none(workspace, other_workspace, api_route, method):
+def test_a_route_the_schema_gives_no_body_reads_none(workspace, api_route, method):
     """POST actions on an object (close, reopen, resend…) declare no body: if one starts
     reading a body, it must say so in its schema, so that the checks above reach it."""
     endpoint = BodyRoute(api_route, method, _caller(api_route, method), {})
@@ -241,7 +241,7 @@ NOT_AN_ID = ["abc", "1.5", "-1", "0x1", "%20", HUGE_ID]
         *[("POST", f"/api/auth/invitations/{value}/resend/") for value in NOT_AN_ID],
     ],
 )
-def test_ids_that_cannot_exist_are_not_found(workspace, other_workspace, method, path):
+def test_ids_that_cannot_exist_are_not_found(workspace, method, path):
     response = send(workspace.client(Role.OWNER), method, path, {"name": "Cave"})
 
     assert_error(response, 404, "NOT_FOUND")
@@ -319,7 +319,7 @@ def test_unknown_service_is_not_found(workspace, other_workspace, source, servic
 
 @with_service_probe
 @pytest.mark.parametrize("source", SERVICE_SOURCES)
-def test_service_scope_resolves_own_service_and_holds_limited_members(workspace, other_workspace, source):
+def test_service_scope_resolves_own_service_and_holds_limited_members(workspace, source):
     owner_asks_bar = _ask_service(workspace.client(Role.OWNER), source, str(workspace.bar.pk))
     limited_asks_bar = _ask_service(workspace.client("operator_bar"), source, str(workspace.bar.pk))
     limited_asks_kitchen = _ask_service(workspace.client("operator_bar"), source, str(workspace.kitchen.pk))
@@ -330,7 +330,7 @@ def test_service_scope_resolves_own_service_and_holds_limited_members(workspace,
 
 
 @with_service_probe
-def test_service_is_required_unless_the_membership_fixes_it(workspace, other_workspace):
+def test_service_is_required_unless_the_membership_fixes_it(workspace):
     assert_error(workspace.client(Role.OWNER).get(PROBE_URL), 400, "SERVICE_REQUIRED")
     limited = workspace.client("operator_bar").get(PROBE_URL)
     assert (limited.status_code, limited.json()) == (200, {"service": workspace.bar.pk})
@@ -345,7 +345,7 @@ def test_service_is_required_unless_the_membership_fixes_it(workspace, other_wor
     ],
 )
 @override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=64)
-def test_body_over_the_limit_is_refused(workspace, other_workspace, url, role):
+def test_body_over_the_limit_is_refused(workspace, url, role):
     with scopes_disabled():
         services_before = Service.objects.count()
 
@@ -358,13 +358,13 @@ def test_body_over_the_limit_is_refused(workspace, other_workspace, url, role):
 
 
 @override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=64)
-def test_body_within_the_limit_is_read(workspace, other_workspace):
+def test_body_within_the_limit_is_read(workspace):
     response = APIClient().post("/api/auth/login/", {"username": "nobody", "password": "x"}, format="json")
 
     assert_error(response, 401, "INVALID_CREDENTIALS")
 
 
-def test_configured_limit_is_enforced(workspace, other_workspace, settings):
+def test_configured_limit_is_enforced(workspace, settings):
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     body = '{"name": "' + "C" * limit + '"}'
 
@@ -374,7 +374,7 @@ def test_configured_limit_is_enforced(workspace, other_workspace, settings):
 
 
 @pytest.mark.parametrize("length", ["abc", "-1", "1.5"])
-def test_invalid_content_length_is_refused(workspace, other_workspace, length):
+def test_invalid_content_length_is_refused(workspace, length):
     response = _raw(workspace.client(Role.OWNER), "POST", "/api/auth/services/", "{}", CONTENT_LENGTH=length)
 
     body = assert_json(response)
@@ -388,7 +388,7 @@ def test_invalid_content_length_is_refused(workspace, other_workspace, length):
 )
 @pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])
 @pytest.mark.parametrize("authenticated", [True, False], ids=["owner", "anonymous"])
-def test_unknown_api_path_is_a_json_404(workspace, other_workspace, path, method, authenticated):
+def test_unknown_api_path_is_a_json_404(workspace, path, method, authenticated):
     # CSRF checks on, as in production (the test client turns them off), for a client without
     # a session cookie: the SPA, curl, a mobile app.
     client = workspace.client(Role.OWNER) if authenticated else APIClient()
@@ -417,7 +417,7 @@ def test_unknown_api_path_is_a_json_404(workspace, other_workspace, path, method
         pytest.param("DELETE", lambda ws: "/health", None, id="delete-health"),
     ],
 )
-def test_wrong_method_is_a_json_405(workspace, other_workspace, method, url, role):
+def test_wrong_method_is_a_json_405(workspace, method, url, role):
     client = _client(workspace, role)
     client.handler.enforce_csrf_checks = True
 
@@ -435,7 +435,7 @@ def test_wrong_method_is_a_json_405(workspace, other_workspace, method, url, rol
         ("Basic dXNlcjpwYXNz", "NOT_AUTHENTICATED"),
     ],
 )
-def test_bad_credentials_are_a_json_401(workspace, other_workspace, authorization, code):
+def test_bad_credentials_are_a_json_401(workspace, authorization, code):
     response = APIClient().get("/api/auth/services/", HTTP_AUTHORIZATION=authorization)
 
     assert_error(response, 401, code)
@@ -468,9 +468,7 @@ def _missing_service_url(ws):
         ),
     ],
 )
-def test_accept_language_picks_the_language_of_the_detail(
-    workspace, other_workspace, url, role, headers, status, english
-):
+def test_accept_language_picks_the_language_of_the_detail(workspace, url, role, headers, status, english):
     client = _client(workspace, role)
 
     in_english = assert_json(client.get(url(workspace), HTTP_ACCEPT_LANGUAGE="en", **headers))

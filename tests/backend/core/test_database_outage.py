@@ -35,7 +35,7 @@ def database_down():
         connection.settings_dict["PORT"] = port
 
 
-def test_an_authenticated_list_answers_503_while_the_database_is_down(workspace, other_workspace):
+def test_an_authenticated_list_answers_503_while_the_database_is_down(workspace):
     owner = workspace.client(Role.OWNER)  # its token was signed before the outage
 
     with database_down():
@@ -48,7 +48,7 @@ def test_an_authenticated_list_answers_503_while_the_database_is_down(workspace,
     assert "refused" not in french.content.decode().lower(), "the database error leaks to the caller"
 
 
-def test_login_answers_503_while_the_database_is_down(workspace, other_workspace):
+def test_login_answers_503_while_the_database_is_down(workspace):
     username = workspace.user(Role.OWNER).username
 
     with database_down():
@@ -57,7 +57,7 @@ def test_login_answers_503_while_the_database_is_down(workspace, other_workspace
     assert_error(response, 503, "DATABASE_UNAVAILABLE")
 
 
-def test_requests_are_served_again_when_the_database_is_back(workspace, other_workspace):
+def test_requests_are_served_again_when_the_database_is_back(workspace):
     owner = workspace.client(Role.OWNER)
     with database_down():
         assert owner.get(CATEGORIES).status_code == 503

@@ -16,7 +16,7 @@ HEALTH_PATHS = ["/health", "/health/", "/api/health/", "/api/health"]
 
 
 @pytest.mark.parametrize("path", HEALTH_PATHS)
-def test_health_answers_ok(workspace, other_workspace, settings, path):
+def test_health_answers_ok(workspace, settings, path):
     response = APIClient().get(path)
 
     assert response.status_code == 200
@@ -26,7 +26,7 @@ def test_health_answers_ok(workspace, other_workspace, settings, path):
     assert datetime.fromisoformat(body["timestamp"]).tzinfo is not None
 
 
-def test_health_needs_no_credentials_and_ignores_bad_ones(workspace, other_workspace):
+def test_health_needs_no_credentials_and_ignores_bad_ones(workspace):
     response = APIClient().get("/api/health/", HTTP_AUTHORIZATION="Bearer expired-or-garbage")
 
     assert response.status_code == 200
@@ -49,7 +49,7 @@ def _query_fails():
 
 @pytest.mark.parametrize("outage", [_connection_refused, _query_fails], ids=["connection-refused", "query-fails"])
 @pytest.mark.parametrize("path", HEALTH_PATHS)
-def test_health_reports_the_database_down(workspace, other_workspace, settings, path, outage):
+def test_health_reports_the_database_down(workspace, settings, path, outage):
     with outage():
         response = APIClient().get(path)
 
@@ -62,7 +62,7 @@ def test_health_reports_the_database_down(workspace, other_workspace, settings, 
     assert "Connection refused" not in response.content.decode(), "the database error leaks to the caller"
 
 
-def test_health_recovers_when_the_database_is_back(workspace, other_workspace):
+def test_health_recovers_when_the_database_is_back(workspace):
     with _connection_refused():
         assert APIClient().get("/api/health/").status_code == 503
 

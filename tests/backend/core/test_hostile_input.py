@@ -239,7 +239,7 @@ def _deep_cases():
 
 @pytest.mark.parametrize(("route", "method"), _deep_cases())
 @pytest.mark.parametrize("as_owner", [False, True], ids=["anonymous", "owner"])
-def test_json_nested_a_thousand_deep_is_refused_everywhere(workspace, other_workspace, route, method, as_owner):
+def test_json_nested_a_thousand_deep_is_refused_everywhere(workspace, route, method, as_owner):
     client = _owner(workspace) if as_owner else APIClient()
     url = _url(route, workspace) if as_owner else route.url(route.model(pk=1) if route.is_detail else None)
 
@@ -286,7 +286,7 @@ def _vary(route, method, field, kind, ws) -> tuple[object, object]:
 
 
 @pytest.mark.parametrize(("route", "method", "field", "kind"), _field_cases(("nul",)))
-def test_a_nul_character_in_any_string_field_is_a_field_error(workspace, other_workspace, route, method, field, kind):
+def test_a_nul_character_in_any_string_field_is_a_field_error(workspace, route, method, field, kind):
     _, response = _vary(route, method, field, kind, workspace)
 
     body = assert_error(response, 400, "VALIDATION_ERROR")
@@ -294,9 +294,7 @@ def test_a_nul_character_in_any_string_field_is_a_field_error(workspace, other_w
 
 
 @pytest.mark.parametrize(("route", "method", "field", "kind"), _field_cases(("over-long",)))
-def test_an_over_long_string_in_any_field_is_never_a_server_error(
-    workspace, other_workspace, route, method, field, kind
-):
+def test_an_over_long_string_in_any_field_is_never_a_server_error(workspace, route, method, field, kind):
     _, response = _vary(route, method, field, kind, workspace)
 
     body = assert_json(response, outside_failure=NOT_CONFIGURED.get(route.name))
@@ -305,7 +303,7 @@ def test_an_over_long_string_in_any_field_is_never_a_server_error(
 
 
 @pytest.mark.parametrize(("route", "method", "field", "kind"), _field_cases(("long-email",)))
-def test_an_email_over_254_characters_is_a_field_error(workspace, other_workspace, route, method, field, kind):
+def test_an_email_over_254_characters_is_a_field_error(workspace, route, method, field, kind):
     _, response = _vary(route, method, field, kind, workspace)
 
     body = assert_error(response, 400, "VALIDATION_ERROR")
@@ -313,7 +311,7 @@ def test_an_email_over_254_characters_is_a_field_error(workspace, other_workspac
 
 
 @pytest.mark.parametrize(("route", "method", "field", "kind"), _field_cases(tuple(INVISIBLE)))
-def test_invisible_characters_in_a_name_are_a_field_error(workspace, other_workspace, route, method, field, kind):
+def test_invisible_characters_in_a_name_are_a_field_error(workspace, route, method, field, kind):
     _, response = _vary(route, method, field, kind, workspace)
 
     body = assert_error(response, 400, "VALIDATION_ERROR")
@@ -321,7 +319,7 @@ def test_invisible_characters_in_a_name_are_a_field_error(workspace, other_works
 
 
 @pytest.mark.parametrize(("route", "method", "field", "kind"), _field_cases(("negative-zero",)))
-def test_negative_zero_is_never_stored(workspace, other_workspace, route, method, field, kind):
+def test_negative_zero_is_never_stored(workspace, route, method, field, kind):
     _, response = _vary(route, method, field, kind, workspace)
 
     body = assert_json(response)
@@ -341,7 +339,7 @@ def _query_cases():
 
 
 @pytest.mark.parametrize("route", _query_cases())
-def test_a_nul_in_a_query_parameter_is_refused(workspace, other_workspace, route):
+def test_a_nul_in_a_query_parameter_is_refused(workspace, route):
     url = _url(route, workspace) if route.model in TENANT_MODELS else route.url()
     query = "search=%00&barcode=%00&month=%00&service=%00&token=%00&category=%00&from=%00"
 
@@ -351,7 +349,7 @@ def test_a_nul_in_a_query_parameter_is_refused(workspace, other_workspace, route
     assert response.status_code == 400, body
 
 
-def test_product_search_and_lookup_with_nul_name_the_parameter(workspace, other_workspace):
+def test_product_search_and_lookup_with_nul_name_the_parameter(workspace):
     client = _owner(workspace)
 
     search = client.get("/api/products/?search=%00")
@@ -364,7 +362,7 @@ def test_product_search_and_lookup_with_nul_name_the_parameter(workspace, other_
 # --- Deletions that other rows prevent
 
 
-def test_deleting_a_service_with_counted_lines_is_a_conflict(workspace, other_workspace):
+def test_deleting_a_service_with_counted_lines_is_a_conflict(workspace):
     cellar = ServiceFactory(tenant=workspace.tenant, name="Cave")
     month = StockCountFactory(tenant=workspace.tenant, service=cellar)
     CountLineFactory(count=month, product__service=cellar)
@@ -376,7 +374,7 @@ def test_deleting_a_service_with_counted_lines_is_a_conflict(workspace, other_wo
         assert Service.objects.filter(pk=cellar.pk).exists()
 
 
-def test_deleting_a_service_with_losses_is_a_conflict(workspace, other_workspace):
+def test_deleting_a_service_with_losses_is_a_conflict(workspace):
     cellar = ServiceFactory(tenant=workspace.tenant, name="Cave")
     LossFactory(product__tenant=workspace.tenant, product__service=cellar)
 
@@ -387,7 +385,7 @@ def test_deleting_a_service_with_losses_is_a_conflict(workspace, other_workspace
         assert Service.objects.filter(pk=cellar.pk).exists()
 
 
-def test_any_deletion_that_other_rows_prevent_is_a_conflict(workspace, other_workspace):
+def test_any_deletion_that_other_rows_prevent_is_a_conflict(workspace):
     """The one handler answers ProtectedError, whichever delete meets it."""
     product = ProductFactory(tenant=workspace.tenant, service=workspace.kitchen)
     LossFactory(product=product)

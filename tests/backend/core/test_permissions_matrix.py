@@ -367,7 +367,7 @@ def test_role_matrix(workspace, other_workspace, outsider, action_name, role, ex
         ("operator_bar", {"bar"}),
     ],
 )
-def test_service_list_shows_what_the_membership_allows(workspace, other_workspace, role, visible):
+def test_service_list_shows_what_the_membership_allows(workspace, role, visible):
     response = workspace.client(role).get("/api/auth/services/")
 
     assert response.status_code == 200
@@ -376,7 +376,7 @@ def test_service_list_shows_what_the_membership_allows(workspace, other_workspac
 
 
 @pytest.mark.parametrize("role", ["owner", "manager"])
-def test_member_list_shows_only_the_tenants_members(workspace, other_workspace, role):
+def test_member_list_shows_only_the_tenants_members(workspace, role):
     response = workspace.client(role).get("/api/auth/memberships/")
 
     assert response.status_code == 200

@@ -66,7 +66,7 @@ def test_every_list_route_of_the_contract_is_measured():
 
 
 @pytest.mark.parametrize("route", LIST_ROUTES, ids=lambda route: route.name)
-def test_list_query_count_does_not_grow_with_rows(solo, workspace, other_workspace, route):
+def test_list_query_count_does_not_grow_with_rows(solo, workspace, route):
     client = client_for(solo.user(Role.OWNER))
     url = f"{route.url()}?{urlencode(TENANT_MODELS[route.model].list_query(solo))}"
     _grow_to(solo, route.model, 1)

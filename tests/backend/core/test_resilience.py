@@ -133,9 +133,7 @@ def _assert_as_usual(usual: dict, now: dict, outage: str) -> None:
 
 @committed_rows
 @pytest.mark.parametrize("outage", ["hung", "refused"])
-def test_with_redis_hung_or_refused_every_route_answers_in_about_its_usual_time(
-    server, redis_relay, workspace, other_workspace, outage
-):
+def test_with_redis_hung_or_refused_every_route_answers_in_about_its_usual_time(server, redis_relay, workspace, outage):
     routes = Routes(server, workspace)
     usual = _settled(routes)
     assert {route: answer[0] for route, answer in usual.items()} == {
@@ -179,7 +177,7 @@ def test_health_says_the_cache_is_back_when_redis_returns(server, redis_relay):
 
 
 @committed_rows
-def test_with_postgresql_refused_routes_answer_503_and_recover(server, postgres_relay, workspace, other_workspace):
+def test_with_postgresql_refused_routes_answer_503_and_recover(server, postgres_relay, workspace):
     routes = Routes(server, workspace)
     assert routes.login()[0] == 200
 

@@ -81,7 +81,7 @@ def test_throttles_count_in_the_process_memory_when_redis_refuses():
 
 
 @pytest.mark.usefixtures("refused_redis")
-def test_login_answers_when_redis_refuses(workspace, other_workspace):
+def test_login_answers_when_redis_refuses(workspace):
     username = workspace.user("owner").username
 
     answers = [_login(username) for _ in range(3)]
@@ -104,7 +104,7 @@ def test_public_throttled_routes_answer_without_redis(path, body):
     assert_json(response)
 
 
-def test_a_hung_redis_costs_one_timeout_then_the_process_memory(workspace, other_workspace, hung_redis):
+def test_a_hung_redis_costs_one_timeout_then_the_process_memory(workspace, hung_redis):
     username = workspace.user("owner").username
 
     started = time.monotonic()

@@ -206,13 +206,14 @@ def test_the_safety_net_covers_the_core_tenant_models():
         pytest.param(lambda m: m._default_manager.get(pk=1), id="get"),
     ],
 )
-def test_a_query_outside_any_tenant_scope_fails_loudly(workspace, other_workspace, model, query):
+def test_a_query_outside_any_tenant_scope_fails_loudly(workspace, model, query):
     with pytest.raises(ScopeError):
         query(model)
 
 
+@pytest.mark.usefixtures("other_workspace")  # its rows are what the scope must hide
 @pytest.mark.parametrize("model", [Service, Membership])
-def test_inside_a_scope_only_that_tenants_rows_are_seen(workspace, other_workspace, model):
+def test_inside_a_scope_only_that_tenants_rows_are_seen(workspace, model):
     with scopes_disabled():
         expected = set(model.objects.filter(tenant=workspace.tenant).values_list("pk", flat=True))
         everything = set(model.objects.values_list("pk", flat=True))

@@ -43,7 +43,7 @@ def _sql(queries) -> str:
     return "\n".join(query["sql"] for query in queries.captured_queries)
 
 
-def test_a_cached_request_reads_no_user_membership_tenant_or_service(workspace, other_workspace):
+def test_a_cached_request_reads_no_user_membership_tenant_or_service(workspace):
     client = workspace.client(Role.OPERATOR)
     assert client.get(CATEGORIES, {"service": workspace.bar.pk}).status_code == 200
 
@@ -55,7 +55,7 @@ def test_a_cached_request_reads_no_user_membership_tenant_or_service(workspace, 
         assert table not in _sql(queries), table
 
 
-def test_a_role_change_applies_to_the_next_request(workspace, other_workspace):
+def test_a_role_change_applies_to_the_next_request(workspace):
     manager = workspace.client(Role.MANAGER)
     assert manager.get(MEMBERS).status_code == 200
 
@@ -67,7 +67,7 @@ def test_a_role_change_applies_to_the_next_request(workspace, other_workspace):
     assert (manager.get(MEMBERS).status_code, manager.get(MEMBERS).json()["code"]) == (403, "PERMISSION_DENIED")
 
 
-def test_a_removed_member_is_refused_at_once(workspace, other_workspace):
+def test_a_removed_member_is_refused_at_once(workspace):
     operator = workspace.client(Role.OPERATOR)
     assert operator.get(CATEGORIES).status_code == 200
 
@@ -78,7 +78,7 @@ def test_a_removed_member_is_refused_at_once(workspace, other_workspace):
     assert (refused.status_code, refused.json()["code"]) == (403, "NO_TENANT_MEMBERSHIP")
 
 
-def test_a_member_moved_to_another_service_loses_the_first_at_once(workspace, other_workspace):
+def test_a_member_moved_to_another_service_loses_the_first_at_once(workspace):
     operator = workspace.client("operator_bar")
     assert operator.get(CATEGORIES, {"service": workspace.bar.pk}).status_code == 200
 
@@ -91,7 +91,7 @@ def test_a_member_moved_to_another_service_loses_the_first_at_once(workspace, ot
     assert operator.get(CATEGORIES, {"service": workspace.kitchen.pk}).status_code == 200
 
 
-def test_a_deactivated_user_is_refused_at_once(workspace, other_workspace):
+def test_a_deactivated_user_is_refused_at_once(workspace):
     operator = workspace.client(Role.OPERATOR)
     assert operator.get(CATEGORIES).status_code == 200
 
@@ -103,7 +103,7 @@ def test_a_deactivated_user_is_refused_at_once(workspace, other_workspace):
     assert (refused.status_code, refused.json()["code"]) == (401, "AUTHENTICATION_FAILED")
 
 
-def test_a_password_change_revokes_tokens_whose_context_is_cached(workspace, other_workspace):
+def test_a_password_change_revokes_tokens_whose_context_is_cached(workspace):
     owner = workspace.client(Role.OWNER)
     assert owner.get(CATEGORIES).status_code == 200
 
@@ -120,7 +120,7 @@ def test_a_password_change_revokes_tokens_whose_context_is_cached(workspace, oth
     assert client_for(user).get(CATEGORIES).status_code == 200  # a token of the new password
 
 
-def test_a_new_service_can_be_used_by_the_next_request(workspace, other_workspace):
+def test_a_new_service_can_be_used_by_the_next_request(workspace):
     set_plan(workspace.tenant, PlanCode.PRO)
     owner = workspace.client(Role.OWNER)
     assert owner.get(CATEGORIES).status_code == 200
@@ -133,7 +133,7 @@ def test_a_new_service_can_be_used_by_the_next_request(workspace, other_workspac
     assert workspace.client(Role.MANAGER).get(CATEGORIES, {"service": shop.json()["id"]}).status_code == 200
 
 
-def test_a_plan_change_applies_to_the_next_request(workspace, other_workspace):
+def test_a_plan_change_applies_to_the_next_request(workspace):
     set_plan(workspace.tenant, PlanCode.ESSENTIEL)
     owner = workspace.client(Role.OWNER)
     assert owner.get(ENTITLEMENTS).json()["plan_effective"] == PlanCode.ESSENTIEL
@@ -143,7 +143,7 @@ def test_a_plan_change_applies_to_the_next_request(workspace, other_workspace):
     assert owner.get(ENTITLEMENTS).json()["plan_effective"] == PlanCode.PRO
 
 
-def test_a_trial_that_ends_while_its_context_is_cached_ends(workspace, other_workspace):
+def test_a_trial_that_ends_while_its_context_is_cached_ends(workspace):
     """The plan is computed at each request from the cached billing rows, never cached."""
     # The token first: travelling to a moment before it was issued would make it immature.
     owner = workspace.client(Role.OWNER)
@@ -179,7 +179,7 @@ def test_each_change_renews_the_generations_of_the_users_it_concerns_only(worksp
     assert generations(other_workspace) == theirs
 
 
-def test_a_context_read_before_a_change_is_never_served_after_it(workspace, other_workspace):
+def test_a_context_read_before_a_change_is_never_served_after_it(workspace):
     """A request that read the generation, then the old rows, then stores them after another
     request's change: what it stored is not served."""
     user_id = workspace.user(Role.OWNER).pk
@@ -228,7 +228,7 @@ def test_requests_are_served_when_the_cache_is_down(workspace, other_workspace):
 
 
 @override_settings(TENANT_CONTEXT_CACHE_SECONDS=0)
-def test_without_the_cache_every_request_loads_its_context(workspace, other_workspace):
+def test_without_the_cache_every_request_loads_its_context(workspace):
     client = workspace.client(Role.OPERATOR)
     client.get(CATEGORIES)
 
@@ -247,7 +247,7 @@ def test_without_the_cache_every_request_loads_its_context(workspace, other_work
         pytest.param(True, ["get_many"], id="cached"),
     ],
 )
-def test_a_request_asks_the_cache_for_its_context_once(workspace, other_workspace, settings, warm, expected):
+def test_a_request_asks_the_cache_for_its_context_once(workspace, settings, warm, expected):
     settings.CACHES = {"default": {"BACKEND": "tests.support.counting_cache.CountingLocMemCache"}}
     counting = caches["default"]
     counting.clear()  # its memory outlives the test, like any local-memory cache
@@ -261,7 +261,7 @@ def test_a_request_asks_the_cache_for_its_context_once(workspace, other_workspac
     assert counting.calls == expected
 
 
-def test_a_cached_context_holds_no_password_hash(workspace, other_workspace):
+def test_a_cached_context_holds_no_password_hash(workspace):
     user = workspace.user(Role.OWNER)
     assert workspace.client(Role.OWNER).get(CATEGORIES).status_code == 200
 
@@ -275,7 +275,7 @@ def test_a_cached_context_holds_no_password_hash(workspace, other_workspace):
     assert context.password_digest == get_md5_hash_password(user.password)
 
 
-def test_a_view_that_needs_the_password_reads_it_from_the_database(workspace, other_workspace):
+def test_a_view_that_needs_the_password_reads_it_from_the_database(workspace):
     owner = workspace.client(Role.OWNER)
     assert owner.get(CATEGORIES).status_code == 200  # cached: the next request's user has no hash
 
@@ -288,9 +288,7 @@ def test_a_view_that_needs_the_password_reads_it_from_the_database(workspace, ot
     assert wrong.status_code == 400, wrong.content
 
 
-def test_a_removed_member_whose_invalidation_is_lost_is_refused_when_the_context_expires(
-    workspace, other_workspace, settings
-):
+def test_a_removed_member_whose_invalidation_is_lost_is_refused_when_the_context_expires(workspace, settings):
     """The process that removes the member cannot reach Redis (its invalidation stays in its
     own memory); the context other processes hold is served until it expires."""
     settings.TENANT_CONTEXT_CACHE_SECONDS = 1

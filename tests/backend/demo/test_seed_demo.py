@@ -42,7 +42,7 @@ def demo_state():
 
 
 @override_settings(DEBUG=True)
-def test_seed_demo_twice_makes_one_demo_tenant(workspace, other_workspace):
+def test_seed_demo_twice_makes_one_demo_tenant(workspace):
     tenants_before = Tenant.objects.count()
     with scopes_disabled():
         workspace_services = sorted(Service.objects.filter(tenant=workspace.tenant).values_list("pk", "name"))

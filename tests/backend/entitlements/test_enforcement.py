@@ -31,7 +31,7 @@ def used(tenant, metric: Metric) -> int:
 # --- Count limits over HTTP: services (the route exists).
 
 
-def test_creating_a_service_beyond_the_plan_is_refused_with_limit_and_used(workspace, other_workspace):
+def test_creating_a_service_beyond_the_plan_is_refused_with_limit_and_used(workspace):
     response = workspace.client().post("/api/auth/services/", {"name": "Cave", "service_type": "bar"}, format="json")
 
     assert response.status_code == 403
@@ -43,7 +43,7 @@ def test_creating_a_service_beyond_the_plan_is_refused_with_limit_and_used(works
         assert Service.objects.filter(tenant=workspace.tenant).count() == 2
 
 
-def test_refusal_detail_is_translated(workspace, other_workspace):
+def test_refusal_detail_is_translated(workspace):
     client = workspace.client()
     payload = {"name": "Cave", "service_type": "bar"}
     french = client.post("/api/auth/services/", payload, format="json", HTTP_ACCEPT_LANGUAGE="fr")
@@ -53,13 +53,13 @@ def test_refusal_detail_is_translated(workspace, other_workspace):
     assert french.json()["detail"] != english.json()["detail"]
 
 
-def test_upgrade_lifts_the_service_limit(workspace, other_workspace):
+def test_upgrade_lifts_the_service_limit(workspace):
     set_plan(workspace.tenant, PlanCode.PRO)
     response = workspace.client().post("/api/auth/services/", {"name": "Cave", "service_type": "bar"}, format="json")
     assert response.status_code == 201
 
 
-def test_registration_with_more_services_than_the_trial_allows_creates_nothing(api_client, other_workspace):
+def test_registration_with_more_services_than_the_trial_allows_creates_nothing(api_client):
     payload = {
         "username": "paul",
         "email": "paul@example.test",
@@ -81,7 +81,7 @@ def test_registration_with_more_services_than_the_trial_allows_creates_nothing(a
     assert not get_user_model().objects.filter(username="paul").exists()
 
 
-def test_downgrade_keeps_everything_readable_and_refuses_only_new_rows(workspace, other_workspace):
+def test_downgrade_keeps_everything_readable_and_refuses_only_new_rows(workspace):
     set_plan(workspace.tenant, PlanCode.PRO)
     client = workspace.client()
     for name in ("Cave", "Terrasse", "Boutique"):
@@ -115,7 +115,7 @@ def test_downgrade_keeps_everything_readable_and_refuses_only_new_rows(workspace
         (Limit.MAX_CUSTOMERS, "LIMIT_MAX_CUSTOMERS"),
     ],
 )
-def test_each_count_limit_refuses_with_its_code(workspace, other_workspace, limit, code):
+def test_each_count_limit_refuses_with_its_code(workspace, limit, code):
     override(workspace.tenant, limits={limit.value: 0})
     with scope(tenant=workspace.tenant.pk), transaction.atomic(), pytest.raises(LimitExceeded) as refusal:
         check_count_limit(workspace.tenant, limit)
@@ -123,7 +123,7 @@ def test_each_count_limit_refuses_with_its_code(workspace, other_workspace, limi
     assert refusal.value.extra["limit"] == 0
 
 
-def test_users_limit_counts_active_members(workspace, other_workspace):
+def test_users_limit_counts_active_members(workspace):
     set_plan(workspace.tenant, PlanCode.PRO)  # 10 users; the workspace has 4 members
     with scope(tenant=workspace.tenant.pk), transaction.atomic():
         check_count_limit(workspace.tenant, Limit.MAX_USERS, adding=6)
@@ -132,7 +132,7 @@ def test_users_limit_counts_active_members(workspace, other_workspace):
     assert (refusal.value.extra["limit"], refusal.value.extra["used"]) == (10, 4)
 
 
-def test_unlimited_needs_no_transaction(workspace, other_workspace):
+def test_unlimited_needs_no_transaction(workspace):
     set_plan(workspace.tenant, PlanCode.PRO)
     with scope(tenant=workspace.tenant.pk):
         check_count_limit(workspace.tenant, Limit.MAX_PRODUCTS, adding=10_000)
@@ -141,7 +141,7 @@ def test_unlimited_needs_no_transaction(workspace, other_workspace):
 # --- Features.
 
 
-def test_feature_not_included(workspace, other_workspace):
+def test_feature_not_included(workspace):
     with pytest.raises(FeatureNotIncluded) as refusal:
         require_feature(workspace.tenant, Feature.EXPORTS_EMAIL)  # trial = BOUTIQUE
     assert refusal.value.error_code == "FEATURE_NOT_INCLUDED"
@@ -150,7 +150,7 @@ def test_feature_not_included(workspace, other_workspace):
     require_feature(workspace.tenant, Feature.LOSS_MANAGEMENT)
 
 
-def test_feature_follows_a_manual_grant(workspace, other_workspace):
+def test_feature_follows_a_manual_grant(workspace):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -184,7 +184,7 @@ def test_each_quota_grants_its_limit_then_refuses_with_its_code(workspace, other
     assert used(other_workspace.tenant, metric) == 0
 
 
-def test_essentiel_has_no_ai_requests(workspace, other_workspace):
+def test_essentiel_has_no_ai_requests(workspace):
     set_plan(workspace.tenant, PlanCode.ESSENTIEL)
     with scope(tenant=workspace.tenant.pk), pytest.raises(LimitExceeded) as refusal:
         with quota_reservation(workspace.tenant, Metric.AI_REQUESTS):
@@ -192,7 +192,7 @@ def test_essentiel_has_no_ai_requests(workspace, other_workspace):
     assert (refusal.value.error_code, refusal.value.extra["limit"]) == ("LIMIT_AI_REQUESTS_MONTH", 0)
 
 
-def test_failed_work_gives_the_unit_back(workspace, other_workspace):
+def test_failed_work_gives_the_unit_back(workspace):
     with scope(tenant=workspace.tenant.pk):
         with quota_reservation(workspace.tenant, Metric.EXPORT_XLSX):
             pass
@@ -201,14 +201,14 @@ def test_failed_work_gives_the_unit_back(workspace, other_workspace):
     assert used(workspace.tenant, Metric.EXPORT_XLSX) == 1
 
 
-def test_failed_work_inside_a_rolled_back_transaction_uses_no_quota(workspace, other_workspace):
+def test_failed_work_inside_a_rolled_back_transaction_uses_no_quota(workspace):
     with scope(tenant=workspace.tenant.pk), pytest.raises(ValueError):
         with transaction.atomic(), quota_reservation(workspace.tenant, Metric.EXPORT_CSV):
             raise ValueError("export failed")
     assert used(workspace.tenant, Metric.EXPORT_CSV) == 0
 
 
-def test_unlimited_quota_still_counts_usage(workspace, other_workspace):
+def test_unlimited_quota_still_counts_usage(workspace):
     with scope(tenant=workspace.tenant.pk):
         for _ in range(3):
             with quota_reservation(workspace.tenant, Metric.EXPORT_CSV):  # BOUTIQUE: unlimited CSV

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 URL = "/api/auth/me/org/entitlements"
 
 
-def test_exact_keys_and_values_of_a_trial_tenant(workspace, other_workspace):
+def test_exact_keys_and_values_of_a_trial_tenant(workspace):
     body = workspace.client().get(URL).json()
 
     assert set(body) == {
@@ -70,7 +70,7 @@ def test_usage_counts_this_months_quota_of_this_tenant_only(workspace, other_wor
 
 
 @pytest.mark.parametrize("role", [Role.OWNER, Role.MANAGER, Role.OPERATOR, "operator_bar"])
-def test_any_member_may_read_it(workspace, other_workspace, role):
+def test_any_member_may_read_it(workspace, role):
     response = workspace.client(role).get(URL)
     assert response.status_code == 200
     assert response.json()["plan_effective"] == "BOUTIQUE"
@@ -89,7 +89,7 @@ def test_non_member_and_anonymous(workspace, other_workspace, outsider, api_clie
     assert (foreign.status_code, foreign.json()["code"]) == (404, "NOT_FOUND")
 
 
-def test_query_count_is_fixed(workspace, other_workspace):
+def test_query_count_is_fixed(workspace):
     client = workspace.client()
     with CaptureQueriesContext(connection) as cold:
         assert client.get(URL).status_code == 200
@@ -103,7 +103,7 @@ def test_query_count_is_fixed(workspace, other_workspace):
     assert len(warm) == 4, "\n".join(q["sql"] for q in warm)
 
 
-def test_plan_resolution_costs_one_query_per_request(workspace, other_workspace):
+def test_plan_resolution_costs_one_query_per_request(workspace):
     """The plan is read once per request however many checks the request makes."""
     from stockscan.entitlements.enforcement import require_feature
     from stockscan.entitlements.plans import Feature

@@ -158,7 +158,7 @@ def test_override_without_grant_adjusts_the_current_plan():
 
 
 @pytest.mark.django_db
-def test_registration_trial_lasts_trial_days_on_the_real_clock(other_workspace):
+def test_registration_trial_lasts_trial_days_on_the_real_clock():
     with time_machine.travel(START, tick=False), override_settings(TRIAL_DAYS=14):
         tenant = TenantFactory()
     # A fresh object per "request": the plan is memoised on the tenant instance.

@@ -34,12 +34,12 @@ pytestmark = pytest.mark.django_db
         (date(2027, 1, 10), date(2026, 12, 1)),  # across the year
     ],
 )
-def test_essentiel_history_starts_at_the_month_fourteen_days_back(workspace, other_workspace, today, first_visible):
+def test_essentiel_history_starts_at_the_month_fourteen_days_back(workspace, today, first_visible):
     set_plan(workspace.tenant, PlanCode.ESSENTIEL)
     assert history_start(workspace.tenant, today=today) == first_visible
 
 
-def test_paid_plans_keep_all_history(workspace, other_workspace):
+def test_paid_plans_keep_all_history(workspace):
     assert history_start(workspace.tenant) is None  # BOUTIQUE trial
     assert is_month_visible(workspace.tenant, date(2019, 1, 1))
 
@@ -83,7 +83,7 @@ by_dated_row = pytest.mark.parametrize(
 
 
 @by_dated_row
-def test_visible_months_keeps_only_the_plans_history(workspace, other_workspace, three_months, model, field):
+def test_visible_months_keeps_only_the_plans_history(workspace, three_months, model, field):
     set_plan(workspace.tenant, PlanCode.ESSENTIEL)
 
     with time_machine.travel(MID_DECEMBER, tick=False):
@@ -93,7 +93,7 @@ def test_visible_months_keeps_only_the_plans_history(workspace, other_workspace,
 
 
 @by_dated_row
-def test_visible_months_keeps_every_month_of_a_paid_plan(workspace, other_workspace, three_months, model, field):
+def test_visible_months_keeps_every_month_of_a_paid_plan(workspace, three_months, model, field):
     set_plan(workspace.tenant, PlanCode.PRO)
 
     with time_machine.travel(MID_DECEMBER, tick=False):
@@ -124,7 +124,7 @@ def test_a_billing_change_of_plan_is_audited_with_before_and_after(workspace, ot
     assert audit_entries(other_workspace.tenant, "plan.changed") == []
 
 
-def test_a_billing_update_that_keeps_the_plan_writes_no_plan_change(workspace, other_workspace):
+def test_a_billing_update_that_keeps_the_plan_writes_no_plan_change(workspace):
     set_plan(workspace.tenant, PlanCode.PRO)
     billing_state_update(
         tenant=workspace.tenant, reason="renewal", current_period_end=timezone.now() + timedelta(days=60)
@@ -132,7 +132,7 @@ def test_a_billing_update_that_keeps_the_plan_writes_no_plan_change(workspace, o
     assert len(audit_entries(workspace.tenant, "plan.changed")) == 1  # set_plan's own change only
 
 
-def test_a_manual_grant_saved_by_staff_is_audited_and_applies(workspace, other_workspace):
+def test_a_manual_grant_saved_by_staff_is_audited_and_applies(workspace):
     staff = UserFactory(is_staff=True)
     override = TenantPlanOverride(
         tenant=workspace.tenant, grant=PlanGrant.LIFETIME, plan=PlanCode.ENTERPRISE, limits={"max_users": 40}
@@ -149,7 +149,7 @@ def test_a_manual_grant_saved_by_staff_is_audited_and_applies(workspace, other_w
     assert effective_plan(fresh).limit("max_users") == 40
 
 
-def test_an_invalid_override_is_refused_and_not_saved(workspace, other_workspace):
+def test_an_invalid_override_is_refused_and_not_saved(workspace):
     from django.core.exceptions import ValidationError
 
     override = TenantPlanOverride(
@@ -163,7 +163,7 @@ def test_an_invalid_override_is_refused_and_not_saved(workspace, other_workspace
     assert audit_entries(workspace.tenant, "plan.override_saved") == []
 
 
-def test_the_admin_saves_overrides_through_the_audited_service(workspace, other_workspace):
+def test_the_admin_saves_overrides_through_the_audited_service(workspace):
     staff = UserFactory(is_staff=True, is_superuser=True)
     request = RequestFactory().post("/admin/")
     request.user = staff

@@ -483,7 +483,7 @@ def _queries_of_an_export(client, params) -> int:
 
 
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
-def test_query_count_does_not_grow_with_rows(workspace, other_workspace, file_format):
+def test_query_count_does_not_grow_with_rows(workspace, file_format):
     set_plan(workspace.tenant, PlanCode.PRO)
     count = StockCountFactory(tenant=workspace.tenant, service=workspace.bar, month=date(2026, 10, 1))
     CountLineFactory(count=count, product__category=CategoryFactory(service=workspace.bar))

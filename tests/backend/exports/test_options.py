@@ -33,7 +33,7 @@ def _exporter(workspace, role=Role.OWNER, **options):
 
 
 @pytest.mark.django_db
-def test_the_exporter_refuses_months_outside_the_history_whoever_builds_it(workspace, other_workspace):
+def test_the_exporter_refuses_months_outside_the_history_whoever_builds_it(workspace):
     set_plan(workspace.tenant, PlanCode.ESSENTIEL)
 
     with pytest.raises(MonthOutsideHistory):
@@ -41,7 +41,7 @@ def test_the_exporter_refuses_months_outside_the_history_whoever_builds_it(works
 
 
 @pytest.mark.django_db
-def test_the_exporter_holds_a_member_to_their_service(workspace, other_workspace):
+def test_the_exporter_holds_a_member_to_their_service(workspace):
     set_plan(workspace.tenant, PlanCode.PRO)
 
     with pytest.raises(ServiceNotFound):

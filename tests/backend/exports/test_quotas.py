@@ -92,7 +92,7 @@ def test_csv_and_xlsx_quotas_are_separate(free_plan):
     assert quota_used(free_plan.tenant, Metric.EXPORT_XLSX) == 1
 
 
-def test_xlsx_failing_midway_uses_no_quota(free_plan, other_workspace):
+def test_xlsx_failing_midway_uses_no_quota(free_plan):
     client = free_plan.client()
 
     # The inventory sheet is written, then reading the losses fails.
@@ -106,7 +106,7 @@ def test_xlsx_failing_midway_uses_no_quota(free_plan, other_workspace):
     assert quota_used(free_plan.tenant, Metric.EXPORT_XLSX) == 1
 
 
-def test_csv_failing_before_the_first_byte_is_an_error_answer_and_uses_no_quota(free_plan, other_workspace):
+def test_csv_failing_before_the_first_byte_is_an_error_answer_and_uses_no_quota(free_plan):
     client = free_plan.client()
 
     with fail_queries_on("inventory_countline"):
@@ -119,7 +119,7 @@ def test_csv_failing_before_the_first_byte_is_an_error_answer_and_uses_no_quota(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_csv_cut_short_gives_the_unit_back(free_plan, other_workspace):
+def test_csv_cut_short_gives_the_unit_back(free_plan):
     """A download the client abandons (the connection drops) did not deliver the export.
     Committed data (transaction=True): closing the response closes the database connection,
     as at the end of any request."""
@@ -145,7 +145,7 @@ def test_csv_cut_short_gives_the_unit_back(free_plan, other_workspace):
     assert downloads_audited(free_plan.tenant) == 0
 
 
-def test_refused_requests_use_no_quota(free_plan, other_workspace):
+def test_refused_requests_use_no_quota(free_plan):
     client = free_plan.client()
 
     assert_error(client.get(EXPORTS, {"format": "csv", "from": "2026-13"}), 400, "INVALID_MONTH")

@@ -53,7 +53,7 @@ def test_create_a_product_in_the_service_of_the_body(workspace, other_workspace)
     assert products_of(other_workspace.tenant) == []
 
 
-def test_missing_recommended_fields_are_warnings_not_refusals(workspace, other_workspace):
+def test_missing_recommended_fields_are_warnings_not_refusals(workspace):
     # The bar's preset recommends barcode, prices, VAT and supplier.
     response = create(workspace.client(), service=workspace.bar.pk, name="Citrons", unit="pcs")
 
@@ -62,7 +62,7 @@ def test_missing_recommended_fields_are_warnings_not_refusals(workspace, other_w
     assert missing == {"barcode", "purchase_price", "selling_price", "vat_rate", "supplier", "min_quantity"}
 
 
-def test_sku_is_generated_from_a_sequence_and_never_reused(workspace, other_workspace):
+def test_sku_is_generated_from_a_sequence_and_never_reused(workspace):
     set_plan(workspace.tenant, PlanCode.PRO)
     client = workspace.client()
     client.patch(f"/api/auth/services/{workspace.kitchen.pk}/", {"features": {"sku": True}}, format="json")
@@ -78,7 +78,7 @@ def test_sku_is_generated_from_a_sequence_and_never_reused(workspace, other_work
     assert manual["sku"] == "SEL-01"
 
 
-def test_a_generated_sku_skips_a_number_typed_by_hand(workspace, other_workspace):
+def test_a_generated_sku_skips_a_number_typed_by_hand(workspace):
     set_plan(workspace.tenant, PlanCode.PRO)
     client = workspace.client()
     client.patch(f"/api/auth/services/{workspace.kitchen.pk}/", {"features": {"sku": True}}, format="json")
@@ -99,14 +99,14 @@ def test_a_generated_sku_skips_a_number_typed_by_hand(workspace, other_workspace
     ("service_type_attr", "unit"),
     [("kitchen", "banana"), ("kitchen", "")],
 )
-def test_unknown_unit_is_a_field_error(workspace, other_workspace, service_type_attr, unit):
+def test_unknown_unit_is_a_field_error(workspace, service_type_attr, unit):
     service = getattr(workspace, service_type_attr)
     response = create(workspace.client(), service=service.pk, name="X", unit=unit)
     assert response.status_code == 400
     assert "unit" in response.json()["fields"]
 
 
-def test_unit_must_fit_the_counting_mode(workspace, other_workspace):
+def test_unit_must_fit_the_counting_mode(workspace):
     client = workspace.client()
     client.patch(f"/api/auth/services/{workspace.kitchen.pk}/", {"counting_mode": "weight"}, format="json")
 
@@ -123,7 +123,7 @@ def test_unit_must_fit_the_counting_mode(workspace, other_workspace):
     ("field", "value"),
     [("purchase_price", "-1"), ("min_quantity", "-0.5"), ("vat_rate", "120"), ("purchase_price", "abc"), ("name", "")],
 )
-def test_bad_values_are_field_errors(workspace, other_workspace, field, value):
+def test_bad_values_are_field_errors(workspace, field, value):
     response = create(workspace.client(), **{"service": workspace.bar.pk, "name": "Vin", "unit": "l", field: value})
     assert response.status_code == 400
     assert field in response.json()["fields"]
@@ -172,7 +172,7 @@ def test_create_needs_a_service_the_member_can_see(workspace, other_workspace):
 
 
 @pytest.mark.parametrize("role", [Role.OPERATOR, "operator_bar"])
-def test_operators_read_but_do_not_manage_the_catalog(workspace, other_workspace, role):
+def test_operators_read_but_do_not_manage_the_catalog(workspace, role):
     product = ProductFactory(tenant=workspace.tenant, service=workspace.bar)
     client = workspace.client(role)
 
@@ -183,7 +183,7 @@ def test_operators_read_but_do_not_manage_the_catalog(workspace, other_workspace
     assert client.post(CATEGORIES, {"name": "Bières", "service": workspace.bar.pk}, format="json").status_code == 403
 
 
-def test_an_operator_limited_to_the_bar_sees_only_the_bar(workspace, other_workspace):
+def test_an_operator_limited_to_the_bar_sees_only_the_bar(workspace):
     bar_product = ProductFactory(tenant=workspace.tenant, service=workspace.bar)
     kitchen_product = ProductFactory(tenant=workspace.tenant, service=workspace.kitchen)
     client = workspace.client("operator_bar")
@@ -239,7 +239,7 @@ def test_lookup_by_barcode_prefers_the_requested_service(workspace, other_worksp
     assert (missing.status_code, missing.json()["code"]) == (400, "BARCODE_REQUIRED")
 
 
-def test_categories_crud(workspace, other_workspace):
+def test_categories_crud(workspace):
     client = workspace.client(Role.MANAGER)
     created = client.post(CATEGORIES, {"name": "Frais", "service": workspace.kitchen.pk}, format="json")
     duplicate = client.post(CATEGORIES, {"name": " frais ", "service": workspace.kitchen.pk}, format="json")
@@ -271,7 +271,7 @@ def test_product_limit_refuses_the_next_product(workspace, other_workspace):
     assert create(other_workspace.client(), service=other_workspace.bar.pk, name="C").status_code == 201
 
 
-def test_archiving_frees_a_seat_and_unarchiving_takes_it_back(workspace, other_workspace):
+def test_archiving_frees_a_seat_and_unarchiving_takes_it_back(workspace):
     with scopes_disabled():
         TenantPlanOverride.objects.create(tenant=workspace.tenant, limits={"max_products": 1})
     client = workspace.client()
@@ -285,7 +285,7 @@ def test_archiving_frees_a_seat_and_unarchiving_takes_it_back(workspace, other_w
     assert (unarchive.status_code, unarchive.json()["code"]) == (403, "LIMIT_MAX_PRODUCTS")
 
 
-def test_downgrade_from_pro_with_500_products_keeps_them_readable(workspace, other_workspace):
+def test_downgrade_from_pro_with_500_products_keeps_them_readable(workspace):
     set_plan(workspace.tenant, PlanCode.PRO)
     ProductFactory.create_batch(500, tenant=workspace.tenant, service=workspace.bar)
 

@@ -53,7 +53,7 @@ def add_line(client, count, product, headers=None, **fields):
 # --- Months
 
 
-def test_start_a_month_once(workspace, other_workspace):
+def test_start_a_month_once(workspace):
     client = workspace.client(Role.OPERATOR)
     first = client.post(COUNTS, {"service": workspace.bar.pk, "month": "2026-11"}, format="json")
     again = client.post(COUNTS, {"service": workspace.bar.pk, "month": "2026-11"}, format="json")
@@ -65,7 +65,7 @@ def test_start_a_month_once(workspace, other_workspace):
 
 
 @pytest.mark.parametrize("bad", ["2026-13", "2026-00", "2026/11", "11-2026", "abc", " ", "1999-12", "2026-1"])
-def test_malformed_month_is_invalid_month(workspace, other_workspace, bad):
+def test_malformed_month_is_invalid_month(workspace, bad):
     started = workspace.client().post(COUNTS, {"service": workspace.bar.pk, "month": bad}, format="json")
     listed = workspace.client().get(COUNTS, {"month": bad})
     lines = workspace.client().get(LINES, {"service": workspace.bar.pk, "month": bad})
@@ -76,7 +76,7 @@ def test_malformed_month_is_invalid_month(workspace, other_workspace, bad):
         assert not StockCount.objects.exists()
 
 
-def test_start_from_the_previous_month_carries_lines_at_todays_prices(workspace, other_workspace, rum):
+def test_start_from_the_previous_month_carries_lines_at_todays_prices(workspace, rum):
     october = StockCountFactory(tenant=workspace.tenant, service=workspace.bar, month=date(2026, 10, 1))
     CountLineFactory(count=october, product=rum, quantity=Decimal("4"), unit_cost=Decimal("15.00"))
     CountLineFactory(
@@ -100,7 +100,7 @@ def test_start_from_the_previous_month_carries_lines_at_todays_prices(workspace,
     assert len(lines_of(october)) == 3
 
 
-def test_closing_makes_the_month_read_only_until_reopened(workspace, other_workspace, month, rum):
+def test_closing_makes_the_month_read_only_until_reopened(workspace, month, rum):
     manager, operator = workspace.client(Role.MANAGER), workspace.client(Role.OPERATOR)
     line = add_line(operator, month, rum).json()
 
@@ -121,7 +121,7 @@ def test_closing_makes_the_month_read_only_until_reopened(workspace, other_works
     assert operator.patch(f"{LINES}{line['id']}/", {"quantity": "9"}, format="json").status_code == 200
 
 
-def test_an_operator_of_the_bar_counts_nothing_in_the_kitchen(workspace, other_workspace, month, rum):
+def test_an_operator_of_the_bar_counts_nothing_in_the_kitchen(workspace, month, rum):
     kitchen_month = StockCountFactory(tenant=workspace.tenant, service=workspace.kitchen, month=month.month)
     flour = ProductFactory(tenant=workspace.tenant, service=workspace.kitchen, unit="kg")
     kitchen_line = CountLineFactory(count=kitchen_month, product=flour)
@@ -143,7 +143,7 @@ def test_an_operator_of_the_bar_counts_nothing_in_the_kitchen(workspace, other_w
 # --- Lines
 
 
-def test_add_a_line_with_costs_of_the_day(workspace, other_workspace, month, rum):
+def test_add_a_line_with_costs_of_the_day(workspace, month, rum):
     track(workspace.bar, lot=True, dlc=True)
     response = add_line(workspace.client(Role.OPERATOR), month, rum, expiry_date="2027-01-31", lot="L42")
 
@@ -161,7 +161,7 @@ def test_add_a_line_with_costs_of_the_day(workspace, other_workspace, month, rum
     assert lines_of(month)[0].unit_cost == Decimal("18.90")
 
 
-def test_the_same_client_id_twice_gives_one_line(workspace, other_workspace, month, rum):
+def test_the_same_client_id_twice_gives_one_line(workspace, month, rum):
     client = workspace.client(Role.OPERATOR)
     first = add_line(client, month, rum, client_id="phone-7f3a")
     again = add_line(client, month, rum, client_id="phone-7f3a")
@@ -171,7 +171,7 @@ def test_the_same_client_id_twice_gives_one_line(workspace, other_workspace, mon
     assert len(lines_of(month)) == 1
 
 
-def test_the_idempotency_key_header_works_like_client_id(workspace, other_workspace, month, rum):
+def test_the_idempotency_key_header_works_like_client_id(workspace, month, rum):
     client = workspace.client(Role.OPERATOR)
     responses = [add_line(client, month, rum, headers={"Idempotency-Key": "retry-1"}) for _ in range(3)]
 
@@ -180,14 +180,14 @@ def test_the_idempotency_key_header_works_like_client_id(workspace, other_worksp
 
 
 @pytest.mark.parametrize("key", ["k" * 65, "clé avec espaces"])
-def test_an_idempotency_key_that_is_too_long_or_odd_is_refused_not_cut(workspace, other_workspace, month, rum, key):
+def test_an_idempotency_key_that_is_too_long_or_odd_is_refused_not_cut(workspace, month, rum, key):
     response = add_line(workspace.client(Role.OPERATOR), month, rum, headers={"Idempotency-Key": key})
 
     assert (response.status_code, response.json()["code"]) == (400, "INVALID_IDEMPOTENCY_KEY")
     assert lines_of(month) == []
 
 
-def test_a_reused_key_with_another_quantity_is_a_conflict(workspace, other_workspace, month, rum):
+def test_a_reused_key_with_another_quantity_is_a_conflict(workspace, month, rum):
     client = workspace.client(Role.OPERATOR)
     add_line(client, month, rum, client_id="k1")
     reused = add_line(client, month, rum, client_id="k1", quantity="5")
@@ -204,7 +204,7 @@ def test_a_reused_key_with_another_quantity_is_a_conflict(workspace, other_works
         ({"quantity": "3"}, "56.70"),
     ],
 )
-def test_opened_containers_count_what_is_left(workspace, other_workspace, month, rum, fields, line_value):
+def test_opened_containers_count_what_is_left(workspace, month, rum, fields, line_value):
     response = add_line(workspace.client(Role.OPERATOR), month, rum, **fields)
     assert response.status_code == 201, response.content
     assert response.json()["line_value"] == line_value
@@ -228,14 +228,14 @@ def test_opened_containers_count_what_is_left(workspace, other_workspace, month,
         ({"expiry_date": "2027-01-31"}, "expiry_date"),
     ],
 )
-def test_bad_lines_are_field_errors(workspace, other_workspace, month, rum, fields, bad_field):
+def test_bad_lines_are_field_errors(workspace, month, rum, fields, bad_field):
     response = add_line(workspace.client(Role.OPERATOR), month, rum, **fields)
     assert response.status_code == 400, response.content
     assert bad_field in response.json()["fields"]
     assert lines_of(month) == []
 
 
-def test_turning_a_feature_off_leaves_the_lines_counted_with_it_editable(workspace, other_workspace, month, rum):
+def test_turning_a_feature_off_leaves_the_lines_counted_with_it_editable(workspace, month, rum):
     track(workspace.bar, lot=True)
     client = workspace.client(Role.OPERATOR)
     line = add_line(client, month, rum, lot="L42").json()
@@ -249,7 +249,7 @@ def test_turning_a_feature_off_leaves_the_lines_counted_with_it_editable(workspa
     assert (new_lot.status_code, list(new_lot.json()["fields"])) == (400, ["lot"])
 
 
-def test_a_service_without_open_container_tracking_refuses_opened_lines(workspace, other_workspace, month, rum):
+def test_a_service_without_open_container_tracking_refuses_opened_lines(workspace, month, rum):
     workspace.client().patch(
         f"/api/auth/services/{workspace.bar.pk}/", {"features": {"open_container_tracking": False}}, format="json"
     )
@@ -319,7 +319,7 @@ def test_the_month_is_read_page_by_page(workspace, other_workspace, month, setti
         assert (refused.status_code, refused.json()["code"]) == (404, "NOT_FOUND"), bad_page
 
 
-def test_the_month_reads_the_same_whoever_writes_its_rows(workspace, other_workspace, month, settings):
+def test_the_month_reads_the_same_whoever_writes_its_rows(workspace, month, settings):
     for _ in range(3):
         CountLineFactory(count=month, product__service=workspace.bar)
     client = workspace.client(Role.OPERATOR)
@@ -422,7 +422,7 @@ def test_a_line_reads_the_same_in_the_list_the_detail_and_the_write_answer(works
     }
 
 
-def test_essentiel_hides_months_older_than_its_history(workspace, other_workspace, rum):
+def test_essentiel_hides_months_older_than_its_history(workspace, rum):
     today = timezone.localdate()
     old = StockCountFactory(tenant=workspace.tenant, service=workspace.bar, month=date(today.year - 1, today.month, 1))
     current = StockCountFactory(tenant=workspace.tenant, service=workspace.bar, month=today.replace(day=1))

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("zero", ["-0.0", "-0", "-0.000", -0.0])
-def test_a_product_priced_at_negative_zero_is_priced_at_zero(workspace, other_workspace, zero):
+def test_a_product_priced_at_negative_zero_is_priced_at_zero(workspace, zero):
     response = workspace.client().post(
         f"/api/products/?service={workspace.kitchen.pk}",
         {"name": "Eau du robinet", "purchase_price": zero, "selling_price": zero, "min_quantity": zero},

@@ -51,7 +51,7 @@ def test_an_operator_records_a_loss_valued_at_the_cost_of_the_day(workspace, oth
     assert losses_of(other_workspace.tenant) == []
 
 
-def test_units_that_do_not_convert_are_refused(workspace, other_workspace, cheese):
+def test_units_that_do_not_convert_are_refused(workspace, cheese):
     response = record(workspace.client(), cheese, unit="l")
     assert (response.status_code, list(response.json()["fields"])) == (400, ["unit"])
     assert losses_of(workspace.tenant) == []
@@ -67,13 +67,13 @@ def test_units_that_do_not_convert_are_refused(workspace, other_workspace, chees
         ({"unit": "tonnes"}, "unit"),
     ],
 )
-def test_bad_losses_are_field_errors(workspace, other_workspace, cheese, fields, bad_field):
+def test_bad_losses_are_field_errors(workspace, cheese, fields, bad_field):
     response = record(workspace.client(), cheese, **fields)
     assert response.status_code == 400
     assert bad_field in response.json()["fields"]
 
 
-def test_a_retried_loss_is_recorded_once(workspace, other_workspace, cheese):
+def test_a_retried_loss_is_recorded_once(workspace, cheese):
     client = workspace.client(Role.OPERATOR)
     first = record(client, cheese, headers=None, client_id="loss-1")
     again = record(client, cheese, client_id="loss-1")
@@ -85,7 +85,7 @@ def test_a_retried_loss_is_recorded_once(workspace, other_workspace, cheese):
     assert len(losses_of(workspace.tenant)) == 1
 
 
-def test_recording_needs_loss_management_but_reading_stays(workspace, other_workspace, cheese):
+def test_recording_needs_loss_management_but_reading_stays(workspace, cheese):
     LossFactory(product=cheese, occurred_on=date.today())
     set_plan(workspace.tenant, PlanCode.ESSENTIEL)
     client = workspace.client()
@@ -103,7 +103,7 @@ def test_recording_needs_loss_management_but_reading_stays(workspace, other_work
     assert client.get(LOSSES).json()["count"] == 1
 
 
-def test_an_operator_of_the_bar_records_no_loss_in_the_kitchen(workspace, other_workspace, cheese):
+def test_an_operator_of_the_bar_records_no_loss_in_the_kitchen(workspace, cheese):
     limited = workspace.client("operator_bar")
     kitchen_loss = LossFactory(product=cheese, occurred_on=date(2026, 10, 3))
 
@@ -124,7 +124,7 @@ def test_an_operator_of_the_bar_records_no_loss_in_the_kitchen(workspace, other_
         assert list(Loss.objects.filter(product=cheese).values_list("quantity", flat=True)) == [kitchen_loss.quantity]
 
 
-def test_essentiel_does_not_list_losses_older_than_its_history(workspace, other_workspace, cheese):
+def test_essentiel_does_not_list_losses_older_than_its_history(workspace, cheese):
     today = timezone.localdate()
     LossFactory(product=cheese, occurred_on=today)
     old = LossFactory(product=cheese, occurred_on=today.replace(year=today.year - 1))
@@ -156,7 +156,7 @@ def test_losses_are_listed_per_month_and_per_service(workspace, other_workspace,
     assert workspace.client().get(LOSSES, {"month": "2026-14"}).json()["code"] == "INVALID_MONTH"
 
 
-def test_the_product_must_belong_to_the_service(workspace, other_workspace, cheese):
+def test_the_product_must_belong_to_the_service(workspace, cheese):
     response = record(workspace.client(), cheese, service=workspace.bar.pk)
     assert (response.status_code, list(response.json()["fields"])) == (400, ["product"])
 
@@ -164,7 +164,7 @@ def test_the_product_must_belong_to_the_service(workspace, other_workspace, chee
 # --- Products with history are archived, not deleted.
 
 
-def test_deleting_a_product_with_history_archives_it(workspace, other_workspace, cheese):
+def test_deleting_a_product_with_history_archives_it(workspace, cheese):
     counted = ProductFactory(tenant=workspace.tenant, service=workspace.kitchen)
     CountLineFactory(count__service=workspace.kitchen, product=counted)
     LossFactory(product=cheese)

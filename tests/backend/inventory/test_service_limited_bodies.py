@@ -28,9 +28,7 @@ def _not_found_naming(response, field: str) -> None:
     assert (body["code"], list(body["fields"])) == ("NOT_FOUND", [field])
 
 
-def test_a_bar_operator_recording_a_loss_of_a_kitchen_product_is_answered_not_found(
-    workspace, other_workspace, kitchen_product
-):
+def test_a_bar_operator_recording_a_loss_of_a_kitchen_product_is_answered_not_found(workspace, kitchen_product):
     client = workspace.client("operator_bar")
     body = {"quantity": "1", "reason": "breakage", "occurred_on": "2026-10-03"}
 
@@ -43,7 +41,7 @@ def test_a_bar_operator_recording_a_loss_of_a_kitchen_product_is_answered_not_fo
         assert not Loss.objects.filter(product=kitchen_product).exists()
 
 
-def test_a_bar_operator_counting_a_kitchen_product_is_answered_not_found(workspace, other_workspace, kitchen_product):
+def test_a_bar_operator_counting_a_kitchen_product_is_answered_not_found(workspace, kitchen_product):
     bar_month = StockCountFactory(tenant=workspace.tenant, service=workspace.bar, month=date(2026, 10, 1))
     client = workspace.client("operator_bar")
     body = {"count": bar_month.pk, "quantity": "2"}
@@ -57,7 +55,7 @@ def test_a_bar_operator_counting_a_kitchen_product_is_answered_not_found(workspa
         assert not CountLine.objects.filter(product=kitchen_product).exists()
 
 
-def test_a_bar_operator_naming_a_kitchen_month_is_answered_not_found(workspace, other_workspace):
+def test_a_bar_operator_naming_a_kitchen_month_is_answered_not_found(workspace):
     kitchen_month = StockCountFactory(tenant=workspace.tenant, service=workspace.kitchen, month=date(2026, 10, 1))
     bar_product = ProductFactory(tenant=workspace.tenant, service=workspace.bar)
 
@@ -68,7 +66,7 @@ def test_a_bar_operator_naming_a_kitchen_month_is_answered_not_found(workspace, 
     _not_found_naming(response, "count")
 
 
-def test_a_product_of_the_bar_cannot_be_filed_under_a_kitchen_category_by_a_bar_member(workspace, other_workspace):
+def test_a_product_of_the_bar_cannot_be_filed_under_a_kitchen_category_by_a_bar_member(workspace):
     bar_manager = MembershipFactory(tenant=workspace.tenant, role=Role.MANAGER, service=workspace.bar)
     kitchen_category = CategoryFactory(tenant=workspace.tenant, service=workspace.kitchen)
 
@@ -81,9 +79,7 @@ def test_a_product_of_the_bar_cannot_be_filed_under_a_kitchen_category_by_a_bar_
         assert not Product.objects.filter(tenant=workspace.tenant, name="Citron").exists()
 
 
-def test_a_member_of_every_service_still_reads_the_service_mismatch_as_a_field_error(
-    workspace, other_workspace, kitchen_product
-):
+def test_a_member_of_every_service_still_reads_the_service_mismatch_as_a_field_error(workspace, kitchen_product):
     """The owner sees both services: naming the kitchen's product in the bar is an input
     mistake, not a secret."""
     bar_month = StockCountFactory(tenant=workspace.tenant, service=workspace.bar, month=date(2026, 10, 1))

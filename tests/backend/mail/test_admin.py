@@ -102,7 +102,7 @@ def test_retry_leaves_emails_that_did_not_fail_alone(staff_client, failed_email,
     assert not AuditEntry.objects.with_scopes_disabled().filter(action="email.retried").exists()
 
 
-def test_invitations_are_listed_for_support_without_their_token_hash(staff_client, workspace, other_workspace):
+def test_invitations_are_listed_for_support_without_their_token_hash(staff_client, workspace):
     invitation = InvitationFactory(tenant=workspace.tenant, email="support.view@example.test")
 
     listing = staff_client.get(reverse("admin:orgs_invitation_changelist"))

@@ -65,7 +65,7 @@ def test_queued_email_is_sent_when_the_transaction_commits(
     assert not outbox_rows().filter(tenant=other_workspace.tenant).exists()
 
 
-def test_rolled_back_action_leaves_no_email(workspace, other_workspace, django_capture_on_commit_callbacks):
+def test_rolled_back_action_leaves_no_email(workspace, django_capture_on_commit_callbacks):
     def queue_then_fail():
         with transaction.atomic():
             reset_email(tenant=workspace.tenant, attachments=[("a.csv", b"x;y\n", "text/csv")])
@@ -109,7 +109,7 @@ def test_user_input_is_escaped_in_html_and_kept_as_typed_in_text(django_capture_
     assert f"Hello {name}," in message.body
 
 
-def test_a_very_long_subject_is_cut_to_fit(django_capture_on_commit_callbacks, workspace, other_workspace):
+def test_a_very_long_subject_is_cut_to_fit(django_capture_on_commit_callbacks, workspace):
     with django_capture_on_commit_callbacks(execute=True):
         email = email_queue(
             to="owner@example.test",
@@ -193,7 +193,7 @@ def test_bad_arguments_fail_in_the_caller_and_queue_nothing(workspace, overrides
     assert not outbox_rows().exists()
 
 
-def test_the_link_is_stored_only_sealed(workspace, other_workspace, django_capture_on_commit_callbacks):
+def test_the_link_is_stored_only_sealed(workspace, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         email = reset_email(tenant=workspace.tenant)
 

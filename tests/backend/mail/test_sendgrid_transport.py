@@ -85,7 +85,7 @@ def test_email_goes_to_sendgrid_as_a_v3_mail_send(
     ],
 )
 def test_sendgrid_down_is_retried_then_sent_once_it_recovers(
-    fake_sendgrid, workspace, other_workspace, outage, django_capture_on_commit_callbacks
+    fake_sendgrid, workspace, outage, django_capture_on_commit_callbacks
 ):
     fake_sendgrid.answer(*outage)
     start = timezone.now()
@@ -147,7 +147,7 @@ def test_connection_refused_is_retried(fake_sendgrid, settings, workspace, djang
 
 
 def test_last_attempt_marks_the_email_failed_and_support_can_send_it_again(
-    fake_sendgrid, settings, workspace, other_workspace, django_capture_on_commit_callbacks
+    fake_sendgrid, settings, workspace, django_capture_on_commit_callbacks
 ):
     settings.MAIL_MAX_ATTEMPTS = 3
     fake_sendgrid.answer(UNAVAILABLE, UNAVAILABLE, UNAVAILABLE)

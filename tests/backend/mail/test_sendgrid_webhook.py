@@ -151,7 +151,7 @@ def test_events_that_are_not_about_our_delivery_are_ignored(sendgrid_signer, ema
     assert state(emails["ours"])[1] == DeliveryStatus.UNKNOWN
 
 
-def test_an_email_with_no_provider_id_is_never_matched(sendgrid_signer, workspace, other_workspace):
+def test_an_email_with_no_provider_id_is_never_matched(sendgrid_signer, workspace):
     unsent = sent_email(workspace.tenant, "", status=EmailStatus.QUEUED)
 
     response = post_signed(sendgrid_signer, [sendgrid_event("delivered", "")])
@@ -301,7 +301,7 @@ def test_signed_body_that_is_not_a_list_of_events_is_refused(sendgrid_signer, em
 
 
 def test_end_to_end_an_email_sent_through_sendgrid_gets_its_events(
-    fake_sendgrid, sendgrid_signer, workspace, other_workspace, django_capture_on_commit_callbacks
+    fake_sendgrid, sendgrid_signer, workspace, django_capture_on_commit_callbacks
 ):
     from stockscan.mail.services import email_queue
 

@@ -47,9 +47,7 @@ def _age(tenant, delta: timedelta) -> None:
         Invitation.objects.filter(tenant=tenant).update(created_at=timezone.now() - delta)
 
 
-def test_invite_then_revoke_cannot_repeat_emails_to_one_stranger(
-    workspace, other_workspace, django_capture_on_commit_callbacks
-):
+def test_invite_then_revoke_cannot_repeat_emails_to_one_stranger(workspace, django_capture_on_commit_callbacks):
     owner = workspace.client()
 
     answers = [_invite_and_revoke(owner, django_capture_on_commit_callbacks, "target@victim.example") for _ in range(6)]
@@ -98,9 +96,7 @@ def test_a_business_sends_so_many_invitations_per_hour_revoked_ones_included(
     assert invite(other_workspace.client(), django_capture_on_commit_callbacks, "x@example.test").status_code == 201
 
 
-def test_an_hour_later_the_hourly_limit_frees_but_the_daily_one_holds(
-    workspace, other_workspace, django_capture_on_commit_callbacks
-):
+def test_an_hour_later_the_hourly_limit_frees_but_the_daily_one_holds(workspace, django_capture_on_commit_callbacks):
     owner = workspace.client()
     for index in range(5):
         _invite_and_revoke(owner, django_capture_on_commit_callbacks, f"early{index}@example.test")
@@ -117,7 +113,7 @@ def test_an_hour_later_the_hourly_limit_frees_but_the_daily_one_holds(
     assert 3600 < body["retry_after"] <= 22 * 3600
 
 
-def test_the_limits_count_database_rows_not_a_cache(workspace, other_workspace, django_capture_on_commit_callbacks):
+def test_the_limits_count_database_rows_not_a_cache(workspace, django_capture_on_commit_callbacks):
     """Rows another process wrote count as much as this one's: the cache is cleared, the
     rows stay."""
     owner = workspace.user(Role.OWNER)
@@ -129,9 +125,7 @@ def test_the_limits_count_database_rows_not_a_cache(workspace, other_workspace, 
     assert_error(refused, 429, "INVITATION_RATE_LIMITED")
 
 
-def test_what_a_business_writes_stays_out_of_the_subject_and_the_lead(
-    workspace, other_workspace, django_capture_on_commit_callbacks
-):
+def test_what_a_business_writes_stays_out_of_the_subject_and_the_lead(workspace, django_capture_on_commit_callbacks):
     inviter = workspace.user(Role.OWNER)
     inviter.first_name, inviter.last_name = PHISHING, ""
     inviter.save()
@@ -152,7 +146,7 @@ def test_what_a_business_writes_stays_out_of_the_subject_and_the_lead(
     assert html.index(PHISHING) > html.index("href=")
 
 
-def test_one_invitation_is_emailed_three_times_at_most(workspace, other_workspace, django_capture_on_commit_callbacks):
+def test_one_invitation_is_emailed_three_times_at_most(workspace, django_capture_on_commit_callbacks):
     """Resending waits ten minutes; without a cap, one pending invitation would still email
     its address every ten minutes for a week."""
     owner = workspace.client()

@@ -182,7 +182,7 @@ def test_an_existing_account_must_log_in_rather_than_make_a_second_one(workspace
     assert workspace.tenant.pk not in memberships_of(person)
 
 
-def test_a_member_already_cannot_accept_twice(workspace, other_workspace):
+def test_a_member_already_cannot_accept_twice(workspace):
     member = workspace.user(Role.OPERATOR)
     invitation, token = invitation_with_token(tenant=workspace.tenant, email=member.email, role=Role.MANAGER)
 
@@ -288,7 +288,7 @@ def test_a_token_is_missing(workspace):
     assert_error(APIClient().post(DECLINE_URL, {}, format="json"), 400, "VALIDATION_ERROR")
 
 
-def test_decline_spends_the_link_and_frees_the_seat(workspace, other_workspace, emailed_token):
+def test_decline_spends_the_link_and_frees_the_seat(workspace, emailed_token):
     seats_before = workspace.client(Role.OWNER).get("/api/auth/members/summary/").json()["seats"]["used"]
 
     declined = APIClient().post(DECLINE_URL, {"token": emailed_token}, format="json")
@@ -303,7 +303,7 @@ def test_decline_spends_the_link_and_frees_the_seat(workspace, other_workspace, 
     assert entry.tenant_id == workspace.tenant.pk
 
 
-def test_accepting_writes_an_audit_row(workspace, other_workspace, emailed_token):
+def test_accepting_writes_an_audit_row(workspace, emailed_token):
     accept_as_new_person(APIClient(), emailed_token)
 
     entry = AuditEntry.objects.with_scopes_disabled().get(action="invitation.accepted")

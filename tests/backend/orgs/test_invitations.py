@@ -109,7 +109,7 @@ def test_invitation_email_names_the_business_inviter_role_and_service(
 
 @pytest.mark.parametrize("emails_on", [True, False], ids=["emailed", "emails-off"])
 def test_the_raw_token_is_in_no_database_column(
-    workspace, other_workspace, owner, settings, emails_on, django_capture_on_commit_callbacks
+    workspace, owner, settings, emails_on, django_capture_on_commit_callbacks
 ):
     settings.INVITATIONS_SEND_EMAILS = emails_on
     response = invite(owner, django_capture_on_commit_callbacks, "secret.keeper@example.test")
@@ -124,7 +124,7 @@ def test_the_raw_token_is_in_no_database_column(
 
 
 def test_with_invitation_emails_off_the_owner_gets_the_link(
-    workspace, other_workspace, owner, settings, caplog, django_capture_on_commit_callbacks
+    workspace, owner, settings, caplog, django_capture_on_commit_callbacks
 ):
     settings.INVITATIONS_SEND_EMAILS = False
 
@@ -146,7 +146,7 @@ def test_with_invitation_emails_off_the_owner_gets_the_link(
 
 
 @pytest.mark.parametrize("email", ["{member}", "{member_upper}"])
-def test_inviting_a_member_is_a_conflict(workspace, other_workspace, owner, email, django_capture_on_commit_callbacks):
+def test_inviting_a_member_is_a_conflict(workspace, owner, email, django_capture_on_commit_callbacks):
     member_email = workspace.user("operator_bar").email
     address = email.format(member=member_email, member_upper=member_email.upper())
 
@@ -234,7 +234,7 @@ def small_business(db) -> Workspace:
     return Workspace(tenant=tenant, kitchen=service, bar=service, members={Role.OWNER: owner})
 
 
-def test_pending_invitations_take_seats(small_business, other_workspace, django_capture_on_commit_callbacks):
+def test_pending_invitations_take_seats(small_business, django_capture_on_commit_callbacks):
     owner = small_business.client(Role.OWNER)
     assert invite(owner, django_capture_on_commit_callbacks, "un@example.test").status_code == 201
     assert invite(owner, django_capture_on_commit_callbacks, "deux@example.test").status_code == 201
@@ -311,7 +311,7 @@ def test_resend_of_an_invitation_that_is_no_longer_pending_is_a_conflict(
     assert mail.outbox == []
 
 
-def test_revoked_invitation_link_stops_working(workspace, other_workspace, owner, django_capture_on_commit_callbacks):
+def test_revoked_invitation_link_stops_working(workspace, owner, django_capture_on_commit_callbacks):
     created = invite(owner, django_capture_on_commit_callbacks, "revoque@example.test").json()
     token = last_token()
 

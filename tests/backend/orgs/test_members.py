@@ -127,7 +127,7 @@ def _measure(client) -> int:
     return len(queries)
 
 
-def test_summary_costs_the_same_queries_with_one_row_or_many(workspace, other_workspace):
+def test_summary_costs_the_same_queries_with_one_row_or_many(workspace):
     owner = workspace.client(Role.OWNER)
     InvitationFactory(tenant=workspace.tenant)
     owner.get(SUMMARY_URL)
@@ -143,7 +143,7 @@ def test_summary_costs_the_same_queries_with_one_row_or_many(workspace, other_wo
     assert many == 3
 
 
-def test_owner_changes_a_role_and_a_service(workspace, other_workspace):
+def test_owner_changes_a_role_and_a_service(workspace):
     owner = workspace.client(Role.OWNER)
     target = workspace.members[Role.OPERATOR]
 
@@ -234,7 +234,7 @@ def test_owner_removes_a_member_who_then_loses_access(workspace, other_workspace
     assert summary["seats"]["used"] == 3
 
 
-def test_the_last_owner_can_be_neither_demoted_nor_removed(workspace, other_workspace):
+def test_the_last_owner_can_be_neither_demoted_nor_removed(workspace):
     owner_membership = workspace.members[Role.OWNER]
     owner = workspace.client(Role.OWNER)
 

@@ -24,7 +24,7 @@ def _ids(rows) -> set[int]:
     return {row["id"] for row in rows}
 
 
-def test_a_service_manager_lists_only_their_service_and_the_owners(workspace, other_workspace, bar_manager):
+def test_a_service_manager_lists_only_their_service_and_the_owners(workspace, bar_manager):
     client = client_for(bar_manager.user)
 
     listed = client.get(MEMBERS_URL)
@@ -38,7 +38,7 @@ def test_a_service_manager_lists_only_their_service_and_the_owners(workspace, ot
     assert workspace.user(Role.MANAGER).email not in emails
 
 
-def test_a_service_manager_cannot_open_another_services_member(workspace, other_workspace, bar_manager):
+def test_a_service_manager_cannot_open_another_services_member(workspace, bar_manager):
     client = client_for(bar_manager.user)
     kitchen_operator = workspace.members[Role.OPERATOR]
 
@@ -49,7 +49,7 @@ def test_a_service_manager_cannot_open_another_services_member(workspace, other_
     assert hidden.json() == unknown.json()
 
 
-def test_the_summary_of_a_service_manager_shows_their_service_only(workspace, other_workspace, bar_manager):
+def test_the_summary_of_a_service_manager_shows_their_service_only(workspace, bar_manager):
     owner = workspace.user(Role.OWNER)
     bar_invitation = InvitationFactory(tenant=workspace.tenant, service=workspace.bar, invited_by=owner)
     InvitationFactory(tenant=workspace.tenant, service=workspace.kitchen, invited_by=owner)
@@ -64,7 +64,7 @@ def test_the_summary_of_a_service_manager_shows_their_service_only(workspace, ot
     assert _ids(summary["invitations"]) == {bar_invitation.pk}
 
 
-def test_a_manager_of_every_service_still_sees_everyone(workspace, other_workspace, bar_manager):
+def test_a_manager_of_every_service_still_sees_everyone(workspace, bar_manager):
     rows = workspace.client(Role.MANAGER).get(MEMBERS_URL).json()
     rows = rows["results"] if isinstance(rows, dict) else rows
 

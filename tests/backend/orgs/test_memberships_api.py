@@ -15,7 +15,7 @@ def detail_url(membership_id) -> str:
 
 
 @pytest.mark.parametrize("role", [Role.OWNER, Role.MANAGER])
-def test_list_shows_the_tenants_members_with_user_role_and_service(workspace, other_workspace, role):
+def test_list_shows_the_tenants_members_with_user_role_and_service(workspace, role):
     response = workspace.client(role).get(LIST_URL)
 
     assert response.status_code == 200

@@ -34,7 +34,7 @@ def _refused_naming(response, field: str) -> None:
     assert list(body["fields"]) == [field], body
 
 
-def test_a_username_with_a_cyrillic_letter_cannot_pose_as_another(api_client, workspace, other_workspace):
+def test_a_username_with_a_cyrillic_letter_cannot_pose_as_another(api_client, workspace):
     UserFactory(username="ownerA")
 
     response = _register(api_client, username=f"{CYRILLIC_O}wnerA")
@@ -43,7 +43,7 @@ def test_a_username_with_a_cyrillic_letter_cannot_pose_as_another(api_client, wo
     assert not User.objects.filter(email="newowner@example.test").exists()
 
 
-def test_a_fullwidth_username_is_normalised_and_then_taken(api_client, workspace, other_workspace):
+def test_a_fullwidth_username_is_normalised_and_then_taken(api_client, workspace):
     UserFactory(username="ownerA")
 
     taken = _register(api_client, username="\uff4f\uff57\uff4e\uff45\uff52A")  # fullwidth "owner"
@@ -62,7 +62,7 @@ def test_a_business_name_with_an_invisible_character_is_refused(api_client, db, 
     _refused_naming(response, field)
 
 
-def test_an_invited_person_cannot_choose_a_look_alike_username(api_client, workspace, other_workspace):
+def test_an_invited_person_cannot_choose_a_look_alike_username(api_client, workspace):
     _, token = invitation_with_token(tenant=workspace.tenant, email="recrue@example.test", role=Role.OPERATOR)
     owner_name = workspace.user(Role.OWNER).username
 
@@ -74,7 +74,7 @@ def test_an_invited_person_cannot_choose_a_look_alike_username(api_client, works
     _refused_naming(response, "username")
 
 
-def test_names_may_still_carry_accents_and_other_scripts(api_client, workspace, other_workspace):
+def test_names_may_still_carry_accents_and_other_scripts(api_client, workspace):
     response = workspace.client().patch(
         "/api/auth/me/", {"first_name": "Zoë", "last_name": "Nguyễn Đức Алексеева"}, format="json"
     )

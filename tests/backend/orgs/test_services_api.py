@@ -43,7 +43,7 @@ def audit_entries(tenant, action: str) -> list[AuditEntry]:
 
 
 @pytest.mark.parametrize("role", [Role.OWNER, Role.MANAGER, Role.OPERATOR])
-def test_list_is_paginated_and_shows_only_the_tenants_services(workspace, other_workspace, role):
+def test_list_is_paginated_and_shows_only_the_tenants_services(workspace, role):
     response = workspace.client(role).get(LIST_URL)
 
     assert response.status_code == 200
@@ -70,7 +70,7 @@ def test_list_pages(workspace):
     assert second["previous"]
 
 
-def test_operator_limited_to_one_service_sees_only_it(workspace, other_workspace):
+def test_operator_limited_to_one_service_sees_only_it(workspace):
     client = workspace.client("operator_bar")
 
     assert [s["id"] for s in client.get(LIST_URL).json()["results"]] == [workspace.bar.pk]
@@ -131,7 +131,7 @@ def test_user_without_membership_is_refused(outsider):
 
 
 @pytest.mark.parametrize("url", ["/api/auth/services/", "/api/auth/services"])
-def test_create_applies_the_preset(workspace, other_workspace, url):
+def test_create_applies_the_preset(workspace, url):
     make_room(workspace)
 
     response = workspace.client().post(url, {"name": "Comptoir", "service_type": "bar"}, format="json")
@@ -205,7 +205,7 @@ def test_create_invalid_is_400_with_fields(workspace, payload, field):
 
 
 @pytest.mark.parametrize("name", ["Cuisine", "cuisine", "  CUISINE  "])
-def test_create_duplicate_name_is_409(workspace, other_workspace, name):
+def test_create_duplicate_name_is_409(workspace, name):
     make_room(workspace)
 
     response = workspace.client().post(LIST_URL, {"name": name, "service_type": "kitchen"}, format="json")
@@ -310,7 +310,7 @@ def test_x_tenant_id_of_a_tenant_the_user_is_not_member_of_is_404(workspace, oth
 # --- update
 
 
-def test_patch_name_and_features(workspace, other_workspace):
+def test_patch_name_and_features(workspace):
     kitchen = workspace.kitchen
 
     response = workspace.client(Role.MANAGER).patch(
@@ -420,7 +420,7 @@ def test_delete_without_trailing_slash(workspace):
     assert [s.pk for s in services_of(workspace.tenant)] == [workspace.bar.pk]
 
 
-def test_deleting_its_service_does_not_widen_a_limited_operator(workspace, other_workspace):
+def test_deleting_its_service_does_not_widen_a_limited_operator(workspace):
     """An operator limited to the bar must never end up seeing the kitchen because the bar
     was deleted: no service means "every service", so the deletion is refused until the
     owner gives the operator another service."""

@@ -50,7 +50,7 @@ def _products_of(*services) -> set[int]:
     return _ids(Product.objects.filter(service__in=services))
 
 
-def test_a_limited_member_reads_only_the_rows_of_its_service(workspace, other_workspace, products):
+def test_a_limited_member_reads_only_the_rows_of_its_service(workspace, products):
     limited = workspace.members["operator_bar"]
     tenant_products = Product.objects.filter(tenant=workspace.tenant)
     tenant_lines = CountLine.objects.filter(tenant=workspace.tenant)
@@ -61,7 +61,7 @@ def test_a_limited_member_reads_only_the_rows_of_its_service(workspace, other_wo
 
 
 @pytest.mark.parametrize("role", UNLIMITED)
-def test_a_member_of_every_service_reads_all_the_tenants_rows(workspace, other_workspace, products, role):
+def test_a_member_of_every_service_reads_all_the_tenants_rows(workspace, products, role):
     tenant_products = Product.objects.filter(tenant=workspace.tenant)
 
     restricted = restrict_to_member_services(tenant_products, workspace.members[role])
@@ -69,7 +69,7 @@ def test_a_member_of_every_service_reads_all_the_tenants_rows(workspace, other_w
     assert _ids(restricted) == _products_of(workspace.kitchen, workspace.bar)
 
 
-def test_visible_services_of_a_limited_member_are_its_one_service(workspace, other_workspace):
+def test_visible_services_of_a_limited_member_are_its_one_service(workspace):
     limited = workspace.members["operator_bar"]
 
     assert _ids(visible_services(limited)) == {workspace.bar.pk}
@@ -77,12 +77,12 @@ def test_visible_services_of_a_limited_member_are_its_one_service(workspace, oth
 
 
 @pytest.mark.parametrize("role", UNLIMITED)
-def test_visible_services_of_the_others_are_the_tenants(workspace, other_workspace, role):
+def test_visible_services_of_the_others_are_the_tenants(workspace, role):
     assert set(visible_service_ids(workspace.members[role])) == {workspace.kitchen.pk, workspace.bar.pk}
 
 
 @pytest.mark.parametrize("raw", [None, ""])
-def test_a_limited_member_naming_no_service_works_in_its_own(workspace, other_workspace, raw):
+def test_a_limited_member_naming_no_service_works_in_its_own(workspace, raw):
     limited = workspace.members["operator_bar"]
 
     assert member_service(limited, raw, required=True) == workspace.bar
@@ -101,7 +101,7 @@ def test_a_limited_member_may_name_only_its_own_service(workspace, other_workspa
 
 
 @pytest.mark.parametrize("role", UNLIMITED)
-def test_a_member_of_every_service_names_any_of_the_tenants(workspace, other_workspace, role):
+def test_a_member_of_every_service_names_any_of_the_tenants(workspace, role):
     member = workspace.members[role]
 
     assert member_service(member, str(workspace.kitchen.pk), required=True) == workspace.kitchen
