@@ -16,7 +16,6 @@ from stockscan.accounts.serializers import (
 )
 from stockscan.accounts.services import email_change_request, tokens_for_login, user_login, user_update_profile
 from stockscan.accounts.throttles import InvitationLinkIPThrottle, LoginIPThrottle, RegisterIPThrottle
-from stockscan.core.pagination import PageNumberPagination
 from stockscan.entitlements.selectors import entitlements_summary
 from stockscan.entitlements.serializers import EntitlementsSerializer
 from stockscan.orgs import selectors
@@ -55,7 +54,7 @@ from stockscan.orgs.tenancy.resolution import (
     resolve_tenant_context,
     tenant_context_for,
 )
-from stockscan.orgs.tenancy.views import TenantAPIView, TenantModelViewSet, TenantScopedMixin
+from stockscan.orgs.tenancy.views import TenantAPIView, TenantGenericAPIView, TenantModelViewSet, TenantScopedMixin
 
 
 def _current_tenant(context: TenantContext | None):
@@ -182,23 +181,24 @@ class TenantSettingsView(TenantAPIView):
         return Response(TenantSettingsSerializer(tenant).data)
 
 
-class ActivityView(TenantAPIView):
+class ActivityView(mixins.ListModelMixin, TenantGenericAPIView):
     """The business's recent activity, in words a person reads (owners and managers)."""
 
     permissions = {"GET": Perm.VIEW_ACTIVITY}
+    serializer_class = ActivitySerializer
 
-    @extend_schema(parameters=[ActivityFilterSerializer], responses=ActivitySerializer(many=True))
-    def get(self, request):
-        filters = ActivityFilterSerializer(data=request.query_params)
+    def get_queryset(self):
+        filters = ActivityFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
-        entries = selectors.activity_list(
-            tenant=request.tenant,
+        return selectors.activity_list(
+            tenant=self.request.tenant,
             actor_id=filters.validated_data.get("actor"),
             kind=filters.validated_data.get("kind"),
         )
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(entries, request, view=self)
-        return paginator.get_paginated_response(ActivitySerializer(page, many=True).data)
+
+    @extend_schema(parameters=[ActivityFilterSerializer])
+    def get(self, request):
+        return self.list(request)
 
 
 class EntitlementsView(TenantAPIView):
