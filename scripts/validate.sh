@@ -44,6 +44,18 @@ if [ -z "${DATABASE_URL:-}" ]; then
   if reachable 127.0.0.1 5432; then
     # pytest creates (and drops) test_<name>: two runs on one machine need two names.
     export DATABASE_URL="postgres://postgres@127.0.0.1:5432/${VALIDATE_DB_NAME:-postgres}"
+    # The checks before the tests connect to it: make it when it is new.
+    "$PY" - "$DATABASE_URL" <<'PYEOF'
+import sys
+
+import psycopg
+
+url = sys.argv[1]
+name = url.rsplit("/", 1)[1]
+with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
+    if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+        connection.execute(f'CREATE DATABASE "{name}"')
+PYEOF
   elif [ "${VALIDATE_REQUIRE_SERVICES:-0}" = "1" ]; then
     echo "PostgreSQL is not reachable on 127.0.0.1:5432 and VALIDATE_REQUIRE_SERVICES=1." >&2; exit 1
   else
