@@ -231,7 +231,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["stockscan.core.parsers.BoundedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "stockscan.core.pagination.PageNumberPagination",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "stockscan.core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "stockscan.core.errors.api_exception_handler",
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {

@@ -5,9 +5,11 @@ from rest_framework import status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
-from stockscan.core.months import format_month, parse_month
+from stockscan.core.months import InvalidMonth, format_month, parse_month
+from stockscan.entitlements.errors import EntitlementsErrorCode, FeatureNotIncluded, MonthOutsideHistory
 from stockscan.exports import services
 from stockscan.exports.base import CONTENT_TYPES, FileFormat, exporter_class
+from stockscan.exports.errors import ExportEmailsThrottled, InvalidMonthRange, MonthRangeTooLong
 from stockscan.exports.inventory import ALL_SERVICES
 from stockscan.exports.rendering import attachment_disposition
 from stockscan.exports.serializers import (
@@ -15,8 +17,9 @@ from stockscan.exports.serializers import (
     ExportQuerySerializer,
     MonthExportQuerySerializer,
 )
+from stockscan.orgs.errors import OrgsErrorCode
 from stockscan.orgs.tenancy.permissions import Perm
-from stockscan.orgs.tenancy.resolution import requested_service_id
+from stockscan.orgs.tenancy.resolution import ServiceNotFound, requested_service_id
 from stockscan.orgs.tenancy.views import TenantAPIView
 
 _FILE_RESPONSES = {
@@ -35,6 +38,7 @@ class ExportContentNegotiation(DefaultContentNegotiation):
 
 class _ExportView(TenantAPIView):
     permissions = {"GET": Perm.EXPORT_DATA}
+    error_codes = [ServiceNotFound, InvalidMonth, MonthOutsideHistory, FeatureNotIncluded]
     content_negotiation_class = ExportContentNegotiation
     exporter = "inventory"
 
@@ -63,6 +67,14 @@ class ExportView(_ExportView):
     XLSX (inventory, losses and, with `reports_advanced`, a summary per category). With
     `email=`, the file is built in the background and emailed to those members of the
     business (`exports_email`): the answer is 202. Each format has its monthly quota."""
+
+    error_codes = [
+        InvalidMonthRange,
+        MonthRangeTooLong,
+        (403, EntitlementsErrorCode.LIMIT_EXPORT_CSV_MONTH),
+        (403, EntitlementsErrorCode.LIMIT_EXPORT_XLSX_MONTH),
+        ExportEmailsThrottled,
+    ]
 
     @extend_schema(
         parameters=[
@@ -104,6 +116,8 @@ class ExportView(_ExportView):
 class MonthExportView(_ExportView):
     """One service's month (this month by default) as an XLSX file: inventory, losses and,
     with `reports_advanced`, a summary per category. Draws on the monthly XLSX quota."""
+
+    error_codes = [(400, OrgsErrorCode.SERVICE_REQUIRED), (403, EntitlementsErrorCode.LIMIT_EXPORT_XLSX_MONTH)]
 
     @extend_schema(
         parameters=[

@@ -6,12 +6,13 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from stockscan.core.errors import ApiError, NotFound
+from stockscan.core.errors import ApiError, ErrorCode, NotFound, ObjectInUse
 from stockscan.core.idempotency import IDEMPOTENCY_HEADER, idempotency_key
-from stockscan.core.months import parse_month
+from stockscan.core.months import InvalidMonth, parse_month
 from stockscan.core.pagination import MonthPagination
+from stockscan.entitlements.errors import EntitlementsErrorCode, FeatureNotIncluded, MonthOutsideHistory
 from stockscan.entitlements.selectors import current_period
-from stockscan.inventory.errors import InventoryErrorCode
+from stockscan.inventory.errors import BarcodeTaken, CategoryNameTaken, CountClosed, InventoryErrorCode, SkuTaken
 from stockscan.inventory.models import Category, CountLine, Loss, Product, StockCount
 from stockscan.inventory.selectors import alerts, stats
 from stockscan.inventory.selectors import listing as selectors
@@ -38,11 +39,16 @@ from stockscan.inventory.serializers import (
 )
 from stockscan.inventory.services import catalog as services
 from stockscan.inventory.services import counting, losses
+from stockscan.orgs.errors import OrgsErrorCode
 from stockscan.orgs.tenancy.permissions import Perm, crud_permissions
-from stockscan.orgs.tenancy.resolution import parse_id, visible_service_ids
+from stockscan.orgs.tenancy.resolution import ServiceNotFound, parse_id, visible_service_ids
 from stockscan.orgs.tenancy.views import TenantAPIView, TenantGenericAPIView, TenantModelViewSet, TenantScopedMixin
 
 SERVICE_PARAM = OpenApiParameter("service", OpenApiTypes.INT, description="Service id (or X-Service-Id).")
+
+# The service named by `?service=`, the body or X-Service-Id (orgs.tenancy.resolution).
+SERVICE_ERRORS = [ServiceNotFound, (400, OrgsErrorCode.SERVICE_REQUIRED)]
+INVALID_FILTER = (400, InventoryErrorCode.INVALID_FILTER)
 
 _CATALOG_PERMISSIONS = {
     **crud_permissions(read=Perm.VIEW_CATALOG, write=Perm.MANAGE_CATALOG),
@@ -64,6 +70,13 @@ class CategoryViewSet(TenantModelViewSet):
     queryset = Category.objects.none()
     serializer_class = CategorySerializer
     permissions = _CATALOG_PERMISSIONS
+    error_codes = {
+        "list": [ServiceNotFound],
+        "create": [*SERVICE_ERRORS, CategoryNameTaken],
+        "update": [CategoryNameTaken],
+        "partial_update": [CategoryNameTaken],
+        "destroy": [ObjectInUse],
+    }
 
     def get_queryset(self):
         service = self.get_service(required=False) if self.action == "list" else None
@@ -114,6 +127,13 @@ class ProductViewSet(TenantModelViewSet):
     queryset = Product.objects.none()
     serializer_class = ProductSerializer
     permissions = _CATALOG_PERMISSIONS
+    error_codes = {
+        "list": [ServiceNotFound, INVALID_FILTER],
+        "create": [*SERVICE_ERRORS, (403, EntitlementsErrorCode.LIMIT_MAX_PRODUCTS), BarcodeTaken, SkuTaken],
+        "update": [BarcodeTaken, SkuTaken],
+        "partial_update": [BarcodeTaken, SkuTaken],
+        "lookup": [ServiceNotFound, (400, InventoryErrorCode.BARCODE_REQUIRED)],
+    }
 
     def get_queryset(self):
         request = self.request
@@ -225,6 +245,10 @@ class StockCountViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.Retriev
         "close": Perm.MANAGE_COUNTS,
         "reopen": Perm.MANAGE_COUNTS,
     }
+    error_codes = {
+        "list": [ServiceNotFound, InvalidMonth],
+        "create": [*SERVICE_ERRORS, InvalidMonth, MonthOutsideHistory],
+    }
 
     def get_queryset(self):
         request = self.request
@@ -277,6 +301,13 @@ class CountLineViewSet(TenantModelViewSet):
     serializer_class = CountLineSerializer
     pagination_class = MonthPagination
     permissions = crud_permissions(read=Perm.VIEW_CATALOG, write=Perm.COUNT_STOCK)
+    error_codes = {
+        "list": [*SERVICE_ERRORS, InvalidMonth, (400, InventoryErrorCode.COUNT_REQUIRED)],
+        "create": [CountClosed, (400, ErrorCode.INVALID_IDEMPOTENCY_KEY), (409, ErrorCode.IDEMPOTENCY_KEY_REUSED)],
+        "update": [CountClosed],
+        "partial_update": [CountClosed],
+        "destroy": [CountClosed],
+    }
 
     def get_queryset(self):
         request = self.request
@@ -359,6 +390,19 @@ class LossViewSet(TenantModelViewSet):
     queryset = Loss.objects.none()
     serializer_class = LossSerializer
     permissions = crud_permissions(read=Perm.VIEW_CATALOG, write=Perm.RECORD_LOSSES)
+    error_codes = {
+        "list": [ServiceNotFound, InvalidMonth],
+        "create": [
+            ServiceNotFound,
+            FeatureNotIncluded,
+            CountClosed,
+            (400, ErrorCode.INVALID_IDEMPOTENCY_KEY),
+            (409, ErrorCode.IDEMPOTENCY_KEY_REUSED),
+        ],
+        "update": [FeatureNotIncluded, CountClosed],
+        "partial_update": [FeatureNotIncluded, CountClosed],
+        "destroy": [FeatureNotIncluded, CountClosed],
+    }
 
     def get_queryset(self):
         request = self.request
@@ -397,6 +441,7 @@ class InventoryStatsView(TenantAPIView):
     change from the previous month. `service=all` needs `multi_service_analytics`."""
 
     permissions = {"GET": Perm.VIEW_STATS}
+    error_codes = [*SERVICE_ERRORS, InvalidMonth, FeatureNotIncluded, MonthOutsideHistory]
 
     @extend_schema(
         parameters=[
@@ -418,6 +463,7 @@ class AlertsView(TenantGenericAPIView):
 
     permissions = {"GET": Perm.VIEW_CATALOG}
     serializer_class = AlertSerializer
+    error_codes = [ServiceNotFound, InvalidMonth, INVALID_FILTER, FeatureNotIncluded, MonthOutsideHistory]
 
     @extend_schema(
         parameters=[
