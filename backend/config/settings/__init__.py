@@ -270,6 +270,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Errors in every operation, and English whatever the request's language: core.schema.
+    "DEFAULT_GENERATOR_CLASS": "stockscan.core.schema.SchemaGenerator",
     # Swagger UI from our static files (drf-spectacular-sidecar), never from a CDN: see
     # stockscan.core.api_docs. No validator badge either (an image from swagger.io).
     "SWAGGER_UI_DIST": "SIDECAR",

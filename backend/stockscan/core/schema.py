@@ -28,6 +28,9 @@ from collections.abc import Iterable
 from enum import StrEnum
 
 from django.apps import apps
+from django.utils import translation
+from django.utils.functional import Promise
+from drf_spectacular.generators import SchemaGenerator as SpectacularSchemaGenerator
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import status
@@ -139,6 +142,27 @@ def _status_and_code(item: ErrorDeclaration) -> tuple[int, str]:
         return item.status_code, str(item.error_code)
     status_code, code = item
     return int(status_code), str(code)
+
+
+class SchemaGenerator(SpectacularSchemaGenerator):
+    """The schema is written in English whatever the request's Accept-Language (or the
+    `spectacular` command's LANGUAGE_CODE): model verbose names are translated, and a client
+    generated from a French schema would carry French titles. The lazy strings are resolved
+    inside the English override, not when the schema is rendered."""
+
+    def get_schema(self, request=None, public=False):
+        with translation.override("en"):
+            return _resolved(super().get_schema(request=request, public=public))
+
+
+def _resolved(value):
+    if isinstance(value, Promise):
+        return str(value)
+    if isinstance(value, dict):
+        return {_resolved(key): _resolved(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_resolved(item) for item in value)
+    return value
 
 
 class AutoSchema(SpectacularAutoSchema):

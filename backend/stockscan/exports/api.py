@@ -5,7 +5,7 @@ from rest_framework import status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
-from stockscan.core.months import InvalidMonth, format_month, parse_month
+from stockscan.core.months import InvalidMonth, format_month, month_parameter, parse_month
 from stockscan.entitlements.errors import EntitlementsErrorCode, FeatureNotIncluded, MonthOutsideHistory
 from stockscan.exports import services
 from stockscan.exports.base import CONTENT_TYPES, FileFormat, exporter_class
@@ -79,8 +79,8 @@ class ExportView(_ExportView):
     @extend_schema(
         parameters=[
             OpenApiParameter("format", OpenApiTypes.STR, enum=FileFormat.values, required=True),
-            OpenApiParameter("from", OpenApiTypes.STR, description="YYYY-MM; this month by default."),
-            OpenApiParameter("to", OpenApiTypes.STR, description="YYYY-MM; `from` by default."),
+            month_parameter("from", description="YYYY-MM; this month by default."),
+            month_parameter("to", description="YYYY-MM; `from` by default."),
             OpenApiParameter("service", OpenApiTypes.STR, description='A service id, or "all" (default).'),
             OpenApiParameter("mode", OpenApiTypes.STR, enum=["all", "sealed", "opened"], description="Containers."),
             OpenApiParameter("sep", OpenApiTypes.STR, enum=[";", ","], description="CSV separator (default ;)."),
@@ -121,9 +121,15 @@ class MonthExportView(_ExportView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("service", OpenApiTypes.INT, description="Service id (or X-Service-Id)."),
+            OpenApiParameter(
+                "service",
+                OpenApiTypes.INT,
+                required=True,
+                description="Service id. Required (400 SERVICE_REQUIRED) unless sent as X-Service-Id or the member "
+                "is limited to one service.",
+            ),
             OpenApiParameter("format", OpenApiTypes.STR, enum=[FileFormat.XLSX]),
-            OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM; this month by default."),
+            month_parameter(description="YYYY-MM; this month by default."),
         ],
         responses={(200, CONTENT_TYPES[FileFormat.XLSX]): OpenApiTypes.BINARY},
     )

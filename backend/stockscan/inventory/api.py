@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from stockscan.core.errors import ApiError, ErrorCode, NotFound, ObjectInUse
 from stockscan.core.idempotency import IDEMPOTENCY_HEADER, idempotency_key
-from stockscan.core.months import InvalidMonth, parse_month
+from stockscan.core.months import InvalidMonth, month_parameter, parse_month
 from stockscan.core.pagination import MonthPagination
 from stockscan.entitlements.errors import EntitlementsErrorCode, FeatureNotIncluded, MonthOutsideHistory
 from stockscan.entitlements.selectors import current_period
@@ -45,6 +45,14 @@ from stockscan.orgs.tenancy.resolution import ServiceNotFound, parse_id, visible
 from stockscan.orgs.tenancy.views import TenantAPIView, TenantGenericAPIView, TenantModelViewSet, TenantScopedMixin
 
 SERVICE_PARAM = OpenApiParameter("service", OpenApiTypes.INT, description="Service id (or X-Service-Id).")
+# Where the server answers 400 SERVICE_REQUIRED without one: a client always sends it.
+SERVICE_REQUIRED_PARAM = OpenApiParameter(
+    "service",
+    OpenApiTypes.INT,
+    required=True,
+    description="Service id. Required (400 SERVICE_REQUIRED) unless sent as X-Service-Id or in the body, or the "
+    "member is limited to one service.",
+)
 
 # The service named by `?service=`, the body or X-Service-Id (orgs.tenancy.resolution).
 SERVICE_ERRORS = [ServiceNotFound, (400, OrgsErrorCode.SERVICE_REQUIRED)]
@@ -59,7 +67,7 @@ _CATALOG_PERMISSIONS = {
 @extend_schema_view(
     list=extend_schema(parameters=[SERVICE_PARAM]),
     create=extend_schema(
-        request=CategoryWriteSerializer, responses={201: CategorySerializer}, parameters=[SERVICE_PARAM]
+        request=CategoryWriteSerializer, responses={201: CategorySerializer}, parameters=[SERVICE_REQUIRED_PARAM]
     ),
     update=extend_schema(request=CategoryWriteSerializer, responses=CategorySerializer),
     partial_update=extend_schema(request=CategoryWriteSerializer, responses=CategorySerializer),
@@ -116,7 +124,9 @@ ARCHIVED_PARAM = OpenApiParameter(
         ]
     ),
     create=extend_schema(
-        request=ProductWriteSerializer, responses={201: ProductWithWarningsSerializer}, parameters=[SERVICE_PARAM]
+        request=ProductWriteSerializer,
+        responses={201: ProductWithWarningsSerializer},
+        parameters=[SERVICE_REQUIRED_PARAM],
     ),
     update=extend_schema(request=ProductWriteSerializer, responses=ProductWithWarningsSerializer),
     partial_update=extend_schema(request=ProductWriteSerializer, responses=ProductWithWarningsSerializer),
@@ -210,7 +220,7 @@ class ProductViewSet(TenantModelViewSet):
         return Response(ProductLookupSerializer(product, context=self.get_serializer_context()).data)
 
 
-MONTH_PARAM = OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM")
+MONTH_PARAM = month_parameter()
 
 
 def month_filters(view) -> dict:
@@ -229,7 +239,7 @@ def client_id_of(request, data: dict) -> str:
     create=extend_schema(
         request=StockCountStartSerializer,
         responses={201: StockCountSerializer, 200: StockCountSerializer},
-        parameters=[SERVICE_PARAM],
+        parameters=[SERVICE_REQUIRED_PARAM],
     ),
 )
 class StockCountViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -283,8 +293,22 @@ IDEMPOTENCY_KEY_PARAM = OpenApiParameter(
 
 @extend_schema_view(
     list=extend_schema(
-        parameters=[SERVICE_PARAM, MONTH_PARAM, OpenApiParameter("count", OpenApiTypes.INT)],
-        description="The counted items of a month (`?service=&month=`) or of one count (`?count=`).",
+        parameters=[
+            OpenApiParameter(
+                "service",
+                OpenApiTypes.INT,
+                description="Service id (or X-Service-Id); with `month`, required unless the member is limited to "
+                "one service (else 400 SERVICE_REQUIRED).",
+            ),
+            month_parameter(description="YYYY-MM. One of `month` (with the service) or `count` is required."),
+            OpenApiParameter(
+                "count",
+                OpenApiTypes.INT,
+                description="A count's id. One of `count` or `month` is required (else 400 COUNT_REQUIRED).",
+            ),
+        ],
+        description="The counted items of a month (`?service=&month=`) or of one count (`?count=`): one of the "
+        "two is required.",
     ),
     create=extend_schema(
         request=CountLineCreateSerializer,
@@ -445,7 +469,7 @@ class InventoryStatsView(TenantAPIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("month", OpenApiTypes.STR, required=True, description="YYYY-MM"),
+            month_parameter(required=True),
             OpenApiParameter("service", OpenApiTypes.STR, required=True, description='A service id, or "all".'),
         ],
         responses=InventoryStatsSerializer,
@@ -468,7 +492,7 @@ class AlertsView(TenantGenericAPIView):
     @extend_schema(
         parameters=[
             SERVICE_PARAM,
-            OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM; this month by default."),
+            month_parameter(description="YYYY-MM; this month by default."),
             OpenApiParameter("type", OpenApiTypes.STR, enum=[alerts.LOW_STOCK, alerts.EXPIRY]),
         ],
         responses=AlertSerializer(many=True),

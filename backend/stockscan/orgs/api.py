@@ -132,7 +132,12 @@ class LoginView(APIView):
     # Failed logins are also budgeted per account (accounts.throttles.LoginGuard).
     error_codes = [InvalidCredentials, (429, ErrorCode.THROTTLED)]
 
-    @extend_schema(request=LoginSerializer, responses=AuthResponseSerializer, auth=[])
+    @extend_schema(
+        request=LoginSerializer,
+        responses=AuthResponseSerializer,
+        auth=[],
+        description="Log in with `username` or `email` (one of them is required) and `password`.",
+    )
     def post(self, request):
         params = LoginSerializer(data=request.data)
         params.is_valid(raise_exception=True)

@@ -116,8 +116,10 @@ class MembershipUserSerializer(serializers.Serializer):
 
 class MembershipSerializer(serializers.ModelSerializer):
     user = MembershipUserSerializer(read_only=True)
-    service = serializers.PrimaryKeyRelatedField(read_only=True)
-    service_name = serializers.CharField(source="service.name", read_only=True, default=None)
+    service = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="Null: every service (owners, and members not limited to one)."
+    )
+    service_name = serializers.CharField(source="service.name", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Membership
@@ -142,8 +144,10 @@ class InviterSerializer(serializers.Serializer):
 
 
 class InvitationSerializer(serializers.ModelSerializer):
-    service = serializers.PrimaryKeyRelatedField(read_only=True)
-    service_name = serializers.CharField(source="service.name", read_only=True, default=None)
+    service = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="Null: every service (owners, and members not limited to one)."
+    )
+    service_name = serializers.CharField(source="service.name", read_only=True, default=None, allow_null=True)
     invited_by = InviterSerializer(read_only=True, allow_null=True)
     status = serializers.SerializerMethodField()
     email_status = serializers.SerializerMethodField()
