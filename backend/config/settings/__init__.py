@@ -287,6 +287,8 @@ SPECTACULAR_SETTINGS = {
         "InvitationEmailStatusEnum": "stockscan.orgs.serializers.EMAIL_STATUS_CHOICES",
         "PlanCodeEnum": "stockscan.entitlements.plans.PlanCode",
         "FeatureEnum": "stockscan.entitlements.plans.FEATURE_CODES",
+        "AlertExclusionReasonEnum": "stockscan.inventory.serializers.ALERT_EXCLUSION_REASONS",
+        "LossReasonEnum": "stockscan.inventory.models.LossReason",
     },
     "APPEND_COMPONENTS": {
         "securitySchemes": {

@@ -20,6 +20,8 @@ from stockscan.inventory.selectors.catalog import product_warnings
 from stockscan.inventory.serializers import (
     COUNT_LINE_ROWS,
     COUNT_LINE_ROWS_WITHOUT_COSTS,
+    AlertExclusionSerializer,
+    AlertPageSerializer,
     AlertSerializer,
     CategorySerializer,
     CategoryWriteSerializer,
@@ -462,23 +464,31 @@ class LossViewSet(TenantModelViewSet):
 
 class InventoryStatsView(TenantAPIView):
     """A month's stock value, potential sales and margin, by category, with its losses and the
-    change from the previous month. `service=all` needs `multi_service_analytics`."""
+    change from the previous month (this month by default). `service=all` needs
+    `multi_service_analytics`; the answer's `service` is the service's id, or null for all."""
 
     permissions = {"GET": Perm.VIEW_STATS}
     error_codes = [*SERVICE_ERRORS, InvalidMonth, FeatureNotIncluded, MonthOutsideHistory]
 
     @extend_schema(
         parameters=[
-            month_parameter(required=True),
-            OpenApiParameter("service", OpenApiTypes.STR, required=True, description='A service id, or "all".'),
+            month_parameter(description="YYYY-MM; this month by default."),
+            OpenApiParameter(
+                "service",
+                OpenApiTypes.STR,
+                required=True,
+                description='A service id, or "all". Required (400 SERVICE_REQUIRED) unless sent as X-Service-Id '
+                "or the member is limited to one service.",
+            ),
         ],
         responses=InventoryStatsSerializer,
     )
     def get(self, request):
-        month = parse_month(request.query_params.get("month"))
+        month_param = request.query_params.get("month")
+        month = parse_month(month_param) if month_param else current_period(request.tenant)
         service = None if request.query_params.get("service") == "all" else self.get_service()
         body = stats.inventory_stats(tenant=request.tenant, membership=request.membership, month=month, service=service)
-        return Response({**body, "service": str(service.pk) if service else "all"})
+        return Response({**body, "service": service.pk if service else None})
 
 
 class AlertsView(TenantGenericAPIView):
@@ -495,7 +505,7 @@ class AlertsView(TenantGenericAPIView):
             month_parameter(description="YYYY-MM; this month by default."),
             OpenApiParameter("type", OpenApiTypes.STR, enum=[alerts.LOW_STOCK, alerts.EXPIRY]),
         ],
-        responses=AlertSerializer(many=True),
+        responses=AlertPageSerializer,
     )
     def get(self, request):
         tenant = request.tenant
@@ -509,7 +519,10 @@ class AlertsView(TenantGenericAPIView):
         today = tenant.today()
         rows = alerts.alert_rows(tenant=tenant, service_ids=service_ids, month=month, today=today, kind=kind)
         page = [dict(zip(alerts.COLUMNS, row, strict=True)) for row in self.paginate_queryset(rows)]
-        return self.get_paginated_response(AlertSerializer([_alert(row, today) for row in page], many=True).data)
+        response = self.get_paginated_response(AlertSerializer([_alert(row, today) for row in page], many=True).data)
+        excluded = alerts.excluded_kinds(tenant, kind)
+        response.data["excluded"] = AlertExclusionSerializer(excluded, many=True).data
+        return response
 
 
 def _alert(row: dict, today) -> dict:

@@ -390,7 +390,7 @@ class InventoryStatsSerializer(serializers.Serializer):
 
     month = MonthField()
     previous_month = MonthField()
-    service = serializers.CharField(help_text='The service id, or "all".')
+    service = serializers.IntegerField(allow_null=True, help_text="The service's id, or null for all services.")
     totals = _StatsTotalsSerializer()
     by_category = _StatsCategorySerializer(many=True)
     losses = _StatsLossesSerializer()
@@ -410,6 +410,29 @@ class AlertSerializer(serializers.Serializer):
     expiry_kind = serializers.CharField(allow_blank=True)
     lot = serializers.CharField(allow_blank=True)
     days_left = serializers.IntegerField(allow_null=True)
+
+
+# Why an alerts answer leaves a kind out (the error code a request for that kind answers).
+ALERT_EXCLUSION_REASONS = [("FEATURE_NOT_INCLUDED", "FEATURE_NOT_INCLUDED")]
+
+
+class AlertExclusionSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=[("low_stock", "low_stock"), ("expiry", "expiry")])
+    reason = serializers.ChoiceField(choices=ALERT_EXCLUSION_REASONS, help_text="Why this kind is not listed.")
+    feature = serializers.CharField(help_text="The feature the plan lacks (e.g. alerts_expiry).")
+    plan = serializers.CharField(help_text="The first plan that includes it (e.g. PRO).")
+
+
+class AlertPageSerializer(serializers.Serializer):
+    """A page of alerts, and the kinds the plan leaves out of every page."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = AlertSerializer(many=True)
+    excluded = AlertExclusionSerializer(
+        many=True, help_text="Kinds of alert not included in the plan, so not listed (empty when none)."
+    )
 
 
 class ProductHistorySerializer(HidesPurchaseCosts, serializers.Serializer):
