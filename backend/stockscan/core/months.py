@@ -12,8 +12,8 @@ from stockscan.core.errors import ApiError, ErrorCode
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
-# What the schema says of every month, parameter or field (parse_month also bounds the year).
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+# What the schema says of every month, parameter or field: what parse_month accepts.
+MONTH_PATTERN = r"^(20\d{2}|2100)-(0[1-9]|1[0-2])$"
 MONTH_SCHEMA = {"type": "string", "pattern": MONTH_PATTERN, "example": "2026-03"}
 
 

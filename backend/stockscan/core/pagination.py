@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.http import HttpResponse
 from django.utils.functional import cached_property
-from rest_framework import pagination
+from rest_framework import pagination, serializers
 
 # The column in which each row of a page can carry the total of the listing.
 LISTING_TOTAL = "listing_total"
@@ -67,6 +67,19 @@ class CountingPaginator(Paginator):
         if (number - 1) * self.per_page > MAX_OFFSET:
             raise EmptyPage(self.error_messages["no_results"])
         return number
+
+
+def page_serializer(item: type[serializers.Serializer]) -> type[serializers.Serializer]:
+    """The schema of a page of `item` rows, for a view that paginates by hand (an APIView):
+    the envelope DRF's generic views get from drf-spectacular on their own."""
+    name = item.__name__.removesuffix("Serializer")
+    fields = {
+        "count": serializers.IntegerField(),
+        "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True),
+        "results": item(many=True),
+    }
+    return type(f"Paginated{name}ListSerializer", (serializers.Serializer,), fields)
 
 
 class PageNumberPagination(pagination.PageNumberPagination):

@@ -99,9 +99,15 @@ def error_schema() -> dict:
             "fields": {
                 "type": "object",
                 "description": "VALIDATION_ERROR: the messages of each invalid field (`non_field_errors` for the "
-                "body as a whole). A list of objects (e.g. `extra_services`) has one object of field messages "
-                "per item instead of a message.",
-                "additionalProperties": {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "object"}]}},
+                "body as a whole). A field holding an object has an object of its own fields' messages instead; "
+                "a list of objects (e.g. `extra_services`) has one object of field messages per item, or an "
+                "object keyed by the index of each invalid item.",
+                "additionalProperties": {
+                    "anyOf": [
+                        {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "object"}]}},
+                        {"type": "object"},
+                    ]
+                },
             },
             "retry_after": {**integer, "description": "429: seconds to wait before trying again."},
             "limit": {**integer, "nullable": True, "description": "The plan's limit that was reached (null: none)."},

@@ -18,7 +18,7 @@ from stockscan.accounts.serializers import (
 from stockscan.accounts.services import email_change_request, tokens_for_login, user_login, user_update_profile
 from stockscan.accounts.throttles import InvitationLinkIPThrottle, LoginIPThrottle, RegisterIPThrottle
 from stockscan.core.errors import ErrorCode
-from stockscan.core.pagination import PageNumberPagination
+from stockscan.core.pagination import PageNumberPagination, page_serializer
 from stockscan.entitlements.errors import EntitlementsErrorCode
 from stockscan.entitlements.selectors import entitlements_summary
 from stockscan.entitlements.serializers import EntitlementsSerializer
@@ -219,7 +219,7 @@ class ActivityView(TenantAPIView):
 
     permissions = {"GET": Perm.VIEW_ACTIVITY}
 
-    @extend_schema(parameters=[ActivityFilterSerializer], responses=ActivitySerializer(many=True))
+    @extend_schema(parameters=[ActivityFilterSerializer], responses=page_serializer(ActivitySerializer))
     def get(self, request):
         filters = ActivityFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)

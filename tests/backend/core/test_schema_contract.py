@@ -3,13 +3,14 @@ SERVICE_REQUIRED, the one-of parameters described, the YYYY-MM pattern on every 
 nullable fields marked nullable, and English titles whatever the request's language."""
 
 import json
+import re
 
 import pytest
 from django.core.management import call_command
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from stockscan.core.months import MONTH_PATTERN
+from stockscan.core.months import MONTH_PATTERN, InvalidMonth, parse_month
 from stockscan.core.schema import SchemaGenerator as EnglishSchemaGenerator
 
 MONTH_NAMES = {"month", "previous_month", "from", "to"}
@@ -69,6 +70,23 @@ def test_every_month_parameter_and_field_has_the_month_pattern(schema):
             assert prop.get("pattern") == MONTH_PATTERN, (where, name)
             checked += 1
     assert checked >= 12, "too few months found: is the schema generated?"
+
+
+def test_the_month_pattern_is_what_parse_month_accepts():
+    for text in ("2000-01", "2026-03", "2100-12", "1999-12", "2101-01", "2026-13", "2026-00", "26-03"):
+        try:
+            parse_month(text)
+            accepted = True
+        except InvalidMonth:
+            accepted = False
+        assert bool(re.match(MONTH_PATTERN, text)) is accepted, text
+
+
+def test_the_activity_feed_is_documented_as_the_page_it_answers(schema):
+    ok = schema["paths"]["/api/activity/"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    page = schema["components"]["schemas"][ok["$ref"].rsplit("/", 1)[1]]
+    assert {"count", "next", "previous", "results"} <= set(page["properties"])
+    assert page["properties"]["results"]["items"] == {"$ref": "#/components/schemas/Activity"}
 
 
 def test_login_says_username_or_email(schema):
