@@ -105,7 +105,26 @@ fi
 cd "$ROOT"
 
 step "Tests (pytest)"
-"$PY" -m pytest "$@"
+"$PY" -m pytest --ignore=tests/contract "$@"
+
+# The API against its own OpenAPI schema, in process (tests/contract/test_schemathesis.py):
+# every operation, 10 derandomized examples each, all of schemathesis's checks, as a business
+# owner. Left out, each with its reason in EXCLUSIONS there:
+# - Stripe checkout/portal/webhook and the SendGrid webhook: not_a_server_error (and
+#   missing_required_header for the webhooks): no Stripe/SendGrid key is set here, so their
+#   documented 503 BILLING_NOT_CONFIGURED / WEBHOOK_NOT_CONFIGURED is the answer, given before
+#   any signature is read; tests/backend/billing and tests/backend/mail test the configured
+#   paths against fake HTTP transports.
+# - positive_data_acceptance where validity needs what a schema cannot say: a secret (link
+#   tokens, refresh tokens, the current password), a rule across fields (password_confirm,
+#   from <= to, count or month), a value checked by the server (IANA time zone, service
+#   presets' feature keys, activity kinds, invisible characters in names, a service id of the
+#   tenant, a blank barcode or service).
+# - negative_data_rejection on the list queries (an invalid page_size falls back to the
+#   default, an empty optional filter means not given) and on the invitation links (any
+#   token answers 410 INVITATION_INVALID alike).
+step "API against its schema (schemathesis, 10 examples per operation)"
+"$PY" -m pytest tests/contract -q
 
 echo
 echo "validate.sh: all checks passed in $(( $(date +%s) - START ))s"

@@ -231,7 +231,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["stockscan.core.parsers.BoundedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "stockscan.core.pagination.PageNumberPagination",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "stockscan.core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "stockscan.core.errors.api_exception_handler",
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
@@ -270,6 +270,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Errors in every operation, and English whatever the request's language: core.schema.
+    "DEFAULT_GENERATOR_CLASS": "stockscan.core.schema.SchemaGenerator",
     # Swagger UI from our static files (drf-spectacular-sidecar), never from a CDN: see
     # stockscan.core.api_docs. No validator badge either (an image from swagger.io).
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -285,6 +287,8 @@ SPECTACULAR_SETTINGS = {
         "InvitationEmailStatusEnum": "stockscan.orgs.serializers.EMAIL_STATUS_CHOICES",
         "PlanCodeEnum": "stockscan.entitlements.plans.PlanCode",
         "FeatureEnum": "stockscan.entitlements.plans.FEATURE_CODES",
+        "AlertExclusionReasonEnum": "stockscan.inventory.serializers.ALERT_EXCLUSION_REASONS",
+        "LossReasonEnum": "stockscan.inventory.models.LossReason",
     },
     "APPEND_COMPONENTS": {
         "securitySchemes": {

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from stockscan.accounts import services
+from stockscan.accounts.errors import AccountConflict, EmailChangeTokenInvalid, ResetTokenInvalid
 from stockscan.accounts.serializers import (
     DetailSerializer,
     EmailConfirmedSerializer,
@@ -18,6 +19,7 @@ from stockscan.accounts.serializers import (
     TokenPairSerializer,
 )
 from stockscan.accounts.throttles import EmailConfirmIPThrottle, PasswordResetEmailThrottle, PasswordResetIPThrottle
+from stockscan.core.errors import ErrorCode
 
 
 def _user_language() -> str:
@@ -30,6 +32,8 @@ class _TokenEndpoint(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes = []
+    # The refresh token in the body is the credential.
+    error_codes = [(401, ErrorCode.TOKEN_INVALID), (401, ErrorCode.AUTHENTICATION_FAILED)]
 
     def get_authenticate_header(self, request):
         return 'Bearer realm="api"'
@@ -56,6 +60,8 @@ class LogoutView(_TokenEndpoint):
 
 class PasswordChangeView(APIView):
     permission_classes = [IsAuthenticated]
+    # Wrong current passwords are budgeted (accounts.throttles.password_check_budget).
+    error_codes = [(429, ErrorCode.THROTTLED)]
 
     @extend_schema(request=PasswordChangeSerializer, responses=TokenPairSerializer)
     def post(self, request):
@@ -89,6 +95,7 @@ class PasswordResetConfirmView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
     throttle_classes = [PasswordResetIPThrottle]
+    error_codes = [ResetTokenInvalid]
 
     @extend_schema(request=PasswordResetConfirmSerializer, responses=DetailSerializer, auth=[])
     def post(self, request):
@@ -106,6 +113,7 @@ class EmailConfirmView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
     throttle_classes = [EmailConfirmIPThrottle]
+    error_codes = [EmailChangeTokenInvalid, AccountConflict]
 
     @extend_schema(request=EmailConfirmSerializer, responses=EmailConfirmedSerializer, auth=[])
     def post(self, request):

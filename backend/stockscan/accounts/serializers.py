@@ -28,8 +28,14 @@ class NewAccountSerializer(serializers.Serializer):
 
 
 class LoginSerializer(serializers.Serializer):
-    username = serializers.CharField(required=False, help_text="Username or email address.")
-    email = serializers.CharField(required=False)
+    """One of `username` or `email` is required (else 400 on `username`), with the password."""
+
+    username = serializers.CharField(
+        required=False, help_text="Username or email address. One of `username` or `email` is required."
+    )
+    email = serializers.CharField(
+        required=False, help_text="Email address (or username), if `username` is not given. One of the two is required."
+    )
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
 
     def validate(self, attrs):

@@ -19,8 +19,9 @@ _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def client_address(request) -> str:
-    """The client's address as the throttles see it (TRUSTED_PROXY_COUNT hops trusted)."""
-    return BaseThrottle().get_ident(request)
+    """The client's address as the throttles see it (TRUSTED_PROXY_COUNT hops trusted); empty
+    when the server gave none (a WSGI call without REMOTE_ADDR), never None."""
+    return BaseThrottle().get_ident(request) or ""
 
 
 class _ByClientAddress(SimpleRateThrottle):

@@ -4,6 +4,15 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from stockscan.billing.errors import (
+    AlreadySubscribed,
+    BillingErrorCode,
+    BillingNotConfigured,
+    NoBillingAccount,
+    PortalDisabled,
+    StripeFailed,
+    WebhookPayloadInvalid,
+)
 from stockscan.billing.selectors import plan_catalogue
 from stockscan.billing.serializers import (
     CheckoutRequestSerializer,
@@ -13,6 +22,7 @@ from stockscan.billing.serializers import (
 )
 from stockscan.billing.services import checkout as services
 from stockscan.billing.services import events
+from stockscan.core.errors import WebhookSignatureInvalid
 from stockscan.orgs.tenancy.permissions import Perm
 from stockscan.orgs.tenancy.views import TenantAPIView
 
@@ -33,6 +43,13 @@ class CheckoutView(TenantAPIView):
     """Starts a Stripe Checkout for a plan and billing cycle (owner only)."""
 
     permissions = {"POST": Perm.MANAGE_BILLING}
+    error_codes = [
+        (400, BillingErrorCode.INVALID_PLAN),
+        (400, BillingErrorCode.INVALID_CYCLE),
+        AlreadySubscribed,
+        BillingNotConfigured,
+        StripeFailed,
+    ]
 
     @extend_schema(request=CheckoutRequestSerializer, responses=RedirectUrlSerializer)
     def post(self, request):
@@ -46,6 +63,7 @@ class PortalView(TenantAPIView):
     """Opens Stripe's customer portal for the organisation's subscription (owner only)."""
 
     permissions = {"POST": Perm.MANAGE_BILLING}
+    error_codes = [PortalDisabled, NoBillingAccount, BillingNotConfigured, StripeFailed]
 
     @extend_schema(request=None, responses=RedirectUrlSerializer)
     def post(self, request):
@@ -58,6 +76,7 @@ class StripeWebhookView(APIView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
+    error_codes = [WebhookSignatureInvalid, WebhookPayloadInvalid, BillingNotConfigured]
 
     @extend_schema(
         request={"application/json": OpenApiTypes.OBJECT},

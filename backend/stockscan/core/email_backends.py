@@ -8,6 +8,15 @@ from stockscan.core.logging import mask_personal_data
 
 logger = logging.getLogger("stockscan.mail")
 
+# Set on each message the console backend wrote out instead of sending: the outbox records
+# that it was only logged, so nobody is told an email was sent when none was.
+LOGGED_ONLY = "stockscan_logged_only"
+
+
+def was_logged_only(message) -> bool:
+    """Whether the backend that took `message` only logged it (nothing was sent)."""
+    return getattr(message, LOGGED_ONLY, False)
+
 
 class MaskedConsoleEmailBackend(BaseEmailBackend):
     """Email when no provider is configured: each message is written out instead of sent.
@@ -19,6 +28,7 @@ class MaskedConsoleEmailBackend(BaseEmailBackend):
 
     def send_messages(self, email_messages):
         for message in email_messages:
+            setattr(message, LOGGED_ONLY, True)
             recipients = ", ".join(message.recipients())
             if settings.DEBUG:
                 sys.stderr.write(

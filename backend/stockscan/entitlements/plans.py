@@ -165,4 +165,11 @@ PLANS: dict[PlanCode, Plan] = {
 # The plans a tenant can buy, cheapest first (ENTERPRISE is granted by staff, ESSENTIEL is free).
 PURCHASABLE_PLANS: tuple[PlanCode, ...] = (PlanCode.BOUTIQUE, PlanCode.PRO)
 TRIAL_PLAN = PlanCode.BOUTIQUE
+
+
+def cheapest_plan_with(feature: Feature) -> PlanCode | None:
+    """The first plan a tenant can buy that includes `feature` (what an upgrade prompt names)."""
+    return next((code for code in PURCHASABLE_PLANS if feature in PLANS[code].features), None)
+
+
 FREE_PLAN = PlanCode.ESSENTIEL

@@ -5,9 +5,11 @@ from rest_framework import status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
-from stockscan.core.months import format_month, parse_month
+from stockscan.core.months import InvalidMonth, format_month, month_parameter, parse_month
+from stockscan.entitlements.errors import EntitlementsErrorCode, FeatureNotIncluded, MonthOutsideHistory
 from stockscan.exports import services
 from stockscan.exports.base import CONTENT_TYPES, FileFormat, exporter_class
+from stockscan.exports.errors import ExportEmailsThrottled, InvalidMonthRange, MonthRangeTooLong
 from stockscan.exports.inventory import ALL_SERVICES
 from stockscan.exports.rendering import attachment_disposition
 from stockscan.exports.serializers import (
@@ -15,8 +17,9 @@ from stockscan.exports.serializers import (
     ExportQuerySerializer,
     MonthExportQuerySerializer,
 )
+from stockscan.orgs.errors import OrgsErrorCode
 from stockscan.orgs.tenancy.permissions import Perm
-from stockscan.orgs.tenancy.resolution import requested_service_id
+from stockscan.orgs.tenancy.resolution import ServiceNotFound, requested_service_id
 from stockscan.orgs.tenancy.views import TenantAPIView
 
 _FILE_RESPONSES = {
@@ -35,6 +38,7 @@ class ExportContentNegotiation(DefaultContentNegotiation):
 
 class _ExportView(TenantAPIView):
     permissions = {"GET": Perm.EXPORT_DATA}
+    error_codes = [ServiceNotFound, InvalidMonth, MonthOutsideHistory, FeatureNotIncluded]
     content_negotiation_class = ExportContentNegotiation
     exporter = "inventory"
 
@@ -64,11 +68,19 @@ class ExportView(_ExportView):
     `email=`, the file is built in the background and emailed to those members of the
     business (`exports_email`): the answer is 202. Each format has its monthly quota."""
 
+    error_codes = [
+        InvalidMonthRange,
+        MonthRangeTooLong,
+        (403, EntitlementsErrorCode.LIMIT_EXPORT_CSV_MONTH),
+        (403, EntitlementsErrorCode.LIMIT_EXPORT_XLSX_MONTH),
+        ExportEmailsThrottled,
+    ]
+
     @extend_schema(
         parameters=[
             OpenApiParameter("format", OpenApiTypes.STR, enum=FileFormat.values, required=True),
-            OpenApiParameter("from", OpenApiTypes.STR, description="YYYY-MM; this month by default."),
-            OpenApiParameter("to", OpenApiTypes.STR, description="YYYY-MM; `from` by default."),
+            month_parameter("from", description="YYYY-MM; this month by default."),
+            month_parameter("to", description="YYYY-MM; `from` by default."),
             OpenApiParameter("service", OpenApiTypes.STR, description='A service id, or "all" (default).'),
             OpenApiParameter("mode", OpenApiTypes.STR, enum=["all", "sealed", "opened"], description="Containers."),
             OpenApiParameter("sep", OpenApiTypes.STR, enum=[";", ","], description="CSV separator (default ;)."),
@@ -105,11 +117,19 @@ class MonthExportView(_ExportView):
     """One service's month (this month by default) as an XLSX file: inventory, losses and,
     with `reports_advanced`, a summary per category. Draws on the monthly XLSX quota."""
 
+    error_codes = [(400, OrgsErrorCode.SERVICE_REQUIRED), (403, EntitlementsErrorCode.LIMIT_EXPORT_XLSX_MONTH)]
+
     @extend_schema(
         parameters=[
-            OpenApiParameter("service", OpenApiTypes.INT, description="Service id (or X-Service-Id)."),
+            OpenApiParameter(
+                "service",
+                OpenApiTypes.INT,
+                required=True,
+                description="Service id. Required (400 SERVICE_REQUIRED) unless sent as X-Service-Id or the member "
+                "is limited to one service.",
+            ),
             OpenApiParameter("format", OpenApiTypes.STR, enum=[FileFormat.XLSX]),
-            OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM; this month by default."),
+            month_parameter(description="YYYY-MM; this month by default."),
         ],
         responses={(200, CONTENT_TYPES[FileFormat.XLSX]): OpenApiTypes.BINARY},
     )

@@ -5,6 +5,7 @@ from django.core.validators import EmailValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from stockscan.core.months import MonthField
 from stockscan.exports.base import FileFormat
 
 MAX_RECIPIENTS = 5
@@ -46,7 +47,7 @@ class ExportQuerySerializer(serializers.Serializer):
 
 class MonthExportQuerySerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=[FileFormat.XLSX], default=FileFormat.XLSX)
-    month = serializers.CharField(required=False, allow_blank=True)
+    month = MonthField(required=False, allow_blank=True)
 
 
 class EmailedExportQueuedSerializer(serializers.Serializer):

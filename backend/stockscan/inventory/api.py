@@ -6,12 +6,13 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from stockscan.core.errors import ApiError, NotFound
+from stockscan.core.errors import ApiError, ErrorCode, NotFound, ObjectInUse
 from stockscan.core.idempotency import IDEMPOTENCY_HEADER, idempotency_key
-from stockscan.core.months import parse_month
+from stockscan.core.months import InvalidMonth, month_parameter, parse_month
 from stockscan.core.pagination import MonthPagination
+from stockscan.entitlements.errors import EntitlementsErrorCode, FeatureNotIncluded, MonthOutsideHistory
 from stockscan.entitlements.selectors import current_period
-from stockscan.inventory.errors import InventoryErrorCode
+from stockscan.inventory.errors import BarcodeTaken, CategoryNameTaken, CountClosed, InventoryErrorCode, SkuTaken
 from stockscan.inventory.models import Category, CountLine, Loss, Product, StockCount
 from stockscan.inventory.selectors import alerts, stats
 from stockscan.inventory.selectors import listing as selectors
@@ -19,6 +20,8 @@ from stockscan.inventory.selectors.catalog import product_warnings
 from stockscan.inventory.serializers import (
     COUNT_LINE_ROWS,
     COUNT_LINE_ROWS_WITHOUT_COSTS,
+    AlertExclusionSerializer,
+    AlertPageSerializer,
     AlertSerializer,
     CategorySerializer,
     CategoryWriteSerializer,
@@ -38,11 +41,24 @@ from stockscan.inventory.serializers import (
 )
 from stockscan.inventory.services import catalog as services
 from stockscan.inventory.services import counting, losses
+from stockscan.orgs.errors import OrgsErrorCode
 from stockscan.orgs.tenancy.permissions import Perm, crud_permissions
-from stockscan.orgs.tenancy.resolution import parse_id, visible_service_ids
+from stockscan.orgs.tenancy.resolution import ServiceNotFound, parse_id, visible_service_ids
 from stockscan.orgs.tenancy.views import TenantAPIView, TenantGenericAPIView, TenantModelViewSet, TenantScopedMixin
 
 SERVICE_PARAM = OpenApiParameter("service", OpenApiTypes.INT, description="Service id (or X-Service-Id).")
+# Where the server answers 400 SERVICE_REQUIRED without one: a client always sends it.
+SERVICE_REQUIRED_PARAM = OpenApiParameter(
+    "service",
+    OpenApiTypes.INT,
+    required=True,
+    description="Service id. Required (400 SERVICE_REQUIRED) unless sent as X-Service-Id or in the body, or the "
+    "member is limited to one service.",
+)
+
+# The service named by `?service=`, the body or X-Service-Id (orgs.tenancy.resolution).
+SERVICE_ERRORS = [ServiceNotFound, (400, OrgsErrorCode.SERVICE_REQUIRED)]
+INVALID_FILTER = (400, InventoryErrorCode.INVALID_FILTER)
 
 _CATALOG_PERMISSIONS = {
     **crud_permissions(read=Perm.VIEW_CATALOG, write=Perm.MANAGE_CATALOG),
@@ -53,7 +69,7 @@ _CATALOG_PERMISSIONS = {
 @extend_schema_view(
     list=extend_schema(parameters=[SERVICE_PARAM]),
     create=extend_schema(
-        request=CategoryWriteSerializer, responses={201: CategorySerializer}, parameters=[SERVICE_PARAM]
+        request=CategoryWriteSerializer, responses={201: CategorySerializer}, parameters=[SERVICE_REQUIRED_PARAM]
     ),
     update=extend_schema(request=CategoryWriteSerializer, responses=CategorySerializer),
     partial_update=extend_schema(request=CategoryWriteSerializer, responses=CategorySerializer),
@@ -64,6 +80,13 @@ class CategoryViewSet(TenantModelViewSet):
     queryset = Category.objects.none()
     serializer_class = CategorySerializer
     permissions = _CATALOG_PERMISSIONS
+    error_codes = {
+        "list": [ServiceNotFound],
+        "create": [*SERVICE_ERRORS, CategoryNameTaken],
+        "update": [CategoryNameTaken],
+        "partial_update": [CategoryNameTaken],
+        "destroy": [ObjectInUse],
+    }
 
     def get_queryset(self):
         service = self.get_service(required=False) if self.action == "list" else None
@@ -103,7 +126,9 @@ ARCHIVED_PARAM = OpenApiParameter(
         ]
     ),
     create=extend_schema(
-        request=ProductWriteSerializer, responses={201: ProductWithWarningsSerializer}, parameters=[SERVICE_PARAM]
+        request=ProductWriteSerializer,
+        responses={201: ProductWithWarningsSerializer},
+        parameters=[SERVICE_REQUIRED_PARAM],
     ),
     update=extend_schema(request=ProductWriteSerializer, responses=ProductWithWarningsSerializer),
     partial_update=extend_schema(request=ProductWriteSerializer, responses=ProductWithWarningsSerializer),
@@ -114,6 +139,13 @@ class ProductViewSet(TenantModelViewSet):
     queryset = Product.objects.none()
     serializer_class = ProductSerializer
     permissions = _CATALOG_PERMISSIONS
+    error_codes = {
+        "list": [ServiceNotFound, INVALID_FILTER],
+        "create": [*SERVICE_ERRORS, (403, EntitlementsErrorCode.LIMIT_MAX_PRODUCTS), BarcodeTaken, SkuTaken],
+        "update": [BarcodeTaken, SkuTaken],
+        "partial_update": [BarcodeTaken, SkuTaken],
+        "lookup": [ServiceNotFound, (400, InventoryErrorCode.BARCODE_REQUIRED)],
+    }
 
     def get_queryset(self):
         request = self.request
@@ -190,7 +222,7 @@ class ProductViewSet(TenantModelViewSet):
         return Response(ProductLookupSerializer(product, context=self.get_serializer_context()).data)
 
 
-MONTH_PARAM = OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM")
+MONTH_PARAM = month_parameter()
 
 
 def month_filters(view) -> dict:
@@ -209,7 +241,7 @@ def client_id_of(request, data: dict) -> str:
     create=extend_schema(
         request=StockCountStartSerializer,
         responses={201: StockCountSerializer, 200: StockCountSerializer},
-        parameters=[SERVICE_PARAM],
+        parameters=[SERVICE_REQUIRED_PARAM],
     ),
 )
 class StockCountViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -224,6 +256,10 @@ class StockCountViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.Retriev
         "create": Perm.COUNT_STOCK,
         "close": Perm.MANAGE_COUNTS,
         "reopen": Perm.MANAGE_COUNTS,
+    }
+    error_codes = {
+        "list": [ServiceNotFound, InvalidMonth],
+        "create": [*SERVICE_ERRORS, InvalidMonth, MonthOutsideHistory],
     }
 
     def get_queryset(self):
@@ -259,8 +295,22 @@ IDEMPOTENCY_KEY_PARAM = OpenApiParameter(
 
 @extend_schema_view(
     list=extend_schema(
-        parameters=[SERVICE_PARAM, MONTH_PARAM, OpenApiParameter("count", OpenApiTypes.INT)],
-        description="The counted items of a month (`?service=&month=`) or of one count (`?count=`).",
+        parameters=[
+            OpenApiParameter(
+                "service",
+                OpenApiTypes.INT,
+                description="Service id (or X-Service-Id); with `month`, required unless the member is limited to "
+                "one service (else 400 SERVICE_REQUIRED).",
+            ),
+            month_parameter(description="YYYY-MM. One of `month` (with the service) or `count` is required."),
+            OpenApiParameter(
+                "count",
+                OpenApiTypes.INT,
+                description="A count's id. One of `count` or `month` is required (else 400 COUNT_REQUIRED).",
+            ),
+        ],
+        description="The counted items of a month (`?service=&month=`) or of one count (`?count=`): one of the "
+        "two is required.",
     ),
     create=extend_schema(
         request=CountLineCreateSerializer,
@@ -277,6 +327,13 @@ class CountLineViewSet(TenantModelViewSet):
     serializer_class = CountLineSerializer
     pagination_class = MonthPagination
     permissions = crud_permissions(read=Perm.VIEW_CATALOG, write=Perm.COUNT_STOCK)
+    error_codes = {
+        "list": [*SERVICE_ERRORS, InvalidMonth, (400, InventoryErrorCode.COUNT_REQUIRED)],
+        "create": [CountClosed, (400, ErrorCode.INVALID_IDEMPOTENCY_KEY), (409, ErrorCode.IDEMPOTENCY_KEY_REUSED)],
+        "update": [CountClosed],
+        "partial_update": [CountClosed],
+        "destroy": [CountClosed],
+    }
 
     def get_queryset(self):
         request = self.request
@@ -359,6 +416,19 @@ class LossViewSet(TenantModelViewSet):
     queryset = Loss.objects.none()
     serializer_class = LossSerializer
     permissions = crud_permissions(read=Perm.VIEW_CATALOG, write=Perm.RECORD_LOSSES)
+    error_codes = {
+        "list": [ServiceNotFound, InvalidMonth],
+        "create": [
+            ServiceNotFound,
+            FeatureNotIncluded,
+            CountClosed,
+            (400, ErrorCode.INVALID_IDEMPOTENCY_KEY),
+            (409, ErrorCode.IDEMPOTENCY_KEY_REUSED),
+        ],
+        "update": [FeatureNotIncluded, CountClosed],
+        "partial_update": [FeatureNotIncluded, CountClosed],
+        "destroy": [FeatureNotIncluded, CountClosed],
+    }
 
     def get_queryset(self):
         request = self.request
@@ -394,22 +464,31 @@ class LossViewSet(TenantModelViewSet):
 
 class InventoryStatsView(TenantAPIView):
     """A month's stock value, potential sales and margin, by category, with its losses and the
-    change from the previous month. `service=all` needs `multi_service_analytics`."""
+    change from the previous month (this month by default). `service=all` needs
+    `multi_service_analytics`; the answer's `service` is the service's id, or null for all."""
 
     permissions = {"GET": Perm.VIEW_STATS}
+    error_codes = [*SERVICE_ERRORS, InvalidMonth, FeatureNotIncluded, MonthOutsideHistory]
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("month", OpenApiTypes.STR, required=True, description="YYYY-MM"),
-            OpenApiParameter("service", OpenApiTypes.STR, required=True, description='A service id, or "all".'),
+            month_parameter(description="YYYY-MM; this month by default."),
+            OpenApiParameter(
+                "service",
+                OpenApiTypes.STR,
+                required=True,
+                description='A service id, or "all". Required (400 SERVICE_REQUIRED) unless sent as X-Service-Id '
+                "or the member is limited to one service.",
+            ),
         ],
         responses=InventoryStatsSerializer,
     )
     def get(self, request):
-        month = parse_month(request.query_params.get("month"))
+        month_param = request.query_params.get("month")
+        month = parse_month(month_param) if month_param else current_period(request.tenant)
         service = None if request.query_params.get("service") == "all" else self.get_service()
         body = stats.inventory_stats(tenant=request.tenant, membership=request.membership, month=month, service=service)
-        return Response({**body, "service": str(service.pk) if service else "all"})
+        return Response({**body, "service": service.pk if service else None})
 
 
 class AlertsView(TenantGenericAPIView):
@@ -418,14 +497,15 @@ class AlertsView(TenantGenericAPIView):
 
     permissions = {"GET": Perm.VIEW_CATALOG}
     serializer_class = AlertSerializer
+    error_codes = [ServiceNotFound, InvalidMonth, INVALID_FILTER, FeatureNotIncluded, MonthOutsideHistory]
 
     @extend_schema(
         parameters=[
             SERVICE_PARAM,
-            OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM; this month by default."),
+            month_parameter(description="YYYY-MM; this month by default."),
             OpenApiParameter("type", OpenApiTypes.STR, enum=[alerts.LOW_STOCK, alerts.EXPIRY]),
         ],
-        responses=AlertSerializer(many=True),
+        responses=AlertPageSerializer,
     )
     def get(self, request):
         tenant = request.tenant
@@ -439,7 +519,10 @@ class AlertsView(TenantGenericAPIView):
         today = tenant.today()
         rows = alerts.alert_rows(tenant=tenant, service_ids=service_ids, month=month, today=today, kind=kind)
         page = [dict(zip(alerts.COLUMNS, row, strict=True)) for row in self.paginate_queryset(rows)]
-        return self.get_paginated_response(AlertSerializer([_alert(row, today) for row in page], many=True).data)
+        response = self.get_paginated_response(AlertSerializer([_alert(row, today) for row in page], many=True).data)
+        excluded = alerts.excluded_kinds(tenant, kind)
+        response.data["excluded"] = AlertExclusionSerializer(excluded, many=True).data
+        return response
 
 
 def _alert(row: dict, today) -> dict:

@@ -8,7 +8,7 @@ from rest_framework import serializers
 from stockscan.core.decimals import money
 from stockscan.core.fields import DecimalField, refuse_invisible_characters
 from stockscan.core.idempotency import IDEMPOTENCY_KEY_PATTERN
-from stockscan.core.months import format_month, parse_month
+from stockscan.core.months import MONTH_SCHEMA, MonthField, format_month, parse_month
 from stockscan.core.serializers import RoundedText, RowSerializer, TenantRelatedField, ToChar
 from stockscan.inventory.models import (
     Category,
@@ -143,16 +143,33 @@ class StockCountSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(MONTH_SCHEMA)
     def get_month(self, count) -> str:
         return format_month(count.month)
 
 
 class StockCountStartSerializer(serializers.Serializer):
-    month = serializers.CharField(allow_blank=True, help_text="YYYY-MM")
+    month = MonthField(allow_blank=True, help_text="YYYY-MM")
     from_previous = serializers.BooleanField(default=False, help_text="Carry over the previous month's lines.")
 
     def validate_month(self, value):
         return parse_month(value)
+
+
+# What a count line's quantities mean (schema descriptions; the value uses the effective
+# quantity, selectors.EFFECTIVE_QUANTITY).
+QUANTITY_HELP = (
+    "How many were counted, in the product's unit (containers for a product counted by the container). "
+    "For an opened container, what is left is `remaining_fraction` or `remaining_quantity`."
+)
+REMAINING_FRACTION_HELP = (
+    "Opened containers only: what is left of each, from 0 to 1 (0.5: half full); the effective quantity is "
+    "quantity times remaining_fraction. An opened line gives this or `remaining_quantity`; null otherwise."
+)
+REMAINING_QUANTITY_HELP = (
+    "Opened containers only: what is left, in the product's unit; it is then the effective quantity (instead "
+    "of quantity). An opened line gives this or `remaining_fraction`; null otherwise."
+)
 
 
 class CountLineSerializer(HidesPurchaseCosts, serializers.ModelSerializer):
@@ -197,8 +214,13 @@ class CountLineSerializer(HidesPurchaseCosts, serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "quantity": {"help_text": QUANTITY_HELP},
+            "remaining_fraction": {"help_text": REMAINING_FRACTION_HELP},
+            "remaining_quantity": {"help_text": REMAINING_QUANTITY_HELP},
+        }
 
-    @extend_schema_field(serializers.CharField(help_text="YYYY-MM"))
+    @extend_schema_field(MONTH_SCHEMA)
     def get_month(self, line) -> str:
         return format_month(line.count.month)
 
@@ -247,12 +269,20 @@ COUNT_LINE_ROWS_WITHOUT_COSTS = RowSerializer(
 
 class CountLineWriteSerializer(serializers.Serializer):
     product = TenantRelatedField(Product, restrict=rows_visible_to_requester)
-    quantity = DecimalField(max_digits=14, decimal_places=3, min_value=0)
+    quantity = DecimalField(max_digits=14, decimal_places=3, min_value=0, help_text=QUANTITY_HELP)
     container_state = serializers.ChoiceField(choices=ContainerState.choices, default=ContainerState.SEALED)
     remaining_fraction = DecimalField(
-        max_digits=4, decimal_places=3, min_value=0, max_value=1, allow_null=True, required=False
+        max_digits=4,
+        decimal_places=3,
+        min_value=0,
+        max_value=1,
+        allow_null=True,
+        required=False,
+        help_text=REMAINING_FRACTION_HELP,
     )
-    remaining_quantity = DecimalField(max_digits=14, decimal_places=3, min_value=0, allow_null=True, required=False)
+    remaining_quantity = DecimalField(
+        max_digits=14, decimal_places=3, min_value=0, allow_null=True, required=False, help_text=REMAINING_QUANTITY_HELP
+    )
     expiry_date = serializers.DateField(allow_null=True, required=False)
     expiry_kind = serializers.ChoiceField(choices=ExpiryKind.choices, required=False)
     lot = serializers.CharField(max_length=64, allow_blank=True, required=False)
@@ -358,9 +388,9 @@ class _StatsChangeSerializer(serializers.Serializer):
 class InventoryStatsSerializer(serializers.Serializer):
     """Documents the stats answer (built by inventory.stats, already formatted)."""
 
-    month = serializers.CharField()
-    previous_month = serializers.CharField()
-    service = serializers.CharField(help_text='The service id, or "all".')
+    month = MonthField()
+    previous_month = MonthField()
+    service = serializers.IntegerField(allow_null=True, help_text="The service's id, or null for all services.")
     totals = _StatsTotalsSerializer()
     by_category = _StatsCategorySerializer(many=True)
     losses = _StatsLossesSerializer()
@@ -382,9 +412,32 @@ class AlertSerializer(serializers.Serializer):
     days_left = serializers.IntegerField(allow_null=True)
 
 
+# Why an alerts answer leaves a kind out (the error code a request for that kind answers).
+ALERT_EXCLUSION_REASONS = [("FEATURE_NOT_INCLUDED", "FEATURE_NOT_INCLUDED")]
+
+
+class AlertExclusionSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=[("low_stock", "low_stock"), ("expiry", "expiry")])
+    reason = serializers.ChoiceField(choices=ALERT_EXCLUSION_REASONS, help_text="Why this kind is not listed.")
+    feature = serializers.CharField(help_text="The feature the plan lacks (e.g. alerts_expiry).")
+    plan = serializers.CharField(help_text="The first plan that includes it (e.g. PRO).")
+
+
+class AlertPageSerializer(serializers.Serializer):
+    """A page of alerts, and the kinds the plan leaves out of every page."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = AlertSerializer(many=True)
+    excluded = AlertExclusionSerializer(
+        many=True, help_text="Kinds of alert not included in the plan, so not listed (empty when none)."
+    )
+
+
 class ProductHistorySerializer(HidesPurchaseCosts, serializers.Serializer):
     purchase_cost_fields = ("stock_value",)
-    month = serializers.CharField()
+    month = MonthField()
     quantity = serializers.DecimalField(max_digits=24, decimal_places=3)
     stock_value = serializers.DecimalField(max_digits=24, decimal_places=2, allow_null=True)
 

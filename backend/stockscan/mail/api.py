@@ -4,6 +4,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from stockscan.core.errors import WebhookSignatureInvalid
+from stockscan.mail.errors import WebhookNotConfigured
 from stockscan.mail.serializers import SendGridEventSerializer, SendGridWebhookResultSerializer
 from stockscan.mail.webhooks import (
     SIGNATURE_HEADER,
@@ -20,6 +22,7 @@ class SendGridEventWebhookView(APIView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
+    error_codes = [WebhookSignatureInvalid, WebhookNotConfigured]
 
     @extend_schema(
         request=SendGridEventSerializer(many=True),

@@ -64,6 +64,9 @@ class OutboundEmail(TimeStampedModel, RetryRow):
     delivery_status = models.CharField(max_length=16, choices=DeliveryStatus.choices, blank=True)
     delivery_detail = models.CharField(max_length=500, blank=True)
     delivery_updated_at = models.DateTimeField(null=True, blank=True)
+    # Sent by a backend that only writes emails out (no provider configured: the console
+    # backend): "sent" then means logged, and nobody received it.
+    logged_only = models.BooleanField(default=False)
 
     # Read per tenant inside a request's scope; the send task, the sweeper, the webhook and
     # the admin work across tenants on purpose (`with_scopes_disabled()`).

@@ -25,6 +25,7 @@ from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 
 from stockscan.core.audit import audit_record
+from stockscan.core.email_backends import was_logged_only
 from stockscan.core.logging import mask_personal_data
 from stockscan.core.tasks import ClaimLost, enqueue_on_commit, retry_claim, retry_fail, retry_requeue, retry_succeed
 from stockscan.mail.models import EmailAttachment, EmailStatus, OutboundEmail
@@ -165,7 +166,12 @@ def email_deliver(*, email_id: int) -> OutboundEmail | None:
         retry_fail(email, error=_describe(exc), permanent=_is_permanent(exc))
     else:
         try:
-            retry_succeed(email, sent_at=timezone.now(), provider_message_id=_provider_message_id(message))
+            retry_succeed(
+                email,
+                sent_at=timezone.now(),
+                provider_message_id=_provider_message_id(message),
+                logged_only=was_logged_only(message),
+            )
         except ClaimLost:  # another sender took the row over meanwhile: its outcome is the one kept
             return None
     email.refresh_from_db()

@@ -7,6 +7,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from stockscan.accounts.errors import AccountConflict, InvalidCredentials
 from stockscan.accounts.serializers import (
     DetailSerializer,
     LoginSerializer,
@@ -16,9 +17,28 @@ from stockscan.accounts.serializers import (
 )
 from stockscan.accounts.services import email_change_request, tokens_for_login, user_login, user_update_profile
 from stockscan.accounts.throttles import InvitationLinkIPThrottle, LoginIPThrottle, RegisterIPThrottle
+from stockscan.core.errors import ErrorCode
+from stockscan.entitlements.errors import EntitlementsErrorCode
 from stockscan.entitlements.selectors import entitlements_summary
 from stockscan.entitlements.serializers import EntitlementsSerializer
 from stockscan.orgs import selectors
+from stockscan.orgs.errors import (
+    AlreadyMember,
+    InvitationEmailMismatch,
+    InvitationInvalid,
+    InvitationLoginRequired,
+    InvitationNotPending,
+    InvitationRateLimited,
+    InvitationResendTooSoon,
+    InvitationSendLimit,
+    InviteAlreadySent,
+    LastOwner,
+    LastServiceRequired,
+    ServiceHasData,
+    ServiceHasInvitations,
+    ServiceHasMembers,
+    ServiceNameTaken,
+)
 from stockscan.orgs.models import Invitation, Membership, Service
 from stockscan.orgs.serializers import (
     ActivityFilterSerializer,
@@ -50,7 +70,9 @@ from stockscan.orgs.services import organisation as services
 from stockscan.orgs.tenancy.permissions import Perm, crud_permissions
 from stockscan.orgs.tenancy.resolution import (
     NoTenantMembership,
+    ServiceNotFound,
     TenantContext,
+    TenantNotFound,
     resolve_tenant_context,
     tenant_context_for,
 )
@@ -73,6 +95,7 @@ class RegisterView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
     throttle_classes = [RegisterIPThrottle]
+    error_codes = [AccountConflict]
 
     @extend_schema(request=RegisterSerializer, responses={201: RegisterResponseSerializer}, auth=[])
     def post(self, request):
@@ -105,8 +128,15 @@ class LoginView(APIView):
     authentication_classes = []
     # Per address here; per account (failures only) in accounts.services.user_login.
     throttle_classes = [LoginIPThrottle]
+    # Failed logins are also budgeted per account (accounts.throttles.LoginGuard).
+    error_codes = [InvalidCredentials, (429, ErrorCode.THROTTLED)]
 
-    @extend_schema(request=LoginSerializer, responses=AuthResponseSerializer, auth=[])
+    @extend_schema(
+        request=LoginSerializer,
+        responses=AuthResponseSerializer,
+        auth=[],
+        description="Log in with `username` or `email` (one of them is required) and `password`.",
+    )
     def post(self, request):
         params = LoginSerializer(data=request.data)
         params.is_valid(raise_exception=True)
@@ -127,6 +157,8 @@ class MeView(APIView):
     membership still reads their profile."""
 
     permission_classes = [IsAuthenticated]
+    # The email change: a wrong current password (budgeted), an address already taken.
+    error_codes = {"GET": [TenantNotFound], "PATCH": [TenantNotFound, AccountConflict, (429, ErrorCode.THROTTLED)]}
 
     @staticmethod
     def _context(request) -> TenantContext | None:
@@ -222,6 +254,12 @@ class ServiceViewSet(TenantModelViewSet):
     queryset = Service.objects.none()
     serializer_class = ServiceSerializer
     permissions = crud_permissions(read=Perm.VIEW_SERVICES, write=Perm.MANAGE_SERVICES)
+    error_codes = {
+        "create": [(403, EntitlementsErrorCode.LIMIT_MAX_SERVICES), ServiceNameTaken],
+        "update": [ServiceNameTaken],
+        "partial_update": [ServiceNameTaken],
+        "destroy": [LastServiceRequired, ServiceHasMembers, ServiceHasInvitations, ServiceHasData],
+    }
 
     def get_queryset(self):
         return selectors.service_list(membership=self.request.membership).filter(tenant=self.request.tenant)
@@ -264,6 +302,17 @@ class MembershipViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.Retriev
         "partial_update": Perm.MANAGE_MEMBERS,
         "destroy": Perm.MANAGE_MEMBERS,
     }
+    error_codes = {
+        "create": [
+            ServiceNotFound,
+            (403, EntitlementsErrorCode.LIMIT_MAX_USERS),
+            AlreadyMember,
+            InviteAlreadySent,
+            InvitationRateLimited,
+        ],
+        "partial_update": [ServiceNotFound, LastOwner],
+        "destroy": [LastOwner],
+    }
 
     def get_queryset(self):
         return selectors.membership_list(tenant=self.request.tenant, viewer=self.request.membership)
@@ -299,6 +348,10 @@ class InvitationViewSet(TenantScopedMixin, mixins.RetrieveModelMixin, viewsets.G
     queryset = Invitation.objects.none()
     serializer_class = InvitationSerializer
     permissions = {"retrieve": Perm.VIEW_MEMBERS, "destroy": Perm.MANAGE_MEMBERS, "resend": Perm.MANAGE_MEMBERS}
+    error_codes = {
+        "destroy": [InvitationNotPending],
+        "resend": [InvitationNotPending, InvitationResendTooSoon, InvitationSendLimit],
+    }
 
     def get_queryset(self):
         return selectors.invitation_list(tenant=self.request.tenant, viewer=self.request.membership)
@@ -338,6 +391,10 @@ class InvitationAcceptView(APIView):
 
     permission_classes = [AllowAny]
     throttle_classes = [InvitationLinkIPThrottle]
+    error_codes = {
+        "GET": [InvitationInvalid],
+        "POST": [InvitationInvalid, InvitationEmailMismatch, InvitationLoginRequired, AccountConflict],
+    }
 
     @extend_schema(parameters=[TOKEN_PARAM], responses=InvitationPreviewSerializer, auth=[])
     def get(self, request):
@@ -376,6 +433,7 @@ class InvitationDeclineView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
     throttle_classes = [InvitationLinkIPThrottle]
+    error_codes = [InvitationInvalid]
 
     @extend_schema(request=InvitationTokenSerializer, responses=DetailSerializer, auth=[])
     def post(self, request):

@@ -19,6 +19,9 @@ class OrgsErrorCode(StrEnum):
     LAST_OWNER = "LAST_OWNER"
     SERVICE_REQUIRED = "SERVICE_REQUIRED"
     NO_TENANT_MEMBERSHIP = "NO_TENANT_MEMBERSHIP"
+    SERVICE_HAS_DATA = "SERVICE_HAS_DATA"
+    INVITATION_RATE_LIMITED = "INVITATION_RATE_LIMITED"
+    INVITATION_SEND_LIMIT = "INVITATION_SEND_LIMIT"
 
 
 class ServiceNameTaken(Conflict):
@@ -42,7 +45,7 @@ class ServiceHasInvitations(Conflict):
 
 
 class ServiceHasData(Conflict):
-    error_code = "SERVICE_HAS_DATA"
+    error_code = OrgsErrorCode.SERVICE_HAS_DATA
     default_detail = _("This service has counts or losses, which are kept as history: it cannot be deleted.")
 
 
@@ -81,7 +84,7 @@ class InvitationRateLimited(ApiError):
     from all businesses in the last day. Retry-After says when one is possible again."""
 
     status_code = 429
-    error_code = "INVITATION_RATE_LIMITED"
+    error_code = OrgsErrorCode.INVITATION_RATE_LIMITED
 
     def __init__(self, detail, *, limit: int, wait_seconds: int):
         super().__init__(detail, limit=limit, retry_after=wait_seconds)
@@ -108,7 +111,7 @@ class InvitationSendLimit(Conflict):
     """An invitation is emailed at most MAX_SENDS times: resending cannot email one address
     every ten minutes for a week."""
 
-    error_code = "INVITATION_SEND_LIMIT"
+    error_code = OrgsErrorCode.INVITATION_SEND_LIMIT
 
     def __init__(self, *, limit: int):
         super().__init__(

@@ -15,8 +15,10 @@ from stockscan.orgs.models import BusinessType, Domain, Invitation, InvitationSt
 from stockscan.orgs.presets import FEATURE_KEYS, CountingMode, ServiceType
 
 NOT_SENT = "not_sent"
+LOGGED = "logged"
 EMAIL_STATUS_CHOICES = [
     (NOT_SENT, _("Not emailed (invitation emails are off)")),
+    (LOGGED, _("Logged, not sent (no email provider is configured)")),
     *EmailStatus.choices,
     *[(value, label) for value, label in DeliveryStatus.choices if value],
 ]
@@ -116,8 +118,10 @@ class MembershipUserSerializer(serializers.Serializer):
 
 class MembershipSerializer(serializers.ModelSerializer):
     user = MembershipUserSerializer(read_only=True)
-    service = serializers.PrimaryKeyRelatedField(read_only=True)
-    service_name = serializers.CharField(source="service.name", read_only=True, default=None)
+    service = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="Null: every service (owners, and members not limited to one)."
+    )
+    service_name = serializers.CharField(source="service.name", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Membership
@@ -142,8 +146,10 @@ class InviterSerializer(serializers.Serializer):
 
 
 class InvitationSerializer(serializers.ModelSerializer):
-    service = serializers.PrimaryKeyRelatedField(read_only=True)
-    service_name = serializers.CharField(source="service.name", read_only=True, default=None)
+    service = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="Null: every service (owners, and members not limited to one)."
+    )
+    service_name = serializers.CharField(source="service.name", read_only=True, default=None, allow_null=True)
     invited_by = InviterSerializer(read_only=True, allow_null=True)
     status = serializers.SerializerMethodField()
     email_status = serializers.SerializerMethodField()
@@ -176,11 +182,14 @@ class InvitationSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ChoiceField(choices=EMAIL_STATUS_CHOICES))
     def get_email_status(self, invitation) -> str:
         """Where its latest email is: not_sent (invitation emails off), the outbox status
-        (queued, sending, sent, failed), or what SendGrid reported since (delivered, deferred,
+        (queued, sending, sent, failed), logged (written out by the console backend, not
+        sent: no email provider), or what SendGrid reported since (delivered, deferred,
         bounced, dropped, spam_report)."""
         email = invitation.email_message
         if email is None:
             return NOT_SENT
+        if email.status == EmailStatus.SENT and email.logged_only:
+            return LOGGED
         return email.delivery_status or email.status
 
 

@@ -8,7 +8,9 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.test import override_settings
+from rest_framework.test import APIRequestFactory
 
+from stockscan.orgs.api import LoginView
 from stockscan.orgs.models import Role
 from tests.conftest import client_for
 from tests.factories import PASSWORD
@@ -194,3 +196,14 @@ def test_password_reset_is_throttled_per_address(api_client, db):
         assert response.status_code == 202, attempt
 
     assert_throttled(api_client.post(RESET_URL, {"email": "late@else.test"}, format="json", REMOTE_ADDR="198.51.100.9"))
+
+
+def test_a_login_without_a_client_address_is_answered_not_a_crash(workspace):
+    """A WSGI server that gives no REMOTE_ADDR (found by the schemathesis run): the failure
+    budgets key on an empty address instead of failing with a 500."""
+    request = APIRequestFactory().post(LOGIN_URL, {"username": "nobody", "password": "x"}, format="json")
+    del request.META["REMOTE_ADDR"]
+
+    response = LoginView.as_view()(request)
+
+    assert (response.status_code, response.data["code"]) == (401, "INVALID_CREDENTIALS")

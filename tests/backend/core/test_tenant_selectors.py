@@ -101,6 +101,7 @@ NO_TENANT_ROWS = {
     entitlements.effective_plan: "reads the tenant's own row by its primary key, with its plan rows",
     entitlements.forget_effective_plan: "forgets the plan memoised on the tenant object; reads nothing",
     entitlements.current_period: "the tenant's calendar month; reads nothing",
+    alerts.excluded_kinds: "the alert kinds the tenant's plan leaves out: reads only the tenant's plan",
 }
 
 

@@ -98,13 +98,30 @@ def test_what_the_plan_includes(workspace, november):
     refused = client.get(ALERTS, {"type": "expiry"})
     set_plan(workspace.tenant, PlanCode.PRO)
     pro = alerts(client)
+    pro_excluded = client.get(ALERTS).json()["excluded"]
     set_plan(workspace.tenant, PlanCode.ESSENTIEL)
     essentiel = client.get(ALERTS)
 
     assert [a["kind"] for a in trial] == ["low_stock"]
     assert (refused.status_code, refused.json()["feature"]) == (403, "alerts_expiry")
+    assert pro_excluded == []
     assert [a["kind"] for a in pro] == ["expiry", "low_stock"]
     assert (essentiel.status_code, essentiel.json()["code"]) == (403, "FEATURE_NOT_INCLUDED")
+
+
+def test_the_answer_says_which_kinds_the_plan_leaves_out_and_which_plan_has_them(workspace, november):
+    gin = product(workspace, min_quantity=Decimal("3"), name="Gin")
+    CountLineFactory(count=november, product=gin, quantity=Decimal("1"), expiry_date=TODAY)
+
+    response = workspace.client().get(ALERTS)  # BOUTIQUE (the trial): alerts_stock only
+    low_stock_only = workspace.client().get(ALERTS, {"type": "low_stock"})
+
+    assert response.status_code == 200, response.content
+    assert [a["kind"] for a in response.json()["results"]] == ["low_stock"]
+    assert response.json()["excluded"] == [
+        {"kind": "expiry", "reason": "FEATURE_NOT_INCLUDED", "feature": "alerts_expiry", "plan": "PRO"}
+    ]
+    assert low_stock_only.json()["excluded"] == []  # a kind asked for by name excludes nothing
 
 
 def test_paginated_in_the_database_with_a_constant_number_of_queries(workspace, november):

@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_scopes import scopes_disabled
@@ -70,7 +71,7 @@ def test_figures_match_the_hand_computed_ones(bar):
 
     assert response.status_code == 200, response.content
     body = response.json()
-    assert (body["month"], body["previous_month"], body["service"]) == ("2026-10", "2026-09", str(bar.bar.pk))
+    assert (body["month"], body["previous_month"], body["service"]) == ("2026-10", "2026-09", bar.bar.pk)
     # value: 4x18.90 + 1x0.4x18.90 + 24x0.6333 + 10x0.25 = 75.60 + 7.56 + 15.1992 + 2.50
     assert body["totals"] == {
         "lines": 4,
@@ -135,7 +136,7 @@ def test_all_services_needs_multi_service_analytics(bar):
 
     assert (refused.status_code, refused.json()["code"]) == (403, "FEATURE_NOT_INCLUDED")
     assert allowed.status_code == 200
-    assert allowed.json()["service"] == "all"
+    assert allowed.json()["service"] is None
     assert allowed.json()["totals"]["lines"] == 5
     assert allowed.json()["totals"]["stock_value"] == "400.86"  # + the kitchen's 3 x 100
 
@@ -144,7 +145,6 @@ def test_all_services_needs_multi_service_analytics(bar):
     ("params", "status", "code"),
     [
         ({"month": "2026-13"}, 400, "INVALID_MONTH"),
-        ({"month": ""}, 400, "INVALID_MONTH"),
         ({"service": "abc"}, 404, "NOT_FOUND"),
         ({"service": "999999"}, 404, "NOT_FOUND"),
         ({}, 400, "SERVICE_REQUIRED"),
@@ -153,6 +153,18 @@ def test_all_services_needs_multi_service_analytics(bar):
 def test_bad_parameters(bar, params, status, code):
     response = bar.client().get(STATS, {"month": "2026-10", **params})
     assert (response.status_code, response.json()["code"]) == (status, code)
+
+
+def test_without_a_month_it_is_this_month_like_alerts_and_exports(bar):
+    with time_machine.travel(date(2026, 10, 15), tick=False):
+        client = bar.client(Role.MANAGER)
+        missing = client.get(STATS, {"service": bar.bar.pk})
+        blank = client.get(STATS, {"service": bar.bar.pk, "month": ""})
+
+    assert missing.status_code == 200, missing.content
+    assert (missing.json()["month"], missing.json()["service"]) == ("2026-10", bar.bar.pk)
+    assert missing.json()["totals"]["stock_value"] == "100.86"
+    assert blank.json()["month"] == "2026-10"
 
 
 def test_another_tenants_service_is_not_found(bar, other_workspace):

@@ -92,6 +92,19 @@ def test_summary_with_invitation_emails_off(workspace, settings, django_capture_
     assert invitation["email_status"] == "not_sent"
 
 
+def test_an_invitation_the_console_backend_only_logged_shows_as_logged(
+    workspace, settings, django_capture_on_commit_callbacks
+):
+    """No email provider: the console backend writes the email out, nobody receives it, and
+    the summary says so instead of "sent"."""
+    settings.EMAIL_BACKEND = "stockscan.core.email_backends.MaskedConsoleEmailBackend"
+    invite(workspace.client(Role.OWNER), django_capture_on_commit_callbacks, "console@example.test")
+
+    [invitation] = workspace.client(Role.OWNER).get(SUMMARY_URL).json()["invitations"]
+
+    assert invitation["email_status"] == "logged"
+
+
 def test_a_bounced_invitation_shows_as_bounced(
     workspace, other_workspace, fake_sendgrid, sendgrid_signer, django_capture_on_commit_callbacks
 ):

@@ -12,7 +12,8 @@ from django.db.models import CharField, DateField, DecimalField, F, IntegerField
 from django.db.models.functions import Cast
 
 from stockscan.entitlements.enforcement import require_feature
-from stockscan.entitlements.plans import Feature
+from stockscan.entitlements.errors import EntitlementsErrorCode
+from stockscan.entitlements.plans import Feature, cheapest_plan_with
 from stockscan.entitlements.retention import require_month_visible
 from stockscan.entitlements.selectors import effective_plan
 from stockscan.inventory.models import CountLine, ExpiryKind
@@ -97,6 +98,20 @@ def _allowed_kinds(tenant, kind: str | None) -> set[str]:
     if not kinds:
         require_feature(tenant, Feature.ALERTS_STOCK)
     return kinds
+
+
+def excluded_kinds(tenant, kind: str | None) -> list[dict]:
+    """The kinds of alert a listing of every kind leaves out because the plan does not include
+    them, each with the reason and the plan that has it: the answer says what it does not show
+    instead of showing nothing. (A kind asked for by name is refused with 403 instead.)"""
+    if kind is not None:
+        return []
+    plan = effective_plan(tenant)
+    return [
+        {"kind": name, "reason": EntitlementsErrorCode.FEATURE_NOT_INCLUDED, "feature": feature, "plan": plan_code}
+        for name, feature in KIND_FEATURES.items()
+        if not plan.has(feature) and (plan_code := cheapest_plan_with(feature)) is not None
+    ]
 
 
 def alert_rows(*, tenant, service_ids: list[int], month: date, today: date, kind: str | None = None):

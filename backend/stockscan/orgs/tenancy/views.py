@@ -13,12 +13,19 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
 from stockscan.orgs.tenancy.permissions import TenantRolePermission, sees_purchase_costs
-from stockscan.orgs.tenancy.resolution import resolve_service, resolve_tenant_context
+from stockscan.orgs.tenancy.resolution import (
+    NoTenantMembership,
+    TenantNotFound,
+    resolve_service,
+    resolve_tenant_context,
+)
 
 
 class TenantScopedMixin:
     permission_classes = [IsAuthenticated, TenantRolePermission]
     permissions: dict = {}
+    # The schema's error answers (core.schema): every tenant view resolves its tenant.
+    error_codes = [TenantNotFound, NoTenantMembership]
     # Ids are integers; anything else never reaches a view and answers 404.
     lookup_value_regex = "[0-9]+"
 
