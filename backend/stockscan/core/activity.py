@@ -34,4 +34,6 @@ def actor_name(entry: AuditEntry) -> str:
 
 def activity_message(entry: AuditEntry) -> str:
     sentence, details = _SENTENCES[entry.action]
-    return str(sentence) % {"actor": actor_name(entry), **(details(entry) if details else {})}
+    # `sentence % …`, not `str(sentence) % …`: a plural sentence (ngettext_lazy with a number
+    # key) picks its form from the values.
+    return str(sentence % {"actor": actor_name(entry), **(details(entry) if details else {})})

@@ -1,6 +1,7 @@
 """What the activity feed says of the inventory's audit actions."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from stockscan.core.activity import register_activity
 from stockscan.inventory.models import LossReason
@@ -24,6 +25,15 @@ def register() -> None:
     register_activity("category.updated", _("%(actor)s renamed the category %(name)s"), _name("name"))
     register_activity("category.deleted", _("%(actor)s deleted the category %(name)s"), _name("name"))
     register_activity("count.started", _("%(actor)s started the count of %(month)s"), _name("month"))
+    register_activity(
+        "count.lines_counted",
+        ngettext_lazy(
+            "%(actor)s counted %(lines)s product in %(service)s (%(month)s)",
+            "%(actor)s counted %(lines)s products in %(service)s (%(month)s)",
+            "lines",
+        ),
+        lambda e: {key: e.after.get(key, "") for key in ("lines", "service", "month")},
+    )
     register_activity("count.closed", _("%(actor)s closed a month's count"))
     register_activity("count.reopened", _("%(actor)s reopened a month's count"))
     register_activity("loss.recorded", _("%(actor)s recorded a loss (%(reason)s)"), _reason)

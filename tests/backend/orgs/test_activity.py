@@ -1,6 +1,8 @@
 """GET /api/activity/: what happened in the business, in words a person reads, newest first;
 owners and managers only; filterable by member and kind; another tenant's rows never show."""
 
+from datetime import date
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -97,3 +99,26 @@ def test_a_page_costs_the_same_queries_whatever_its_length(workspace):
         assert len(client.get(URL).json()["results"]) == 3 + 3 * 2
 
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_counting_is_told_as_one_sentence_per_member_month_and_day(workspace):
+    """« Awa a compté 3 produits » — not one row per line counted."""
+    from tests.factories import StockCountFactory
+
+    count = StockCountFactory(tenant=workspace.tenant, service=workspace.bar, month=date(2019, 6, 1))
+    barman, manager = workspace.client("operator_bar"), workspace.client(Role.MANAGER)
+    for client, products in ((barman, 3), (manager, 1)):
+        for _ in range(products):
+            product = ProductFactory(service=workspace.bar)
+            body = {"count": count.pk, "product": product.pk, "quantity": "2"}
+            assert client.post("/api/count-lines/", body, format="json").status_code == 201
+
+    body = workspace.client(Role.OWNER).get(URL, {"kind": "count"}, HTTP_ACCEPT_LANGUAGE="fr").json()
+
+    messages = sorted(item["message"] for item in body["results"])
+    assert messages == sorted(
+        [
+            f"{_name(workspace.user('operator_bar'))} a compté 3 produits — Bar (2019-06)",
+            f"{_name(workspace.user(Role.MANAGER))} a compté 1 produit — Bar (2019-06)",
+        ]
+    )

@@ -15,6 +15,7 @@ from rest_framework.exceptions import ValidationError
 
 from stockscan.core.audit import audit_record
 from stockscan.core.idempotency import idempotent_create
+from stockscan.core.models import AuditEntry
 from stockscan.core.months import format_month, previous_month
 from stockscan.entitlements.retention import require_month_visible
 from stockscan.inventory.errors import CountClosed
@@ -166,7 +167,35 @@ def _line_insert(*, count: StockCount, actor, client_id: str, fields: dict) -> C
     _check_line(line, count, set(fields))
     line.save()
     _add_to_line_count(count, 1)
+    _record_counting(count=count, actor=actor)
     return line
+
+
+COUNTING_ACTION = "count.lines_counted"
+
+
+def _record_counting(*, count: StockCount, actor) -> None:
+    """What the activity feed tells of counting (« Awa a compté 42 produits au Bar »): one audit
+    row per member, month and day, whose number grows with each line counted. The count row
+    is locked by the caller, so a month's lines are added to it one after the other."""
+    member = actor if getattr(actor, "is_authenticated", False) else None
+    entry = (
+        AuditEntry.objects.with_scopes_disabled()
+        .filter(
+            tenant_id=count.tenant_id,
+            actor=member,
+            action=COUNTING_ACTION,
+            target_id=str(count.pk),
+            created_at__date=timezone.localdate(),
+        )
+        .first()
+    )
+    if entry is None:
+        after = {"lines": 1, "service": count.service.name, "month": format_month(count.month)}
+        audit_record(tenant_id=count.tenant_id, actor=member, action=COUNTING_ACTION, target=count, after=after)
+        return
+    entry.after["lines"] += 1
+    entry.save(update_fields=["after"])
 
 
 @transaction.atomic
