@@ -110,6 +110,18 @@ def user_update_profile(*, user, **changes):
     return user
 
 
+@transaction.atomic
+def user_profile_change(*, user, email_language: str, email=None, password=None, **changes):
+    """What `PATCH /me/` asks, all or nothing: a new login address (through its emailed link,
+    checked first so that a wrong password changes nothing) and the name and language.
+    `email_language`: the language the links are written in, when the user has none."""
+    change = None
+    if email is not None:
+        change = email_change_request(user=user, new_email=email, password=password, language=email_language)
+    user_update_profile(user=user, **changes)
+    return change
+
+
 def _digest(raw_token: str) -> str:
     return hashlib.sha256(raw_token.encode()).hexdigest()
 

@@ -1,10 +1,6 @@
-"""Money in a tenant's currency: each currency's ISO 4217 minor unit, and rounding to it.
-
-An amount is rounded half up to its currency's minor unit once, where a line is valued;
-totals are sums of rounded lines, so every place that shows a figure shows the same one.
-"""
-
-from decimal import ROUND_HALF_UP, Decimal
+"""The currencies a business may keep its accounts in, with their ISO 4217 minor units (the
+digits an amount is rounded to: EUR 2, XOF 0), which amounts will be rounded to once, where
+a line is valued."""
 
 # ISO 4217 minor units of the currencies our businesses trade in (France and its overseas
 # territories, French-speaking Africa and the Indian Ocean, and the usual foreign ones).
@@ -32,12 +28,3 @@ MINOR_UNITS: dict[str, int] = {
     "GBP": 2,
 }
 CURRENCIES: tuple[str, ...] = tuple(sorted(MINOR_UNITS))
-
-
-def minor_unit(currency: str) -> Decimal:
-    """The smallest amount of the currency: Decimal("0.01") for EUR, Decimal("1") for XOF."""
-    return Decimal(1).scaleb(-MINOR_UNITS[currency])
-
-
-def round_money(amount, currency: str) -> Decimal:
-    return Decimal(amount or 0).quantize(minor_unit(currency), rounding=ROUND_HALF_UP)

@@ -15,7 +15,7 @@ from stockscan.accounts.serializers import (
     NewAccountSerializer,
     UserSerializer,
 )
-from stockscan.accounts.services import email_change_request, tokens_for_login, user_login, user_update_profile
+from stockscan.accounts.services import tokens_for_login, user_login, user_profile_change
 from stockscan.accounts.throttles import InvitationLinkIPThrottle, LoginIPThrottle, RegisterIPThrottle
 from stockscan.core.errors import ErrorCode
 from stockscan.entitlements.errors import EntitlementsErrorCode
@@ -185,14 +185,7 @@ class MeView(APIView):
         context = self._context(request)  # first: a request naming another tenant changes nothing
         params = MeUpdateSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        changes = dict(params.validated_data)
-        new_email, password = changes.pop("email", None), changes.pop("password", None)
-        change = None
-        if new_email is not None:  # first: a wrong password changes nothing
-            change = email_change_request(
-                user=request.user, new_email=new_email, password=password, language=_user_language()
-            )
-        user_update_profile(user=request.user, **changes)
+        change = user_profile_change(user=request.user, email_language=_user_language(), **params.validated_data)
         return Response({**self._body(request, context), "pending_email": change.new_email if change else None})
 
 

@@ -20,14 +20,6 @@ CONFIRM_URL = "/api/auth/email/confirm/"
 NEW_EMAIL = "nouvelle.adresse@bistro.test"
 
 
-@pytest.fixture
-def owner(workspace):
-    user = workspace.user(Role.OWNER)
-    user.email = "gerante@bistro.test"
-    user.save()
-    return user
-
-
 def ask_change(user, capture, email=NEW_EMAIL, **extra):
     with capture(execute=True):
         return client_for(user).patch(ME_URL, {"email": email, **extra}, format="json")

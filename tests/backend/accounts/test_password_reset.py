@@ -24,14 +24,6 @@ CONFIRM_URL = "/api/auth/password-reset/confirm/"
 NEW_PASSWORD = "Fromage-Comte-Affine-36"
 
 
-@pytest.fixture
-def owner(workspace):
-    user = workspace.user(Role.OWNER)
-    user.email = "gerante@bistro.test"
-    user.save()
-    return user
-
-
 def ask_reset(client, email, capture):
     with capture(execute=True):
         return client.post(RESET_URL, {"email": email}, format="json")
