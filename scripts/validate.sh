@@ -109,12 +109,12 @@ step "Tests (pytest)"
 
 # The API against its own OpenAPI schema, in process (tests/contract/test_schemathesis.py):
 # every operation, 10 derandomized examples each, all of schemathesis's checks, as a business
-# owner. Left out, each with its reason in EXCLUSIONS there:
-# - Stripe checkout/portal/webhook and the SendGrid webhook: not_a_server_error (and
-#   missing_required_header for the webhooks): no Stripe/SendGrid key is set here, so their
-#   documented 503 BILLING_NOT_CONFIGURED / WEBHOOK_NOT_CONFIGURED is the answer, given before
-#   any signature is read; tests/backend/billing and tests/backend/mail test the configured
-#   paths against fake HTTP transports.
+# owner. Stripe (API key, every plan's prices, webhook secret; the `stripe` SDK pointed at the
+# local fake Stripe of tests/support/fake_stripe.py) and SendGrid's event-webhook key are
+# configured, so checkout, portal and both webhooks run their real paths, not a "not
+# configured" 503; a before_call hook there signs the webhooks' generated bodies as Stripe and
+# SendGrid do, and a request sent without its signature headers meets the documented 400
+# WEBHOOK_SIGNATURE_INVALID. Left out, each with its reason in EXCLUSIONS there:
 # - positive_data_acceptance where validity needs what a schema cannot say: a secret (link
 #   tokens, refresh tokens, the current password), a rule across fields (password_confirm,
 #   from <= to, count or month), a value checked by the server (IANA time zone, service

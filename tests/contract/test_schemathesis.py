@@ -4,11 +4,20 @@ business, and every answer is checked with all of schemathesis's checks (statuse
 headers, content types, server errors, valid data accepted, invalid data refused).
 
 Run by scripts/validate.sh as its own bounded step: 10 examples per operation, derandomized
-(the same cases on every run). No Stripe or SendGrid key is configured in the gate, so those
-operations answer their documented 503; their real paths are tested in tests/backend/billing
-and tests/backend/mail against fake HTTP transports. Each check left out of an operation is
-listed in EXCLUSIONS with the reason: what the schema cannot say (a secret token, a current
-password, a rule across two fields) or a leniency the server keeps on purpose."""
+(the same cases on every run). Stripe and SendGrid are configured, so their operations run
+their real paths rather than a "not configured" 503: the `stripe` SDK talks to the local fake
+Stripe (tests/support/fake_stripe.py) with an API key, the prices of every plan and a webhook
+secret, the business is a Stripe customer (so the portal opens), and SendGrid's event webhook
+has a verification key. The webhooks' generated bodies are signed by the `before_call` hook
+below, as Stripe and SendGrid sign them, whenever the generated signature headers are sent:
+the server's checks of the event itself are then what a valid or invalid body meets, and an
+unsigned request (a header left out) is refused with 400 WEBHOOK_SIGNATURE_INVALID.
+
+Each check left out of an operation is listed in EXCLUSIONS with the reason: what the schema
+cannot say (a secret token, a current password, a rule across two fields) or a leniency the
+server keeps on purpose."""
+
+import secrets
 
 import pytest
 import schemathesis
@@ -16,18 +25,25 @@ from django.core import signals
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework_simplejwt.tokens import RefreshToken
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import missing_required_header, negative_data_rejection, positive_data_acceptance
+from schemathesis.core.parameters import ParameterLocation
+from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
+from werkzeug.test import EnvironBuilder
 
 from config.wsgi import application
+from stockscan.entitlements.services import billing_state_update
+from stockscan.mail.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from stockscan.orgs.models import Role
+from tests.support.fake_stripe import FakeStripe
+from tests.support.sendgrid import EventSigner
+from tests.support.stripe_signing import signature_header, webhook_secret
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 
-NOT_CONFIGURED = (
-    "no Stripe/SendGrid key in the gate: the documented 503 (BILLING_NOT_CONFIGURED, WEBHOOK_NOT_CONFIGURED) is "
-    "the answer, before any signature is read; the configured paths are tested against fake HTTP transports"
-)
+# Made at run time, never literals: the webhook secret Stripe would give, SendGrid's key pair.
+STRIPE_WEBHOOK_SECRET = webhook_secret()
+SENDGRID_SIGNER = EventSigner()
+STRIPE_WEBHOOK = "POST /api/auth/billing/webhook/"
+SENDGRID_WEBHOOK = "POST /api/webhooks/sendgrid/"
 SECRET = "valid only with a secret the schema cannot know (a link's token, the current password)"
 LENIENT_QUERY = (
     "an invalid page_size falls back to the default page size (DRF's pagination) and an empty optional filter "
@@ -40,10 +56,6 @@ EXCLUSIONS: dict[str, tuple[list, str]] = {
         [positive_data_acceptance],
         "kind is one of the activity kinds the apps register at start-up (core.activity); the schema says text",
     ),
-    "POST /api/auth/billing/checkout/": ([not_a_server_error], NOT_CONFIGURED),
-    "POST /api/auth/billing/portal/": ([not_a_server_error], NOT_CONFIGURED),
-    "POST /api/auth/billing/webhook/": ([not_a_server_error, missing_required_header], NOT_CONFIGURED),
-    "POST /api/webhooks/sendgrid/": ([not_a_server_error, missing_required_header], NOT_CONFIGURED),
     "POST /api/auth/email/confirm/": ([positive_data_acceptance], SECRET),
     "POST /api/auth/refresh/": ([positive_data_acceptance], SECRET + " (a refresh token)"),
     "POST /api/auth/logout/": ([positive_data_acceptance], SECRET + " (a refresh token)"),
@@ -116,13 +128,68 @@ def _connection_kept():
     signals.request_finished.connect(close_old_connections)
 
 
+@pytest.fixture(scope="module")
+def fake_stripe():
+    fake = FakeStripe().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def _stripe_and_sendgrid_configured(settings, fake_stripe, workspace):
+    """Billing and SendGrid's event webhook switched on, Stripe being the local fake; the
+    business already has its Stripe customer, as after a first checkout."""
+    settings.STRIPE_API_KEY = "sk_test_" + secrets.token_urlsafe(24)
+    settings.STRIPE_API_BASE = fake_stripe.url
+    settings.STRIPE_WEBHOOK_SECRETS = [STRIPE_WEBHOOK_SECRET]
+    settings.STRIPE_PORTAL_DISABLED = False
+    for plan, amount in (("BOUTIQUE", 1900), ("PRO", 4900)):
+        for cycle, interval, times in (("MONTHLY", "month", 1), ("YEARLY", "year", 10)):
+            price = f"price_{plan.lower()}_{cycle.lower()}"
+            fake_stripe.put_price(price, unit_amount=amount * times, interval=interval)
+            setattr(settings, f"STRIPE_PRICE_{plan}_{cycle}", price)
+    settings.SENDGRID_WEBHOOK_PUBLIC_KEY = SENDGRID_SIGNER.public_key
+    customer_id = fake_stripe.add_customer(metadata={"tenant_id": str(workspace.tenant.pk)})
+    billing_state_update(tenant=workspace.tenant, reason="test", stripe_customer_id=customer_id)
+
+
 @pytest.fixture
 def owner_token(workspace) -> str:
     return str(RefreshToken.for_user(workspace.user(Role.OWNER)).access_token)
 
 
+def _sent_body(case) -> bytes:
+    """The exact bytes the WSGI transport will send for the case's body (what a signature
+    covers): a JSON body is serialized by werkzeug's test client, as `client.open(json=…)` does."""
+    sent = case.as_transport_kwargs()
+    if "json" in sent:
+        return EnvironBuilder.json_dumps(sent["json"]).encode()
+    data = sent.get("data", b"")
+    return data.encode() if isinstance(data, str) else bytes(data or b"")
+
+
+@schemathesis.hook
+def before_call(context, case, kwargs):
+    """Signs a webhook's generated body as its sender would (Stripe: HMAC over `t.body`;
+    SendGrid: ECDSA over timestamp + body) when the generated request carries the signature
+    headers and they were not generated to be invalid: a request left without them stays
+    unsigned, and must be refused as such (400 WEBHOOK_SIGNATURE_INVALID)."""
+    label = f"{case.operation.method.upper()} {case.operation.path}"
+    if label not in (STRIPE_WEBHOOK, SENDGRID_WEBHOOK) or case.meta is None:
+        return
+    if case.meta.is_negative_at(ParameterLocation.HEADER):
+        return
+    headers = case.headers if case.headers is not None else {}
+    if label == STRIPE_WEBHOOK and "Stripe-Signature" in headers:
+        headers["Stripe-Signature"] = signature_header(_sent_body(case), STRIPE_WEBHOOK_SECRET)
+    elif label == SENDGRID_WEBHOOK and {SIGNATURE_HEADER, TIMESTAMP_HEADER} <= set(headers):
+        signed = SENDGRID_SIGNER.headers(_sent_body(case))
+        headers[SIGNATURE_HEADER] = signed["HTTP_X_TWILIO_EMAIL_EVENT_WEBHOOK_SIGNATURE"]
+        headers[TIMESTAMP_HEADER] = signed["HTTP_X_TWILIO_EMAIL_EVENT_WEBHOOK_TIMESTAMP"]
+
+
 @pytest.mark.django_db
-@pytest.mark.usefixtures("_connection_kept")
+@pytest.mark.usefixtures("_connection_kept", "_stripe_and_sendgrid_configured")
 @schema.parametrize()
 @settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_the_api_answers_as_its_schema_says(case, owner_token):

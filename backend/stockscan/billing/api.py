@@ -1,4 +1,3 @@
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -18,6 +17,7 @@ from stockscan.billing.serializers import (
     CheckoutRequestSerializer,
     PlanSerializer,
     RedirectUrlSerializer,
+    StripeEventSerializer,
     WebhookAcknowledgementSerializer,
 )
 from stockscan.billing.services import checkout as services
@@ -79,7 +79,7 @@ class StripeWebhookView(APIView):
     error_codes = [WebhookSignatureInvalid, WebhookPayloadInvalid, BillingNotConfigured]
 
     @extend_schema(
-        request={"application/json": OpenApiTypes.OBJECT},
+        request=StripeEventSerializer,
         responses=WebhookAcknowledgementSerializer,
         parameters=[OpenApiParameter("Stripe-Signature", str, OpenApiParameter.HEADER, required=True)],
         auth=[],

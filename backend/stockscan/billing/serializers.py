@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from stockscan.billing.configuration import CYCLES
 from stockscan.billing.errors import BillingErrorCode, InvalidChoice
+from stockscan.billing.models import StripeEvent
 from stockscan.entitlements.plans import FEATURE_CODES, PURCHASABLE_PLANS, Limit, PlanCode
 
 
@@ -39,6 +40,26 @@ class CheckoutRequestSerializer(serializers.Serializer):
 
 class RedirectUrlSerializer(serializers.Serializer):
     url = serializers.URLField(help_text=_("The Stripe page to send the user to."))
+
+
+# No NUL character: PostgreSQL cannot keep it (an event id or type with one is refused).
+STORABLE_TEXT = r"^[^\x00]+$"
+
+
+class StripeEventSerializer(serializers.Serializer):
+    """What the webhook reads of a Stripe event before storing it; Stripe sends more (`object`,
+    `api_version`, `created`, `data`…), kept as sent. The signature covers the raw body."""
+
+    id = serializers.RegexField(
+        STORABLE_TEXT,
+        max_length=StripeEvent._meta.get_field("stripe_event_id").max_length,
+        help_text="The event's id (evt_…): an event received again is acknowledged as a duplicate.",
+    )
+    type = serializers.RegexField(
+        STORABLE_TEXT,
+        max_length=StripeEvent._meta.get_field("type").max_length,
+        help_text="customer.subscription.updated, invoice.paid…; a type StockScan does not follow is ignored.",
+    )
 
 
 class WebhookAcknowledgementSerializer(serializers.Serializer):

@@ -6,7 +6,7 @@ from rest_framework.views import APIView
 
 from stockscan.core.errors import WebhookSignatureInvalid
 from stockscan.mail.errors import WebhookNotConfigured
-from stockscan.mail.serializers import SendGridEventSerializer, SendGridWebhookResultSerializer
+from stockscan.mail.serializers import SendGridEventsSerializer, SendGridWebhookResultSerializer
 from stockscan.mail.webhooks import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -25,7 +25,7 @@ class SendGridEventWebhookView(APIView):
     error_codes = [WebhookSignatureInvalid, WebhookNotConfigured]
 
     @extend_schema(
-        request=SendGridEventSerializer(many=True),
+        request=SendGridEventsSerializer(),
         responses=SendGridWebhookResultSerializer,
         parameters=[
             OpenApiParameter(SIGNATURE_HEADER, location=OpenApiParameter.HEADER, required=True),

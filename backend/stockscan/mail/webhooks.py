@@ -98,9 +98,21 @@ def _occurred_at(event: dict) -> datetime | None:
         return None
 
 
+def _unstorable(char: str) -> bool:
+    # PostgreSQL keeps no NUL character in text, and no lone surrogate (JSON can escape both).
+    return char == "\x00" or "\ud800" <= char <= "\udfff"
+
+
+def _storable_text(text: str) -> bool:
+    return not any(_unstorable(char) for char in text)
+
+
 def _detail(event: dict) -> str:
     detail = event.get("reason") or event.get("response") or ""
-    return mask_personal_data(detail)[:DETAIL_MAX_LENGTH] if isinstance(detail, str) else ""
+    if not isinstance(detail, str):
+        return ""
+    detail = "".join("\ufffd" if _unstorable(char) else char for char in detail)
+    return mask_personal_data(detail)[:DETAIL_MAX_LENGTH]
 
 
 def _apply_event(event) -> str:
@@ -114,6 +126,8 @@ def _apply_event(event) -> str:
     provider_message_id = message_id.split(".", 1)[0]
     if not event_id or not provider_message_id:
         return "ignored"
+    if not (_storable_text(event_id) and _storable_text(provider_message_id)):
+        return "ignored"  # no id of ours holds what PostgreSQL cannot store
     with transaction.atomic():
         # The row lock orders concurrent posts of the same batch: the second one finds the
         # event already recorded.

@@ -89,14 +89,34 @@ def test_both_secrets_are_accepted_while_the_secret_is_rolled(stripe_testbed, su
 
 @pytest.mark.parametrize(
     "body",
-    [b"{not json", b"[1, 2]", b'"evt"', b'{"type": "invoice.paid"}', b'{"id": 42, "type": "invoice.paid"}'],
-    ids=["not-json", "list", "string", "no-id", "id-not-a-string"],
+    [
+        b"{not json",
+        b"[1, 2]",
+        b'"evt"',
+        b'{"type": "invoice.paid"}',
+        b'{"id": 42, "type": "invoice.paid"}',
+        b'{"id": "evt_1\\u0000", "type": "invoice.paid"}',
+        b'{"id": "evt_1", "type": "invoice.paid\\ud800"}',
+    ],
+    ids=["not-json", "list", "string", "no-id", "id-not-a-string", "nul-in-id", "lone-surrogate-in-type"],
 )
 def test_a_signed_body_that_is_not_an_event_is_refused(stripe_testbed, workspace, body):
     response = stripe_testbed.post_webhook(body, stripe_testbed.sign(body))
 
     assert_error(response, 400, "INVALID_EVENT")
     _assert_nothing_happened(stripe_testbed, workspace)
+
+
+def test_what_postgresql_cannot_hold_in_an_event_is_stored_as_a_replacement_character(stripe_testbed, workspace):
+    """JSON can escape a NUL character or a lone surrogate, which jsonb cannot keep: the stored
+    copy has U+FFFD instead (Stripe sends neither), never a server error."""
+    event = {"id": "evt_nul", "type": "invoice.paid", "data": {"object": {"description": "a\x00b\ud800", "\x00": 1}}}
+    body = json.dumps(event).encode()
+
+    response = stripe_testbed.post_webhook(body, stripe_testbed.sign(body))
+
+    assert response.status_code == 200, response.content
+    assert stored_event(event).payload["data"] == {"object": {"description": "a\ufffdb\ufffd", "\ufffd": 1}}
 
 
 def test_without_a_webhook_secret_the_webhook_answers_503_and_stores_nothing(stripe_testbed, subscribed, workspace):

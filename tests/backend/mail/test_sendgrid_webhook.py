@@ -151,6 +151,23 @@ def test_events_that_are_not_about_our_delivery_are_ignored(sendgrid_signer, ema
     assert state(emails["ours"])[1] == DeliveryStatus.UNKNOWN
 
 
+def test_ids_postgresql_cannot_hold_are_ignored_and_a_detail_keeps_what_it_can(sendgrid_signer, emails):
+    """JSON can carry a NUL character or a lone surrogate; PostgreSQL cannot store either: such
+    an id is none of ours (ignored, not a server error) and a detail keeps the rest."""
+    events = [
+        sendgrid_event("delivered", "euo2iKxdSayPF4YE4--I7A\x00"),
+        sendgrid_event("delivered", "euo2iKxdSayPF4YE4--I7A", sg_event_id="\ud800"),
+        sendgrid_event("bounce", "euo2iKxdSayPF4YE4--I7A", reason="550 unknown\x00 user \udfff"),
+    ]
+
+    response = post_signed(sendgrid_signer, events)
+
+    assert response.json() == {"received": 3, "applied": 1, "duplicate": 0, "ignored": 2}
+    emails["ours"].refresh_from_db()
+    assert emails["ours"].delivery_status == DeliveryStatus.BOUNCED
+    assert emails["ours"].delivery_detail == "550 unknown\ufffd user \ufffd"
+
+
 def test_an_email_with_no_provider_id_is_never_matched(sendgrid_signer, workspace):
     unsent = sent_email(workspace.tenant, "", status=EmailStatus.QUEUED)
 
