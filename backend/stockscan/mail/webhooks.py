@@ -22,6 +22,7 @@ from sendgrid.helpers.eventwebhook import EventWebhook
 
 from stockscan.core.errors import ApiError, ErrorCode, WebhookSignatureInvalid
 from stockscan.core.logging import mask_personal_data
+from stockscan.core.storable import is_storable_text, storable_text
 from stockscan.mail.errors import WebhookNotConfigured
 from stockscan.mail.models import DELIVERY_RANK, DeliveryEvent, DeliveryStatus, OutboundEmail
 
@@ -98,20 +99,11 @@ def _occurred_at(event: dict) -> datetime | None:
         return None
 
 
-def _unstorable(char: str) -> bool:
-    # PostgreSQL keeps no NUL character in text, and no lone surrogate (JSON can escape both).
-    return char == "\x00" or "\ud800" <= char <= "\udfff"
-
-
-def _storable_text(text: str) -> bool:
-    return not any(_unstorable(char) for char in text)
-
-
 def _detail(event: dict) -> str:
     detail = event.get("reason") or event.get("response") or ""
     if not isinstance(detail, str):
         return ""
-    detail = "".join("\ufffd" if _unstorable(char) else char for char in detail)
+    detail = storable_text(detail)
     return mask_personal_data(detail)[:DETAIL_MAX_LENGTH]
 
 
@@ -126,7 +118,7 @@ def _apply_event(event) -> str:
     provider_message_id = message_id.split(".", 1)[0]
     if not event_id or not provider_message_id:
         return "ignored"
-    if not (_storable_text(event_id) and _storable_text(provider_message_id)):
+    if not (is_storable_text(event_id) and is_storable_text(provider_message_id)):
         return "ignored"  # no id of ours holds what PostgreSQL cannot store
     with transaction.atomic():
         # The row lock orders concurrent posts of the same batch: the second one finds the

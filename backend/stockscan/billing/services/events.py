@@ -36,6 +36,7 @@ from stockscan.billing.services.sync import (
     subscription_sync,
 )
 from stockscan.core.audit import audit_record
+from stockscan.core.storable import is_storable_text, storable
 from stockscan.core.tasks import ClaimLost, enqueue_on_commit, retry_claim, retry_fail, retry_requeue, retry_succeed
 
 logger = logging.getLogger("stockscan.billing.events")
@@ -49,28 +50,6 @@ def _events() -> QuerySet:
     return StripeEvent.objects.with_scopes_disabled()
 
 
-def _unstorable(char: str) -> bool:
-    # PostgreSQL keeps no NUL character in text or jsonb, and no lone surrogate in any encoding.
-    return char == "\x00" or "\ud800" <= char <= "\udfff"
-
-
-def _storable_text(text: str) -> bool:
-    return not any(_unstorable(char) for char in text)
-
-
-def _storable(value):
-    """The event as PostgreSQL's jsonb can keep it: a NUL character or a lone surrogate (JSON
-    can escape both) becomes U+FFFD. Stripe sends neither; the stored copy is the record of what
-    arrived, and handlers read their object again from Stripe."""
-    if isinstance(value, str):
-        return value if _storable_text(value) else "".join("\ufffd" if _unstorable(c) else c for c in value)
-    if isinstance(value, dict):
-        return {_storable(key): _storable(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_storable(item) for item in value]
-    return value
-
-
 def _parse_event(payload: bytes) -> dict:
     try:
         event = json.loads(payload)
@@ -79,11 +58,13 @@ def _parse_event(payload: bytes) -> dict:
     if not isinstance(event, dict):
         raise WebhookPayloadInvalid()
     event_id, event_type = event.get("id"), event.get("type")
-    if not (isinstance(event_id, str) and 0 < len(event_id) <= _MAX_ID_LENGTH and _storable_text(event_id)):
+    if not (isinstance(event_id, str) and 0 < len(event_id) <= _MAX_ID_LENGTH and is_storable_text(event_id)):
         raise WebhookPayloadInvalid()
-    if not (isinstance(event_type, str) and 0 < len(event_type) <= _MAX_TYPE_LENGTH and _storable_text(event_type)):
+    if not (isinstance(event_type, str) and 0 < len(event_type) <= _MAX_TYPE_LENGTH and is_storable_text(event_type)):
         raise WebhookPayloadInvalid()
-    return _storable(event)
+    # Stripe sends neither NUL nor a lone surrogate; the stored copy is the record of what
+    # arrived, and handlers read their object again from Stripe.
+    return storable(event)
 
 
 def _created_at(event: dict) -> datetime | None:
