@@ -5,6 +5,7 @@ from django.core.validators import EmailValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from stockscan.core.fields import EmailField, refuse_invisible_characters
 from stockscan.core.months import MonthField
 from stockscan.exports.base import FileFormat
 from stockscan.exports.models import ExportRecipient
@@ -95,8 +96,8 @@ class ExportRecipientSerializer(serializers.ModelSerializer):
 
 
 class ExportRecipientCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=120)
-    email = serializers.EmailField(max_length=254)
+    name = serializers.CharField(max_length=120, validators=[refuse_invisible_characters])
+    email = EmailField()
 
     def validate_name(self, value: str) -> str:
         value = value.strip()
