@@ -13,6 +13,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.core import mail
+from django.db import connection  # noqa: F401  (read by the skipif conditions)
 from django.test import override_settings
 from django.utils import timezone
 from django_scopes import scopes_disabled
