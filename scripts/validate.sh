@@ -121,8 +121,8 @@ step "Tests (pytest)"
 #   presets' feature keys, activity kinds, invisible characters in names, a service id of the
 #   tenant, a blank barcode or service).
 # - negative_data_rejection on the list queries (an invalid page_size falls back to the
-#   default, an empty optional filter means not given) and on the invitation links (any
-#   token answers 410 INVITATION_INVALID alike).
+#   default, an empty optional filter means not given) and on the invitation and export
+#   recipient links (any token answers 410 INVITATION_INVALID or RECIPIENT_LINK_INVALID alike).
 step "API against its schema (schemathesis, 10 examples per operation)"
 "$PY" -m pytest tests/contract -q
 

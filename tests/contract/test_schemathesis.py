@@ -94,6 +94,19 @@ EXCLUSIONS: dict[str, tuple[list, str]] = {
     ),
     "POST /api/counts/": ([positive_data_acceptance], "the service must exist in the tenant (any id is schema-valid)"),
     "GET /api/exports/": ([positive_data_acceptance], "from must not come after to (two parameters)"),
+    "POST /api/exports/": (
+        [positive_data_acceptance],
+        "email names members of the business or its confirmed recipients (checked by the server, comma-separated "
+        "addresses in one string); from must not come after to",
+    ),
+    "POST /api/exports/recipients/": (
+        [positive_data_acceptance],
+        "names refuse control and invisible characters (core.fields); at most 3 recipients, one per address",
+    ),
+    "POST /api/exports/recipients/confirm/": (
+        [positive_data_acceptance, negative_data_rejection],
+        SECRET + "; any token, well-formed or not, answers 410 RECIPIENT_LINK_INVALID alike (its fate is never told)",
+    ),
     "GET /api/inventory-stats/": ([positive_data_acceptance], 'service is an id or "all", not any text'),
     "GET /api/products/lookup/": ([positive_data_acceptance], "the barcode must not be blank"),
 }
@@ -105,6 +118,7 @@ LIST_QUERY_OPERATIONS = {
     "GET /api/categories/",
     "GET /api/count-lines/",
     "GET /api/counts/",
+    "GET /api/exports/recipients/",
     "GET /api/losses/",
     "GET /api/products/",
 }

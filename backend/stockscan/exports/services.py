@@ -4,6 +4,7 @@ written in the audit (who, which export and options, how many rows)."""
 
 import logging
 import math
+import secrets
 import tempfile
 from dataclasses import dataclass
 from datetime import timedelta
@@ -11,22 +12,50 @@ from typing import BinaryIO
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_scopes import scope
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import APIException
 
 from stockscan.core.audit import audit_record
+from stockscan.core.idempotency import idempotent_create
 from stockscan.core.tasks import ClaimLost, enqueue_on_commit, retry_claim, retry_fail, retry_succeed
 from stockscan.entitlements.enforcement import quota_release, quota_reservation, require_feature
 from stockscan.entitlements.plans import Feature
 from stockscan.exports import tasks
 from stockscan.exports.base import CONTENT_TYPES, QUOTA_METRICS, Exporter, FileFormat, Sheet, exporter_class
-from stockscan.exports.emails import queue_export_email
-from stockscan.exports.errors import ExportEmailsThrottled, ExporterNotAllowed, NoRecipientLeft
-from stockscan.exports.models import EmailedExport, EmailedExportStatus
+from stockscan.exports.emails import queue_export_email, queue_recipient_confirmation
+from stockscan.exports.errors import (
+    ExportEmailsThrottled,
+    ExporterNotAllowed,
+    NoRecipientLeft,
+    RecipientAlreadyAdded,
+    RecipientIsMember,
+    RecipientLimitReached,
+    RecipientLinkInvalid,
+    RecipientNotAllowed,
+    RecipientNotPending,
+    RecipientRateLimited,
+    RecipientResendTooSoon,
+    RecipientSendLimit,
+)
+from stockscan.exports.models import (
+    HELD_STATUSES,
+    EmailedExport,
+    EmailedExportStatus,
+    ExportRecipient,
+    ExportRecipientStatus,
+)
 from stockscan.exports.rendering import csv_chunks, export_filename, write_xlsx
-from stockscan.exports.selectors import active_memberships_by_email, active_recipients
+from stockscan.exports.selectors import (
+    active_memberships_by_email,
+    active_recipients,
+    confirmed_outside_recipients,
+    confirmed_recipients_by_email,
+    recipient_by_token,
+    token_digest,
+)
 from stockscan.orgs.models import Membership, MembershipStatus, Tenant
 from stockscan.orgs.tenancy.permissions import Perm, role_has
 
@@ -145,6 +174,14 @@ def _csv_stream(*, exporter: Exporter, actor, separator: str):
 # --- Emailed exports
 
 
+@dataclass
+class Recipients:
+    """Who an emailed export goes to: members, and the business's confirmed outside recipients."""
+
+    members: list[Membership]
+    outside: list[ExportRecipient]
+
+
 def emailed_export_queue(
     *,
     exporter: Exporter,
@@ -153,27 +190,54 @@ def emailed_export_queue(
     csv_separator: str,
     recipient_emails: list[str],
     message: str,
-) -> EmailedExport:
-    """Accepts an export to email to members of the tenant: reserves a unit of the format's
-    quota (a refusal is answered now), checks the tenant's hourly limit of emailed exports,
-    and queues the task once the row is committed. The file is built by the task."""
+    idempotency_key: str = "",
+) -> tuple[EmailedExport, bool]:
+    """Accepts an export to email to members of the tenant or its confirmed outside
+    recipients: reserves a unit of the format's quota (a refusal is answered now), checks the
+    tenant's hourly limit of emailed exports, and queues the task once the row is committed.
+    The file is built by the task. Returns (export, True), or, for the same request sent again
+    with its Idempotency-Key, (the first export, False), which used no quota.
+
+    Everything happens under the tenant row's lock, taken first: requests of one business are
+    accepted one after the other, so a retry always sees the export of the request it repeats,
+    and the reservation, the hourly count and the row commit together or not at all."""
     tenant = exporter.tenant
     require_feature(tenant, Feature.EXPORTS_EMAIL)
     recipients = _recipients(exporter, recipient_emails)
-    with quota_reservation(tenant, QUOTA_METRICS[file_format]) as period, transaction.atomic():
+    fields = {
+        "exporter": exporter.identifier,
+        "file_format": str(file_format),
+        "options": exporter.stored_options(),
+        "csv_separator": csv_separator,
+        "message": message,
+        "recipient_addresses": recipient_emails,
+    }
+    with transaction.atomic():
+        Tenant.objects.select_for_update().filter(pk=tenant.pk).values_list("pk", flat=True).first()
+        return idempotent_create(
+            key=idempotency_key,
+            previous=EmailedExport.objects.filter(tenant=tenant, idempotency_key=idempotency_key),
+            fields=fields,
+            create=lambda: _queue_job(
+                exporter=exporter, actor=actor, fields=fields, recipients=recipients, idempotency_key=idempotency_key
+            ),
+        )
+
+
+def _queue_job(*, exporter: Exporter, actor, fields: dict, recipients: Recipients, idempotency_key: str):
+    tenant = exporter.tenant
+    with quota_reservation(tenant, QUOTA_METRICS[fields["file_format"]]) as period:
         _check_email_rate(tenant)
         job = EmailedExport.objects.create(
             tenant=tenant,
             requested_by=actor,
-            exporter=exporter.identifier,
-            file_format=file_format,
-            options=exporter.stored_options(),
-            csv_separator=csv_separator,
-            message=message,
             language=translation.get_language() or settings.LANGUAGE_CODE,
             quota_period=period,
+            idempotency_key=idempotency_key,
+            **fields,
         )
-        job.recipients.set([membership.user for membership in recipients])
+        job.recipients.set([membership.user for membership in recipients.members])
+        job.outside_recipients.set(recipients.outside)
         audit_record(
             tenant_id=tenant.pk,
             actor=actor,
@@ -181,35 +245,44 @@ def emailed_export_queue(
             target=job,
             after={
                 "exporter": exporter.identifier,
-                "format": file_format,
+                "format": fields["file_format"],
                 "options": job.options,
-                "recipients": sorted(membership.user_id for membership in recipients),
+                "recipients": sorted(membership.user_id for membership in recipients.members),
+                "outside_recipients": sorted(recipient.pk for recipient in recipients.outside),
             },
         )
         enqueue_on_commit(tasks.send_emailed_export, job.pk)
     return job
 
 
-def _recipients(exporter: Exporter, emails: list[str]) -> list[Membership]:
-    """Only active members of the tenant who may see everything in the export receive it."""
+def _recipients(exporter: Exporter, emails: list[str]) -> Recipients:
+    """Active members of the tenant who may see everything in the export, and the business's
+    confirmed outside recipients (they receive what the member who asks may export)."""
     members = active_memberships_by_email(tenant=exporter.tenant, emails=emails)
+    outside = confirmed_recipients_by_email(tenant=exporter.tenant, emails=emails)
     problems = []
     for email in emails:
         membership = members.get(email)
         if membership is None:
-            problems.append(_("%(address)s is not an active member of this business.") % {"address": email})
+            if email not in outside:
+                problems.append(
+                    _("%(address)s is neither a member of this business nor one of its confirmed recipients.")
+                    % {"address": email}
+                )
         elif not exporter.readable_by(membership):
             problems.append(_("%(address)s cannot see every service of this export.") % {"address": email})
     if problems:
-        raise ValidationError({"email": problems})
-    return [members[email] for email in emails]
+        raise RecipientNotAllowed(problems=problems)
+    return Recipients(
+        members=[members[email] for email in emails if email in members],
+        outside=[outside[email] for email in emails if email not in members],
+    )
 
 
 def _check_email_rate(tenant: Tenant) -> None:
-    """At most EXPORT_EMAILS_PER_HOUR emailed exports per tenant in any hour. The tenant row
-    is locked first, so concurrent requests are counted one after the other."""
+    """At most EXPORT_EMAILS_PER_HOUR emailed exports per tenant in any hour. The caller holds
+    the tenant row's lock, so concurrent requests are counted one after the other."""
     limit = settings.EXPORT_EMAILS_PER_HOUR
-    Tenant.objects.select_for_update().filter(pk=tenant.pk).values_list("pk", flat=True).first()
     now = timezone.now()
     recent = EmailedExport.objects.filter(tenant=tenant, created_at__gt=now - EMAIL_RATE_WINDOW)
     count = recent.count()
@@ -256,26 +329,36 @@ def _build_and_send(job: EmailedExport) -> tuple[int, int]:
         raise ExporterNotAllowed()
     with translation.override(job.language):
         exporter = exporter_class(job.exporter)(tenant=tenant, membership=membership, options=job.options)
-        recipients = [recipient for recipient in active_recipients(job=job) if exporter.readable_by(recipient)]
-        if not recipients:
+        members = [recipient for recipient in active_recipients(job=job) if exporter.readable_by(recipient)]
+        outside = confirmed_outside_recipients(job=job)
+        if not members and not outside:
             raise NoRecipientLeft()
         export = build_export_file(exporter, FileFormat(job.file_format), csv_separator=job.csv_separator)
         description = exporter.description()
     with export.file:
         content = export.file.read()
     sender = job.requested_by
-    for recipient in recipients:
+    common = {
+        "tenant": tenant,
+        "sender_name": sender.get_full_name() or sender.username,
+        "business_name": tenant.name,
+        "description": description,
+        "message": job.message,
+        "filename": export.filename,
+        "content": content,
+        "mimetype": export.content_type.split(";")[0],
+    }
+    for membership in members:
+        user = membership.user
         queue_export_email(
-            tenant=tenant,
-            recipient=recipient.user,
-            sender_name=sender.get_full_name() or sender.username,
-            business_name=tenant.name,
-            description=description,
-            message=job.message,
-            filename=export.filename,
-            content=content,
-            mimetype=export.content_type.split(";")[0],
+            to=user.email,
+            recipient_name=user.get_short_name() or user.username,
+            language=user.language,
+            **common,
         )
+    for recipient in outside:
+        queue_export_email(to=recipient.email, recipient_name=recipient.name, language=tenant.locale, **common)
+    recipients = [*members, *outside]
     return export.sheets[0].row_count, len(recipients)
 
 
@@ -303,3 +386,168 @@ def _record_failure(job: EmailedExport, error: str, *, permanent: bool) -> None:
         target=job,
         after={"error": job.last_error, "attempts": job.attempts},
     )
+
+
+# --- Outside recipients (an accountant without a seat)
+
+MAX_OUTSIDE_RECIPIENTS = 3
+CONFIRMATION_LIFETIME = timedelta(days=7)
+RESEND_INTERVAL = timedelta(minutes=10)
+# Emails one recipient's confirmation may cause: the first and two resends.
+MAX_SENDS = 3
+RECIPIENTS_WINDOW = timedelta(days=1)
+
+
+def _new_token() -> tuple[str, str]:
+    raw = secrets.token_urlsafe(32)  # 256 bits
+    return raw, token_digest(raw)
+
+
+def _display_name(user) -> str:
+    return (user.get_full_name() or user.username) if user is not None else ""
+
+
+def _check_recipient_additions(tenant: Tenant, now) -> None:
+    """Confirmation links are emails to strangers: at most EXPORT_RECIPIENTS_PER_DAY
+    additions per business in any 24 hours, removed recipients included (removing and adding
+    again still sends an email)."""
+    limit = settings.EXPORT_RECIPIENTS_PER_DAY
+    added = list(
+        ExportRecipient.objects.filter(tenant=tenant, created_at__gt=now - RECIPIENTS_WINDOW)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[:limit]
+    )
+    if len(added) >= limit:
+        wait = math.ceil((added[limit - 1] + RECIPIENTS_WINDOW - now).total_seconds())
+        raise RecipientRateLimited(limit=limit, wait_seconds=max(1, wait))
+
+
+@transaction.atomic
+def recipient_add(*, tenant: Tenant, actor, name: str, email: str) -> ExportRecipient:
+    """Adds an outside recipient (at most MAX_OUTSIDE_RECIPIENTS per business, waiting or
+    confirmed) and emails its confirmation link. The tenant row is locked first, so concurrent
+    additions are counted one after the other and never exceed the limit."""
+    require_feature(tenant, Feature.EXPORTS_EMAIL)
+    Tenant.objects.select_for_update().filter(pk=tenant.pk).values_list("pk", flat=True).first()
+    email = email.strip()
+    if active_memberships_by_email(tenant=tenant, emails=[email]):
+        raise RecipientIsMember()
+    held = ExportRecipient.objects.filter(tenant=tenant, status__in=HELD_STATUSES)
+    if held.filter(email__iexact=email).exists():
+        raise RecipientAlreadyAdded()
+    if held.count() >= MAX_OUTSIDE_RECIPIENTS:
+        raise RecipientLimitReached(limit=MAX_OUTSIDE_RECIPIENTS)
+    now = timezone.now()
+    _check_recipient_additions(tenant, now)
+    raw_token, digest = _new_token()
+    recipient = ExportRecipient.objects.create(
+        tenant=tenant,
+        name=name.strip(),
+        email=email,
+        added_by=actor,
+        token_hash=digest,
+        token_expires_at=now + CONFIRMATION_LIFETIME,
+        last_sent_at=now,
+        send_count=1,
+    )
+    audit_record(
+        tenant_id=tenant.pk,
+        actor=actor,
+        action="export.recipient_added",
+        target=recipient,
+        after={"name": recipient.name, "email": recipient.email},
+    )
+    queue_recipient_confirmation(
+        recipient=recipient, raw_token=raw_token, sender_name=_display_name(actor), days=CONFIRMATION_LIFETIME.days
+    )
+    return recipient
+
+
+@transaction.atomic
+def recipient_resend(*, recipient: ExportRecipient, actor) -> ExportRecipient:
+    """Emails a waiting recipient a fresh link (the previous one stops working) with a fresh
+    expiry: at most once per RESEND_INTERVAL, however many clicks ask for it, and MAX_SENDS
+    times in all. An expired link can be sent again this way."""
+    require_feature(recipient.tenant, Feature.EXPORTS_EMAIL)
+    now = timezone.now()
+    raw_token, digest = _new_token()
+    resent = (
+        ExportRecipient.objects.filter(pk=recipient.pk, status=ExportRecipientStatus.PENDING)
+        .filter(send_count__lt=MAX_SENDS)
+        .filter(Q(last_sent_at__isnull=True) | Q(last_sent_at__lte=now - RESEND_INTERVAL))
+        .update(
+            token_hash=digest,
+            token_expires_at=now + CONFIRMATION_LIFETIME,
+            last_sent_at=now,
+            send_count=F("send_count") + 1,
+            updated_at=now,
+        )
+    )
+    recipient.refresh_from_db()
+    if not resent:
+        if recipient.status != ExportRecipientStatus.PENDING:
+            raise RecipientNotPending()
+        if recipient.send_count >= MAX_SENDS:
+            raise RecipientSendLimit(limit=MAX_SENDS)
+        wait = recipient.last_sent_at + RESEND_INTERVAL - now
+        raise RecipientResendTooSoon(wait_seconds=max(1, math.ceil(wait.total_seconds())))
+    audit_record(
+        tenant_id=recipient.tenant_id,
+        actor=actor,
+        action="export.recipient_resent",
+        target=recipient,
+        after={"send_count": recipient.send_count, "email": recipient.email},
+    )
+    queue_recipient_confirmation(
+        recipient=recipient, raw_token=raw_token, sender_name=_display_name(actor), days=CONFIRMATION_LIFETIME.days
+    )
+    return recipient
+
+
+@transaction.atomic
+def recipient_remove(*, recipient: ExportRecipient, actor) -> None:
+    """The recipient receives nothing more, exports already queued for it included (their
+    task checks again); its link stops working and its place is freed."""
+    now = timezone.now()
+    before = recipient.status
+    removed = ExportRecipient.objects.filter(pk=recipient.pk, status__in=HELD_STATUSES).update(
+        status=ExportRecipientStatus.REMOVED, token_hash=None, removed_at=now, updated_at=now
+    )
+    if not removed:
+        return
+    audit_record(
+        tenant_id=recipient.tenant_id,
+        actor=actor,
+        action="export.recipient_removed",
+        target=recipient,
+        before={"status": before, "email": recipient.email},
+        after={"status": ExportRecipientStatus.REMOVED},
+    )
+
+
+@transaction.atomic
+def recipient_confirm(*, raw_token) -> ExportRecipient:
+    """The recipient behind a confirmation link confirms its address. Unknown, expired, used
+    and removed links get one and the same refusal (410). The link is spent by a conditional
+    UPDATE, so it confirms once however many times it is submitted at once."""
+    recipient = recipient_by_token(raw_token)
+    now = timezone.now()
+    if recipient is None or not recipient.link_is_open(now):
+        raise RecipientLinkInvalid()
+    confirmed = (
+        ExportRecipient.objects.with_scopes_disabled()
+        .filter(pk=recipient.pk, status=ExportRecipientStatus.PENDING, token_hash=recipient.token_hash)
+        .filter(token_expires_at__gt=now)
+        .update(status=ExportRecipientStatus.CONFIRMED, token_hash=None, confirmed_at=now, updated_at=now)
+    )
+    if not confirmed:
+        raise RecipientLinkInvalid()
+    recipient.status, recipient.confirmed_at = ExportRecipientStatus.CONFIRMED, now
+    audit_record(
+        tenant_id=recipient.tenant_id,
+        actor=None,
+        action="export.recipient_confirmed",
+        target=recipient,
+        after={"email": recipient.email},
+    )
+    return recipient

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 from drf_spectacular.generators import SchemaGenerator
 
+from stockscan.exports.models import ExportRecipient, ExportRecipientStatus
 from stockscan.inventory.models import Category, CountLine, Loss, Product, StockCount
 from stockscan.orgs.models import Invitation, Membership, Role, Service
 from stockscan.orgs.presets import ServiceType
@@ -62,6 +63,8 @@ NO_TENANT_OBJECT_ROUTES: dict[str, str] = {
     "invitation-accept": "public invitation link: the token names its one invitation; unknown, expired and "
     "used tokens answer alike (tests/backend/orgs/test_invitation_links.py)",
     "invitation-decline": "public invitation link: declines the one invitation its token names",
+    "export-recipient-confirm": "public confirmation link of an outside export recipient: the token names its one "
+    "recipient; unknown, expired and used tokens answer alike (tests/backend/exports/test_recipients.py)",
     "sendgrid-webhook": "SendGrid's signed event webhook: no user, no tenant; rows are found by SendGrid's "
     "message id (tests/backend/mail/test_sendgrid_webhook.py)",
     "api-not-found": "catch-all answering the JSON 404 for unknown /api/ paths",
@@ -83,7 +86,7 @@ CURRENT_TENANT_ROUTES: dict[str, str] = {
     "billing-checkout": "starts a Stripe Checkout for the current tenant (its own Stripe customer)",
     "billing-portal": "opens Stripe's customer portal for the current tenant's Stripe customer",
     "export-excel": "an XLSX file of one of the current tenant's services for one month",
-    "exports": "a CSV/XLSX file of the current tenant's counts and losses over a range of months",
+    "exports": "a CSV/XLSX file of the current tenant's counts and losses over a range of months; POST emails it",
     "tenant-settings": "the current tenant's own settings",
     "activity": "the current tenant's audit rows, in words",
 }
@@ -99,6 +102,13 @@ CURRENT_TENANT_QUERY: dict[str, Callable[[Workspace], dict]] = {
 # A valid body for a current-tenant route that reads one.
 CURRENT_TENANT_BODY: dict[str, Callable[[Workspace], dict]] = {
     "billing-checkout": lambda ws: {"plan": "PRO", "cycle": "MONTHLY"},
+    "exports": lambda ws: {
+        "from": "2019-06",
+        "to": "2019-06",
+        "service": "all",
+        "format": "csv",
+        "email": ws.user(Role.OWNER).email,
+    },
 }
 
 
@@ -123,6 +133,22 @@ class TenantRows:
     service_scoped: bool = True
 
 
+def make_export_recipient(ws: Workspace) -> ExportRecipient:
+    """A confirmed outside recipient (it can receive exports), its link sent an hour ago."""
+    with scopes_disabled():
+        number = ExportRecipient.objects.count() + 1
+        return ExportRecipient.objects.create(
+            tenant=ws.tenant,
+            name=f"Cabinet {number}",
+            email=f"compta{number}@cabinet.test",
+            status=ExportRecipientStatus.CONFIRMED,
+            added_by=ws.user(Role.OWNER),
+            confirmed_at=timezone.now(),
+            last_sent_at=timezone.now() - timedelta(hours=1),
+            send_count=1,
+        )
+
+
 # Register every tenant model an API route serves. Each `make` call must add a new row.
 TENANT_MODELS: dict[type[models.Model], TenantRows] = {
     Service: TenantRows(
@@ -140,6 +166,11 @@ TENANT_MODELS: dict[type[models.Model], TenantRows] = {
             tenant=ws.tenant, invited_by=ws.user(Role.OWNER), last_sent_at=timezone.now() - timedelta(hours=1)
         ),
         create_body=lambda ws: {},
+        service_scoped=False,
+    ),
+    ExportRecipient: TenantRows(
+        make=make_export_recipient,
+        create_body=lambda ws: {"name": "Cabinet Diallo", "email": "compta@cabinet-diallo.test"},
         service_scoped=False,
     ),
     Category: TenantRows(

@@ -91,6 +91,18 @@ def _valid_bodies(ws: Workspace) -> dict[tuple[str, str], dict]:
         ("invitation-accept", "POST"): {"token": "unknown-token", "username": "recrue", **account},
         ("invitation-decline", "POST"): {"token": "unknown-token"},
         ("billing-checkout", "POST"): {"plan": "PRO", "cycle": "MONTHLY"},
+        ("exports", "POST"): {
+            "format": "csv",
+            "from": "2019-06",
+            "to": "2019-06",
+            "service": "all",
+            "mode": "all",
+            "sep": ";",
+            "email": owner.email,
+            "message": "Pour la clôture",
+        },
+        ("export-recipient-list", "POST"): {"name": "Cabinet Diallo", "email": "compta@cabinet-diallo.test"},
+        ("export-recipient-confirm", "POST"): {"token": "unknown-token"},
         ("service-list", "POST"): {"name": "Cave", "service_type": "bar"},
         ("service-detail", "PUT"): {"name": "Cave"},
         ("service-detail", "PATCH"): {"name": "Cave"},
@@ -262,6 +274,7 @@ def test_json_nested_a_thousand_deep_is_refused_everywhere(workspace, route, met
         "/api/auth/password-reset/confirm/",
         "/api/auth/invitations/accept/",
         "/api/auth/invitations/decline/",
+        "/api/exports/recipients/confirm/",
     ],
 )
 def test_the_public_routes_answer_deep_json_as_malformed(db, url):

@@ -51,8 +51,10 @@ def lost_work(workspace, other_workspace, django_capture_on_commit_callbacks):
             type="plan.created",  # a type StockScan does not follow: no call to Stripe
             payload=stripe_objects.event("plan.created", {"id": "plan_1"}, created=0),
         )
-        response = workspace.client(Role.OWNER).get(
-            "/api/exports/", {"from": "2026-10", "to": "2026-10", "format": "csv", "email": owner.email}
+        response = workspace.client(Role.OWNER).post(
+            "/api/exports/",
+            {"from": "2026-10", "to": "2026-10", "format": "csv", "email": owner.email},
+            format="json",
         )
         assert response.status_code == 202, response.content
         email = password_reset(workspace.tenant, "gerante@bistro.test")

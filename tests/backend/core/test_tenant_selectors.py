@@ -29,6 +29,7 @@ from stockscan.entitlements.models import UsageCounter
 from stockscan.entitlements.plans import Metric, PlanCode
 from stockscan.entitlements.services import billing_state_update
 from stockscan.exports import selectors as exports
+from stockscan.exports.models import ExportRecipient
 from stockscan.inventory.models import ExpiryKind, Product
 from stockscan.inventory.selectors import alerts, listing, stats
 from stockscan.orgs import selectors as orgs
@@ -53,6 +54,10 @@ def _anchor(ws: Workspace) -> Product:
 
 def _kitchens(*workspaces: Workspace) -> list[int]:
     return [ws.kitchen.pk for ws in workspaces]
+
+
+def _every_recipient_email() -> list[str]:
+    return list(ExportRecipient.objects.values_list("email", flat=True))
 
 
 def _every_email() -> list[str]:
@@ -89,6 +94,10 @@ SELECTOR_CALLS = {
     orgs.activity_list: lambda a, o: orgs.activity_list(tenant=a.tenant),
     exports.active_memberships_by_email: lambda a, o: exports.active_memberships_by_email(
         tenant=a.tenant, emails=_every_email()
+    ),
+    exports.recipient_list: lambda a, o: exports.recipient_list(tenant=a.tenant),
+    exports.confirmed_recipients_by_email: lambda a, o: exports.confirmed_recipients_by_email(
+        tenant=a.tenant, emails=_every_recipient_email()
     ),
     billing.stripe_customer_id: lambda a, o: billing.stripe_customer_id(tenant=a.tenant),
     billing.has_running_subscription: lambda a, o: billing.has_running_subscription(tenant=a.tenant),

@@ -48,18 +48,10 @@ BAD_REQUESTS = [
     pytest.param(_exports(service="abc"), 404, "NOT_FOUND", None, id="service-not-a-number"),
     pytest.param(_exports(service="9" * 30), 404, "NOT_FOUND", None, id="service-huge"),
     pytest.param(_exports(service="-1"), 404, "NOT_FOUND", None, id="service-negative"),
-    # email
-    pytest.param(_exports(email="nobody"), 400, "VALIDATION_ERROR", "email", id="email-not-an-address"),
-    pytest.param(_exports(email=" , ;"), 400, "VALIDATION_ERROR", "email", id="email-only-separators"),
-    pytest.param(
-        _exports(email=",".join(f"m{i}@example.test" for i in range(6))),
-        400,
-        "VALIDATION_ERROR",
-        "email",
-        id="email-six-addresses",
-    ),
-    pytest.param(_exports(email="x" * 1001), 400, "VALIDATION_ERROR", "email", id="email-too-long"),
-    pytest.param(_exports(message="Bonjour"), 400, "VALIDATION_ERROR", "message", id="message-without-email"),
+    # a GET only downloads: asking it to email is refused, not downloaded
+    pytest.param(_exports(email="owner@example.test"), 400, "EMAIL_NEEDS_POST", None, id="get-with-email"),
+    pytest.param(_exports(message="Bonjour"), 400, "EMAIL_NEEDS_POST", None, id="get-with-message"),
+    pytest.param(_month_route(email="owner@example.test"), 400, "EMAIL_NEEDS_POST", None, id="month-route-email"),
     # the month route
     pytest.param(_month_route(month="2026-13"), 400, "INVALID_MONTH", None, id="month-route-bad-month"),
     pytest.param(_month_route(format="csv"), 400, "VALIDATION_ERROR", "format", id="month-route-csv"),
@@ -97,8 +89,44 @@ def test_twenty_four_months_is_the_longest_range(stock):
     b"".join(response.streaming_content)
 
 
-@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
-@pytest.mark.parametrize("url", [EXPORTS, EXPORT_EXCEL])
+BAD_BODIES = [
+    pytest.param({"email": "nobody"}, 400, "VALIDATION_ERROR", "email", id="email-not-an-address"),
+    pytest.param({"email": " , ;"}, 400, "VALIDATION_ERROR", "email", id="email-only-separators"),
+    pytest.param(
+        {"email": ",".join(f"m{i}@example.test" for i in range(6))},
+        400,
+        "VALIDATION_ERROR",
+        "email",
+        id="email-six-addresses",
+    ),
+    pytest.param({"email": "x" * 1001}, 400, "VALIDATION_ERROR", "email", id="email-too-long"),
+    pytest.param({"email": ["owner@example.test"]}, 400, "VALIDATION_ERROR", "email", id="email-a-list"),
+    pytest.param({"email": None}, 400, "VALIDATION_ERROR", "email", id="email-null"),
+    pytest.param({"email": "owner@example.test", "format": "pdf"}, 400, "VALIDATION_ERROR", "format", id="pdf"),
+    pytest.param({"email": "owner@example.test", "from": "2026-13"}, 400, "INVALID_MONTH", None, id="month-13"),
+    pytest.param({"email": "owner@example.test", "from": ["2026-10"]}, 400, "VALIDATION_ERROR", "from", id="list"),
+    pytest.param({"email": "owner@example.test", "mode": "half"}, 400, "VALIDATION_ERROR", "mode", id="bad-mode"),
+    pytest.param({"email": "stranger@example.test"}, 400, "RECIPIENT_NOT_ALLOWED", "email", id="not-a-member"),
+]
+
+
+@pytest.mark.parametrize(("body", "status", "code", "field"), BAD_BODIES)
+def test_a_bad_emailed_export_is_a_json_4xx_and_uses_no_quota(stock, body, status, code, field):
+    response = stock.client().post(EXPORTS, {"format": "xlsx", **OCTOBER, **body}, format="json")
+
+    result = assert_error(response, status, code)
+    if field is not None:
+        assert field in result["fields"], result
+    assert quota_used(stock.ws.tenant, Metric.EXPORT_XLSX) == 0
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        *[(m, EXPORTS) for m in ["put", "patch", "delete"]],
+        *[(m, EXPORT_EXCEL) for m in ["post", "put", "patch", "delete"]],
+    ],
+)
 def test_exports_are_read_only(stock, method, url):
     response = getattr(stock.client(), method)(url, {}, format="json")
 
