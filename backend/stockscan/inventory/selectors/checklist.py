@@ -5,8 +5,8 @@ Its products are the ones counted last month (still in the catalog) and the ones
 counted this month, in shelf order: their default area's position, then their position,
 then the order they were counted in last month. Each says last month's quantity (`expected`,
 the sum of its lines' effective quantities: one product, one unit) and what is counted of it
-this month. "Last month" is the service's latest month before this one, so a month skipped
-does not empty the checklist.
+this month. "Last month" is the service's latest month before this one with something
+counted, so a month skipped (or started and left empty) does not empty the checklist.
 """
 
 from django.db.models import Count, F, Min, Q, Sum
@@ -17,7 +17,9 @@ from stockscan.inventory.selectors.listing import EFFECTIVE_QUANTITY
 
 def previous_count(count: StockCount) -> StockCount | None:
     return (
-        StockCount.objects.filter(tenant_id=count.tenant_id, service_id=count.service_id, month__lt=count.month)
+        StockCount.objects.filter(
+            tenant_id=count.tenant_id, service_id=count.service_id, month__lt=count.month, line_count__gt=0
+        )
         .order_by("-month")
         .first()
     )
