@@ -49,9 +49,8 @@ def test_products_are_kept_in_an_area_of_their_service(workspace):
         {"service": workspace.bar.pk, "name": "Bordeaux", "default_area": cellar.pk, "position": 3},
         format="json",
     )
-    refused = client.post(
-        "/api/products/", {"service": workspace.bar.pk, "name": "Farine", "default_area": kitchen_area.pk}, format="json"
-    )
+    flour = {"service": workspace.bar.pk, "name": "Farine", "default_area": kitchen_area.pk}
+    refused = client.post("/api/products/", flour, format="json")
 
     assert wine.status_code == 201, wine.content
     assert (wine.json()["default_area"], wine.json()["position"]) == (cellar.pk, 3)
