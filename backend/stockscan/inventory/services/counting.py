@@ -14,6 +14,7 @@ same write sent again answers its line, the same key with another write is a 409
 """
 
 from datetime import date
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
@@ -233,6 +234,10 @@ def _check_line(line: CountLine, count: StockCount, written: set[str]) -> None:
         raise ValidationError(errors)
 
 
+# What a line's quantity column holds (14 digits, 3 of them decimals).
+LARGEST_QUANTITY = Decimal("1e11")
+
+
 class CountMode:
     SET = "set"
     ADD = "add"
@@ -314,6 +319,8 @@ def _line_recount(*, line: CountLine, count: StockCount, actor, mode: str, field
     before = str(line.quantity)
     if mode == CountMode.ADD:
         line.quantity += fields["quantity"]
+        if line.quantity >= LARGEST_QUANTITY:
+            raise ValidationError({"quantity": [_("This line cannot hold that much: count it with a set.")]})
         if fields.get("remaining_quantity") is not None:
             line.remaining_quantity = (line.remaining_quantity or 0) + fields["remaining_quantity"]
         elif "remaining_fraction" in fields:
