@@ -177,3 +177,13 @@ def test_two_people_counting_two_areas_of_one_month_lose_nothing():
     assert sorted({area for _, area, _ in counted}) == ["Bar", "Cave"]
     listed = workspace.client(Role.MANAGER).get(f"/api/counts/{count.pk}/").json()
     assert (listed["line_count"], listed["products_counted"]) == (30, 30)
+
+
+def test_scan_to_add_past_what_a_line_holds_is_refused(workspace, month, cola):
+    client = workspace.client(Role.OPERATOR)
+    count_line(client, month, cola, quantity="99999999999")
+
+    response = count_line(client, month, cola, quantity="1", mode="add")
+
+    assert (response.status_code, list(response.json()["fields"])) == (400, ["quantity"])
+    assert quantities(month) == [("Coca", None, Decimal("99999999999"))]
