@@ -13,7 +13,7 @@ from django_scopes import scopes_disabled
 from factory.django import DjangoModelFactory
 
 from stockscan.entitlements.services import billing_state_start_trial
-from stockscan.inventory.models import Category, CountLine, Loss, Product, StockCount
+from stockscan.inventory.models import Area, Category, CountLine, Loss, Product, StockCount
 from stockscan.orgs.models import Invitation, Membership, Role, Service, Tenant
 from stockscan.orgs.presets import ServiceType, preset_for
 from stockscan.orgs.selectors import token_digest
@@ -110,6 +110,16 @@ class CategoryFactory(ScopedFactory):
     service = factory.SubFactory(ServiceFactory)
     tenant = factory.SelfAttribute("service.tenant")
     name = factory.Sequence(lambda n: f"Category {n}")
+
+
+class AreaFactory(ScopedFactory):
+    class Meta:
+        model = Area
+
+    service = factory.SubFactory(ServiceFactory)
+    tenant = factory.SelfAttribute("service.tenant")
+    name = factory.Sequence(lambda n: f"Area {n}")
+    position = factory.Sequence(lambda n: n)
 
 
 class ProductFactory(ScopedFactory):

@@ -8,7 +8,11 @@ requests:
   of the lines' JSON (PostgreSQL, Python: one server each, taking turns), beside the floor
   of the same rows fetched with psycopg and written with json.dumps, and the ratio to it;
 - throughput of one page of 50 items with 8 concurrent clients, beside /health in the same
-  run (5 rounds taking turns; the median of the rounds' ratios), and the page's SQL queries.
+  run (5 rounds taking turns; the median of the rounds' ratios), and the page's SQL queries;
+- starting the next month from the counted one (issue 17: target 2 s of server time at 50,000
+  lines): the server's time of the POST that starts it, of its detail (counted / to count)
+  and of the first page of its checklist, each the median of repeated runs (the empty month
+  is deleted between runs, through the API).
 
     .venv/bin/python scripts/bench/inventory.py                # 1,000 / 10,000 / 50,000
     .venv/bin/python scripts/bench/inventory.py --sizes 1000   # one size
@@ -27,7 +31,7 @@ import random
 import statistics
 import threading
 import time
-from datetime import date
+from datetime import date, timedelta
 
 from common import (
     Server,
@@ -153,6 +157,50 @@ def month_floor(service: int):
     return once
 
 
+# --- Starting a month from a counted one (issue 17, rule 1)
+
+
+def _send(server: Server, method: str, path: str, token: str, body: dict | None = None) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
+    response = conn.getresponse()
+    content = response.read()
+    conn.close()
+    return response.status, content
+
+
+def start_next_month(server: Server, token: str, service: int, repeat: int = 7) -> dict:
+    """The next month started (POST /api/counts/), read (its counted / to-count totals) and its
+    checklist's first page, as the SPA does on opening it: server milliseconds, medians."""
+    following = (MONTH.replace(day=28) + timedelta(days=5)).replace(day=1)
+    server.server_milliseconds()
+    starts, details, checklists = [], [], []
+    for _ in range(repeat):
+        status, body = _send(server, "POST", "/api/counts/", token, {"service": service, "month": f"{following:%Y-%m}"})
+        assert status == 201, body[:300]
+        count = json.loads(body)
+        assert count["products_to_count"] > 0, count
+        status, body = _send(server, "GET", f"/api/counts/{count['id']}/", token)
+        assert status == 200, body[:300]
+        status, body = _send(server, "GET", f"/api/counts/{count['id']}/checklist/?page_size=50", token)
+        assert status == 200, body[:300]
+        assert len(json.loads(body)["results"]) == 50, body[:300]
+        start_ms, detail_ms, checklist_ms = server.server_milliseconds(expected=3)
+        starts.append(start_ms)
+        details.append(detail_ms)
+        checklists.append(checklist_ms)
+        status, body = _send(server, "DELETE", f"/api/counts/{count['id']}/", token)
+        assert status == 204, body[:300]
+        server.server_milliseconds(expected=1)
+    return {
+        "start_month_server_ms": round(statistics.median(starts), 1),
+        "start_month_detail_server_ms": round(statistics.median(details), 1),
+        "start_month_checklist_page50_server_ms": round(statistics.median(checklists), 1),
+        "start_month_target_ms": 2000,
+    }
+
+
 def run(size: int) -> dict:
     from django.db import connections
 
@@ -209,6 +257,7 @@ def run(size: int) -> dict:
         # /health and the page take turns, so that a change in the machine's speed during
         # the run (a shared host) weighs on both: the ratio is the median of the rounds'.
         rounds = [(throughput(server, "/health", None), throughput(server, page_path, token)) for _ in range(5)]
+        start_month = start_next_month(server, token, service)
     finally:
         for each in servers.values():
             each.stop()
@@ -225,6 +274,7 @@ def run(size: int) -> dict:
         "health_rps_8_clients": round(statistics.median(health for health, _ in rounds), 1),
         "page50_vs_health": f"{statistics.median(page / health for health, page in rounds):.0%}",
         "page50_vs_health_rounds": [f"{page / health:.0%}" for health, page in rounds],
+        **start_month,
     }
 
 

@@ -80,6 +80,11 @@ EXCLUSIONS: dict[str, tuple[list, str]] = {
         "the feature keys are those of the service type's presets (checked by the server, not in the schema)",
     ),
     "PATCH /api/auth/tenant/": ([positive_data_acceptance], "timezone is an IANA name (checked, not enumerated)"),
+    "POST /api/areas/": (
+        [positive_data_acceptance],
+        "names refuse control and invisible characters (core.fields), which JSON Schema cannot say; the service "
+        "must exist in the tenant",
+    ),
     "POST /api/categories/": (
         [positive_data_acceptance],
         "names refuse control and invisible characters (core.fields), which JSON Schema cannot say",
@@ -115,6 +120,7 @@ LIST_QUERY_OPERATIONS = {
     "GET /api/alerts/",
     "GET /api/auth/memberships/",
     "GET /api/auth/services/",
+    "GET /api/areas/",
     "GET /api/categories/",
     "GET /api/count-lines/",
     "GET /api/counts/",

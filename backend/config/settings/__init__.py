@@ -289,6 +289,8 @@ SPECTACULAR_SETTINGS = {
         "FeatureEnum": "stockscan.entitlements.plans.FEATURE_CODES",
         "AlertExclusionReasonEnum": "stockscan.inventory.serializers.ALERT_EXCLUSION_REASONS",
         "LossReasonEnum": "stockscan.inventory.models.LossReason",
+        "CountStatusEnum": "stockscan.inventory.models.CountStatus",
+        "UncountedPolicyEnum": "stockscan.inventory.models.UncountedPolicy",
     },
     "APPEND_COMPONENTS": {
         "securitySchemes": {

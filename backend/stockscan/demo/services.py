@@ -1,5 +1,6 @@
-"""The demo business: a French bistro with a kitchen and a bar, three closed months and the
-current one half counted, losses of every reason, a few alerts and a pending invitation.
+"""The demo business: a French bistro with a kitchen and a bar, each with its areas (chambre
+froide, réserve… ; bar, cave…) and its products in shelf order, three closed months and the
+current one half counted (its checklist shows the rest), losses of every reason, a few alerts and a pending invitation.
 
 Everything is written through the apps' own services, as the team would through the API, so
 the demo obeys the same rules as real data. Quantities come from a seeded random generator:
@@ -20,8 +21,9 @@ from stockscan.demo.catalogue import BAR, KITCHEN
 from stockscan.entitlements.models import PlanGrant, TenantPlanOverride
 from stockscan.entitlements.plans import PlanCode
 from stockscan.inventory.models import CountLine, Loss, LossReason, Product
+from stockscan.inventory.services.areas import area_create
 from stockscan.inventory.services.catalog import category_create, product_create
-from stockscan.inventory.services.counting import count_close, count_start, line_add
+from stockscan.inventory.services.counting import count_close, count_start, line_count
 from stockscan.inventory.services.losses import loss_record
 from stockscan.orgs.models import Invitation, InvitationStatus, Membership, Role, Service, Tenant
 from stockscan.orgs.presets import ServiceType, preset_for
@@ -117,12 +119,40 @@ def _business() -> tuple[Tenant, dict, dict]:
     return tenant, users, services
 
 
+# Where each category is kept, area by area in the order of the walk.
+AREAS = {
+    KITCHEN_NAME: {
+        "Chambre froide": ("Viandes et poissons", "Crèmerie"),
+        "Légumerie": ("Fruits et légumes",),
+        "Réserve": ("Épicerie", "Boulangerie"),
+        "Congélateur": ("Surgelés",),
+    },
+    BAR_NAME: {
+        "Bar": ("Spiritueux", "Apéritifs", "Sirops et café"),
+        "Frigo du bar": ("Bières", "Softs"),
+        "Cave": ("Vins",),
+        "Réserve du bar": ("Grignotage",),
+    },
+}
+
+
+def _areas(tenant, owner, service) -> dict:
+    """The service's areas → {category name: area}."""
+    by_category = {}
+    for name, categories in AREAS[service.name].items():
+        area = area_create(tenant=tenant, service=service, actor=owner, name=name)
+        by_category |= dict.fromkeys(categories, area)
+    return by_category
+
+
 def _catalogue(tenant, owner, service, categories: dict, *, barcodes: bool) -> list[tuple[Product, int, int | None]]:
-    """The service's products, each with its typical quantity and shelf life."""
+    """The service's products, each with its typical quantity and shelf life, kept in the
+    area of its category at its place on the shelf."""
     products = []
+    areas = _areas(tenant, owner, service)
     for category_name, items in categories.items():
         category = category_create(tenant=tenant, service=service, name=category_name, actor=owner)
-        for name, unit, cost, price, vat, minimum, typical, shelf_life in items:
+        for position, (name, unit, cost, price, vat, minimum, typical, shelf_life) in enumerate(items):
             product = product_create(
                 tenant=tenant,
                 service=service,
@@ -136,6 +166,8 @@ def _catalogue(tenant, owner, service, categories: dict, *, barcodes: bool) -> l
                 min_quantity=minimum,
                 barcode=ean13(len(products) + 1000 * len(categories)) if barcodes else "",
                 supplier="Metro" if service.name == KITCHEN_NAME else "France Boissons",
+                default_area=areas.get(category_name),
+                position=position,
             )
             products.append((product, typical, shelf_life))
     return products
@@ -160,7 +192,7 @@ def _count(count, actor, products, rng, *, month: date, today: date, share: floa
             fields["lot"] = f"L{month:%y%m}-{index:03d}"
         if product.service.features.get("open_container_tracking") and product.unit == "pcs" and index % 9 == 4:
             fields |= {"container_state": "OPENED", "remaining_fraction": Decimal("0.5")}
-        line_add(count=count, actor=actor, **fields)
+        line_count(count=count, actor=actor, **fields)
 
 
 def _losses(tenant, service, actor, products, *, month: date, today: date, reasons: list[str]) -> None:

@@ -34,6 +34,19 @@ def register() -> None:
         ),
         lambda e: {key: e.after.get(key, "") for key in ("lines", "service", "month")},
     )
+    register_activity("count.deleted", _("%(actor)s deleted the empty count of %(month)s"), _name("month"))
+    register_activity(
+        "count.line_recounted",
+        _("%(actor)s recounted %(name)s: %(before)s → %(after)s"),
+        lambda e: {
+            "name": e.after.get("product", ""),
+            "before": e.before.get("quantity", ""),
+            "after": e.after.get("quantity", ""),
+        },
+    )
+    register_activity("area.created", _("%(actor)s created the area %(name)s"), _name("name"))
+    register_activity("area.updated", _("%(actor)s changed the area %(name)s"), _name("name"))
+    register_activity("area.deleted", _("%(actor)s deleted the area %(name)s"), _name("name"))
     register_activity("count.closed", _("%(actor)s closed a month's count"))
     register_activity("count.reopened", _("%(actor)s reopened a month's count"))
     register_activity("loss.recorded", _("%(actor)s recorded a loss (%(reason)s)"), _reason)

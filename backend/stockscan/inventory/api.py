@@ -12,19 +12,37 @@ from stockscan.core.months import InvalidMonth, month_parameter, parse_month
 from stockscan.core.pagination import MonthPagination
 from stockscan.entitlements.errors import EntitlementsErrorCode, FeatureNotIncluded, MonthOutsideHistory
 from stockscan.entitlements.selectors import current_period
-from stockscan.inventory.errors import BarcodeTaken, CategoryNameTaken, CountClosed, InventoryErrorCode, SkuTaken
-from stockscan.inventory.models import Category, CountLine, Loss, Product, StockCount
+from stockscan.inventory.errors import (
+    AreaNameTaken,
+    BarcodeTaken,
+    CategoryNameTaken,
+    CountClosed,
+    CountEmpty,
+    CountNotEmpty,
+    InventoryErrorCode,
+    LineExists,
+    MonthClosed,
+    MonthNotStarted,
+    MonthOutOfRange,
+    SkuTaken,
+    UncountedProducts,
+)
+from stockscan.inventory.models import Area, Category, CountLine, Loss, Product, StockCount
 from stockscan.inventory.selectors import alerts, stats
 from stockscan.inventory.selectors import listing as selectors
 from stockscan.inventory.selectors.catalog import product_warnings
+from stockscan.inventory.selectors.checklist import checklist, checklist_totals
 from stockscan.inventory.serializers import (
     COUNT_LINE_ROWS,
     COUNT_LINE_ROWS_WITHOUT_COSTS,
     AlertExclusionSerializer,
     AlertPageSerializer,
     AlertSerializer,
+    AreaSerializer,
+    AreaWriteSerializer,
     CategorySerializer,
     CategoryWriteSerializer,
+    ChecklistItemSerializer,
     CountLineCreateSerializer,
     CountLineSerializer,
     CountLineWriteSerializer,
@@ -36,11 +54,13 @@ from stockscan.inventory.serializers import (
     ProductSerializer,
     ProductWithWarningsSerializer,
     ProductWriteSerializer,
+    StockCountCloseSerializer,
+    StockCountDetailSerializer,
     StockCountSerializer,
     StockCountStartSerializer,
 )
+from stockscan.inventory.services import areas, counting, losses
 from stockscan.inventory.services import catalog as services
-from stockscan.inventory.services import counting, losses
 from stockscan.orgs.errors import OrgsErrorCode
 from stockscan.orgs.tenancy.permissions import Perm, crud_permissions
 from stockscan.orgs.tenancy.resolution import ServiceNotFound, parse_id, visible_service_ids
@@ -59,6 +79,7 @@ SERVICE_REQUIRED_PARAM = OpenApiParameter(
 # The service named by `?service=`, the body or X-Service-Id (orgs.tenancy.resolution).
 SERVICE_ERRORS = [ServiceNotFound, (400, OrgsErrorCode.SERVICE_REQUIRED)]
 INVALID_FILTER = (400, InventoryErrorCode.INVALID_FILTER)
+LOSS_IN_FUTURE = (400, InventoryErrorCode.LOSS_IN_FUTURE)
 
 _CATALOG_PERMISSIONS = {
     **crud_permissions(read=Perm.VIEW_CATALOG, write=Perm.MANAGE_CATALOG),
@@ -109,6 +130,52 @@ class CategoryViewSet(TenantModelViewSet):
 
     def perform_destroy(self, instance):
         services.category_delete(category=instance, actor=self.request.user)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[SERVICE_PARAM]),
+    create=extend_schema(
+        request=AreaWriteSerializer, responses={201: AreaSerializer}, parameters=[SERVICE_REQUIRED_PARAM]
+    ),
+    update=extend_schema(request=AreaWriteSerializer, responses=AreaSerializer),
+    partial_update=extend_schema(request=AreaWriteSerializer, responses=AreaSerializer),
+)
+class AreaViewSet(TenantModelViewSet):
+    """Areas of a service (réserve, frigo, bar, cave…), in the order of the walk: the month's
+    checklist follows them. Owners and managers change them; every member reads them."""
+
+    queryset = Area.objects.none()
+    serializer_class = AreaSerializer
+    permissions = crud_permissions(read=Perm.VIEW_CATALOG, write=Perm.MANAGE_CATALOG)
+    error_codes = {
+        "list": [ServiceNotFound],
+        "create": [*SERVICE_ERRORS, AreaNameTaken],
+        "update": [AreaNameTaken],
+        "partial_update": [AreaNameTaken],
+        "destroy": [ObjectInUse],
+    }
+
+    def get_queryset(self):
+        service = self.get_service(required=False) if self.action == "list" else None
+        return selectors.area_list(tenant=self.request.tenant, membership=self.request.membership, service=service)
+
+    def create(self, request, *args, **kwargs):
+        params = AreaWriteSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        area = areas.area_create(
+            tenant=request.tenant, service=self.get_service(), actor=request.user, **params.validated_data
+        )
+        return Response(AreaSerializer(area).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        area = self.get_object()
+        params = AreaWriteSerializer(data=request.data, partial=kwargs.get("partial", False))
+        params.is_valid(raise_exception=True)
+        area = areas.area_update(area=area, actor=request.user, **params.validated_data)
+        return Response(AreaSerializer(area).data)
+
+    def perform_destroy(self, instance):
+        areas.area_delete(area=instance, actor=self.request.user)
 
 
 ARCHIVED_PARAM = OpenApiParameter(
@@ -236,30 +303,50 @@ def client_id_of(request, data: dict) -> str:
     return idempotency_key(body_key=data.pop("client_id", ""), header_key=request.headers.get(IDEMPOTENCY_HEADER))
 
 
+def _detail(count: StockCount) -> dict:
+    count.__dict__.update(checklist_totals(count))
+    return StockCountDetailSerializer(count).data
+
+
 @extend_schema_view(
     list=extend_schema(parameters=[SERVICE_PARAM, MONTH_PARAM]),
+    retrieve=extend_schema(responses=StockCountDetailSerializer),
     create=extend_schema(
         request=StockCountStartSerializer,
-        responses={201: StockCountSerializer, 200: StockCountSerializer},
+        responses={201: StockCountDetailSerializer, 200: StockCountDetailSerializer},
         parameters=[SERVICE_REQUIRED_PARAM],
     ),
+    destroy=extend_schema(
+        description="Deletes a month started by mistake: open, nothing counted, no loss dated in it."
+    ),
 )
-class StockCountViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Inventory months of each service: start one (optionally from the previous month),
-    close it, reopen it."""
+class StockCountViewSet(
+    TenantScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Inventory months of each service: start one (its checklist is last month's products),
+    read its checklist, close it, reopen it, delete it while it is empty."""
 
     queryset = StockCount.objects.none()
     serializer_class = StockCountSerializer
     permissions = {
         "list": Perm.VIEW_CATALOG,
         "retrieve": Perm.VIEW_CATALOG,
+        "checklist": Perm.VIEW_CATALOG,
         "create": Perm.COUNT_STOCK,
         "close": Perm.MANAGE_COUNTS,
         "reopen": Perm.MANAGE_COUNTS,
+        "destroy": Perm.MANAGE_COUNTS,
     }
     error_codes = {
         "list": [ServiceNotFound, InvalidMonth],
-        "create": [*SERVICE_ERRORS, InvalidMonth, MonthOutsideHistory],
+        "create": [*SERVICE_ERRORS, InvalidMonth, MonthOutOfRange, MonthOutsideHistory],
+        "checklist": [INVALID_FILTER],
+        "close": [MonthNotStarted, CountEmpty, UncountedProducts],
+        "destroy": [CountClosed, CountNotEmpty],
     }
 
     def get_queryset(self):
@@ -267,25 +354,55 @@ class StockCountViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.Retriev
         filters = month_filters(self) if self.action == "list" else {}
         return selectors.count_list(tenant=request.tenant, membership=request.membership, **filters)
 
+    def retrieve(self, request, *args, **kwargs):
+        return Response(_detail(self.get_object()))
+
     def create(self, request, *args, **kwargs):
         params = StockCountStartSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         count, created = counting.count_start(
             tenant=request.tenant, service=self.get_service(), actor=request.user, **params.validated_data
         )
-        return Response(
-            StockCountSerializer(count).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        )
+        return Response(_detail(count), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
-    @extend_schema(request=None, responses=StockCountSerializer)
+    def perform_destroy(self, instance):
+        counting.count_delete(count=instance, actor=self.request.user)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("area", OpenApiTypes.INT, description="Only the products kept in this area."),
+            OpenApiParameter("page", OpenApiTypes.INT),
+            OpenApiParameter("page_size", OpenApiTypes.INT, description="Up to 1,000."),
+        ],
+        responses=ChecklistItemSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"], pagination_class=MonthPagination)
+    def checklist(self, request, pk=None):
+        """What to count this month, in shelf order (area, then position on the shelf, then last
+        month's order): last month's products with their quantity then (`expected`), and the
+        ones already counted this month. Read from last month's lines, never copied."""
+        count = self.get_object()
+        area = request.query_params.get("area")
+        if area is not None:
+            area = parse_id(area, not_found=NotFound)
+        rows = checklist(count=count, area=area)
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(ChecklistItemSerializer(page, many=True).data)
+
+    @extend_schema(request=StockCountCloseSerializer, responses=StockCountDetailSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
-        return Response(StockCountSerializer(counting.count_close(count=self.get_object(), actor=request.user)).data)
+        params = StockCountCloseSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        count = counting.count_close(
+            count=self.get_object(), actor=request.user, uncounted=params.validated_data.get("uncounted", "")
+        )
+        return Response(_detail(count))
 
-    @extend_schema(request=None, responses=StockCountSerializer)
+    @extend_schema(request=None, responses=StockCountDetailSerializer)
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
-        return Response(StockCountSerializer(counting.count_reopen(count=self.get_object(), actor=request.user)).data)
+        return Response(_detail(counting.count_reopen(count=self.get_object(), actor=request.user)))
 
 
 IDEMPOTENCY_KEY_PARAM = OpenApiParameter(
@@ -321,7 +438,8 @@ IDEMPOTENCY_KEY_PARAM = OpenApiParameter(
     partial_update=extend_schema(request=CountLineWriteSerializer, responses=CountLineSerializer),
 )
 class CountLineViewSet(TenantModelViewSet):
-    """Lines of the monthly counts. A write that carries a client id is applied once."""
+    """Lines of the monthly counts. Counting a line again sets it (or adds to it with
+    `mode: "add"`); a write that carries a client id is applied once."""
 
     queryset = CountLine.objects.none()
     serializer_class = CountLineSerializer
@@ -330,8 +448,8 @@ class CountLineViewSet(TenantModelViewSet):
     error_codes = {
         "list": [*SERVICE_ERRORS, InvalidMonth, (400, InventoryErrorCode.COUNT_REQUIRED)],
         "create": [CountClosed, (400, ErrorCode.INVALID_IDEMPOTENCY_KEY), (409, ErrorCode.IDEMPOTENCY_KEY_REUSED)],
-        "update": [CountClosed],
-        "partial_update": [CountClosed],
+        "update": [CountClosed, LineExists],
+        "partial_update": [CountClosed, LineExists],
         "destroy": [CountClosed],
     }
 
@@ -383,7 +501,7 @@ class CountLineViewSet(TenantModelViewSet):
         visible = selectors.count_list(tenant=request.tenant, membership=request.membership).filter(pk=count.pk)
         if not visible.exists():
             raise NotFound()
-        line, created = counting.line_add(count=count, actor=request.user, client_id=client_id, **data)
+        line, created = counting.line_count(count=count, actor=request.user, client_id=client_id, **data)
         return Response(self._row(line.pk), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     def update(self, request, *args, **kwargs):
@@ -411,7 +529,10 @@ class CountLineViewSet(TenantModelViewSet):
 )
 class LossViewSet(TenantModelViewSet):
     """Losses (breakage, expiry, theft…). Recording needs the `loss_management` entitlement;
-    reading stays possible after a downgrade."""
+    reading stays possible after a downgrade. A loss dated in a closed month cannot be
+    recorded, changed or deleted (409 MONTH_CLOSED), nor dated after today (400
+    LOSS_IN_FUTURE). An operator changes and deletes only the losses they recorded: another
+    member's answers 404, as a loss that is not theirs to change."""
 
     queryset = Loss.objects.none()
     serializer_class = LossSerializer
@@ -421,18 +542,21 @@ class LossViewSet(TenantModelViewSet):
         "create": [
             ServiceNotFound,
             FeatureNotIncluded,
-            CountClosed,
+            MonthClosed,
+            LOSS_IN_FUTURE,
             (400, ErrorCode.INVALID_IDEMPOTENCY_KEY),
             (409, ErrorCode.IDEMPOTENCY_KEY_REUSED),
         ],
-        "update": [FeatureNotIncluded, CountClosed],
-        "partial_update": [FeatureNotIncluded, CountClosed],
-        "destroy": [FeatureNotIncluded, CountClosed],
+        "update": [FeatureNotIncluded, MonthClosed, LOSS_IN_FUTURE],
+        "partial_update": [FeatureNotIncluded, MonthClosed, LOSS_IN_FUTURE],
+        "destroy": [FeatureNotIncluded, MonthClosed],
     }
 
     def get_queryset(self):
         request = self.request
         filters = month_filters(self) if self.action == "list" else {}
+        if self.action in ("update", "partial_update", "destroy"):
+            filters["editable_by"] = request.user
         return selectors.loss_list(tenant=request.tenant, membership=request.membership, **filters)
 
     def create(self, request, *args, **kwargs):

@@ -1,10 +1,11 @@
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, Lower
 from django.utils.translation import gettext_lazy as _
 
 from stockscan.core.models import TenantOwnedModel
@@ -47,6 +48,26 @@ class Category(TenantOwnedModel):
         return self.name
 
 
+class Area(TenantOwnedModel):
+    """Where a service's stock is counted (réserve, frigo, bar, cave…), in the order the team
+    walks through them: the month's checklist follows it."""
+
+    service = models.ForeignKey("orgs.Service", on_delete=models.CASCADE, related_name="areas")
+    name = models.CharField(_("name"), max_length=120)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+        constraints = [
+            models.UniqueConstraint("service", Lower("name"), name="inventory_area_unique_name_per_service"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
 class Product(TenantOwnedModel):
     """A catalog item of one service. Monthly counts refer to it; it is archived, not
     deleted, once it has history."""
@@ -67,6 +88,9 @@ class Product(TenantOwnedModel):
     brand = models.CharField(max_length=120, blank=True)
     notes = models.TextField(blank=True)
     archived = models.BooleanField(default=False)
+    # Where it is kept and its place on the shelf: the order of the month's checklist.
+    default_area = models.ForeignKey(Area, on_delete=models.SET_NULL, null=True, blank=True, related_name="products")
+    position = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -114,6 +138,13 @@ class CountStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+class UncountedPolicy(models.TextChoices):
+    """What the products of the checklist left uncounted were taken to be when the month closed."""
+
+    ZERO = "zero", _("None left")
+    EXPECTED = "expected", _("As last month")
+
+
 class StockCount(TenantOwnedModel):
     """One service's inventory for one month. Closed months are read-only until an owner or
     manager reopens them."""
@@ -128,6 +159,7 @@ class StockCount(TenantOwnedModel):
     # How many lines the month holds, kept by the services that add and remove lines (under
     # this row's lock): the month's pages give their total without counting the lines again.
     line_count = models.PositiveIntegerField(default=0, editable=False)
+    uncounted = models.CharField(max_length=8, choices=UncountedPolicy.choices, blank=True)
 
     class Meta:
         ordering = ["-month", "service_id"]
@@ -150,12 +182,21 @@ class ExpiryKind(models.TextChoices):
     DDM = "DDM", _("Best before (DDM)")
 
 
+# A line's identity in its month: counting the same thing again sets its quantity. An area
+# and an expiry date may be missing (NULL), which must still be one identity.
+NO_AREA = Value(0)
+NO_EXPIRY = Value(date(1, 1, 1))
+LINE_IDENTITY = ("product", "area", "container_state", "lot", "expiry_date")
+
+
 class CountLine(TenantOwnedModel):
-    """A counted quantity of one product in one month, with the costs of that moment so
-    that last year's value does not move when a price changes."""
+    """A counted quantity of one product in one month. Its costs are frozen on it when the
+    month closes (`selectors.valuation`), so that last year's value does not move when a
+    price changes; while the month is open they are null and the product's are used."""
 
     count = models.ForeignKey(StockCount, on_delete=models.CASCADE, related_name="lines")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="count_lines")
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, null=True, blank=True, related_name="count_lines")
     quantity = models.DecimalField(**QUANTITY, validators=[MinValueValidator(0)])
     container_state = models.CharField(max_length=8, choices=ContainerState.choices, default=ContainerState.SEALED)
     # An opened container: what is left, as a fraction of each container or as a quantity
@@ -175,6 +216,8 @@ class CountLine(TenantOwnedModel):
     counted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Written by the closing for a product left uncounted, at last month's quantity.
+    estimated = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["id"]
@@ -184,6 +227,15 @@ class CountLine(TenantOwnedModel):
             models.UniqueConstraint(
                 fields=["count", "client_id"], condition=~Q(client_id=""), name="inventory_line_idempotent"
             ),
+            models.UniqueConstraint(
+                F("count"),
+                F("product"),
+                Coalesce("area", NO_AREA, output_field=models.BigIntegerField()),
+                F("container_state"),
+                F("lot"),
+                Coalesce("expiry_date", NO_EXPIRY),
+                name="inventory_line_identity",
+            ),
         ]
         indexes = [
             models.Index(fields=["count", "product"], name="inventory_line_product_idx"),
@@ -192,6 +244,27 @@ class CountLine(TenantOwnedModel):
 
     def __str__(self):
         return f"{self.product_id}: {self.quantity}"
+
+
+class CountLineWrite(TenantOwnedModel):
+    """A retry-safe write of a count line (body `client_id` or `Idempotency-Key`): counting again
+    sets or adds to an existing line, so the line cannot carry every key that changed it. The
+    first write of a key is applied and recorded here; the same key again answers the line."""
+
+    count = models.ForeignKey(StockCount, on_delete=models.CASCADE, related_name="+")
+    line = models.ForeignKey(CountLine, on_delete=models.CASCADE, related_name="+")
+    client_id = models.CharField(max_length=64)
+    request = models.JSONField(help_text=_("What the write asked, to tell a retry from a reused key."))
+
+    class Meta:
+        verbose_name = _("count line write")
+        verbose_name_plural = _("count line writes")
+        constraints = [
+            models.UniqueConstraint(fields=["count", "client_id"], name="inventory_line_write_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.count_id}: {self.client_id}"
 
 
 class LossReason(models.TextChoices):

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import ExpressionWrapper, F, TextField, Value
+from django.db.models.functions import Cast
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -9,8 +10,9 @@ from stockscan.core.decimals import money
 from stockscan.core.fields import DecimalField, refuse_invisible_characters
 from stockscan.core.idempotency import IDEMPOTENCY_KEY_PATTERN
 from stockscan.core.months import MONTH_SCHEMA, MonthField, format_month, parse_month
-from stockscan.core.serializers import RoundedText, RowSerializer, TenantRelatedField, ToChar
+from stockscan.core.serializers import RoundedText, RowSerializer, TenantRelatedField, Text, ToChar
 from stockscan.inventory.models import (
+    Area,
     Category,
     ContainerState,
     CountLine,
@@ -19,6 +21,7 @@ from stockscan.inventory.models import (
     LossReason,
     Product,
     StockCount,
+    UncountedPolicy,
     Unit,
 )
 from stockscan.orgs.tenancy.resolution import rows_visible_to_requester
@@ -33,6 +36,20 @@ class CategorySerializer(serializers.ModelSerializer):
 
 class CategoryWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120, trim_whitespace=True, validators=[refuse_invisible_characters])
+
+
+class AreaSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Area
+        fields = ["id", "service", "name", "position", "created_at"]
+        read_only_fields = fields
+
+
+class AreaWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=120, trim_whitespace=True, validators=[refuse_invisible_characters])
+    position = serializers.IntegerField(
+        min_value=0, max_value=2_147_483_647, required=False, help_text="Order of the walk; at the end by default."
+    )
 
 
 class WarningSerializer(serializers.Serializer):
@@ -78,6 +95,8 @@ class ProductSerializer(HidesPurchaseCosts, serializers.ModelSerializer):
             "brand",
             "notes",
             "archived",
+            "default_area",
+            "position",
             "created_at",
             "updated_at",
         ]
@@ -116,6 +135,12 @@ class ProductWriteSerializer(serializers.Serializer):
     )
     notes = serializers.CharField(max_length=2000, allow_blank=True, required=False)
     archived = serializers.BooleanField(required=False)
+    default_area = TenantRelatedField(
+        Area, restrict=rows_visible_to_requester, allow_null=True, required=False, help_text="Where it is kept."
+    )
+    position = serializers.IntegerField(
+        min_value=0, max_value=2_147_483_647, required=False, help_text="Its place on the shelf, in its area."
+    )
 
     def validate_barcode(self, value):
         return _stripped(value)
@@ -137,23 +162,81 @@ class StockCountSerializer(serializers.ModelSerializer):
             "month",
             "status",
             "line_count",
+            "uncounted",
             "closed_at",
             "closed_by",
             "created_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "uncounted": {
+                "help_text": "What the products left uncounted were taken to be at closing: zero (none left) or "
+                "expected (as last month, written as estimated lines); empty while open."
+            }
+        }
 
     @extend_schema_field(MONTH_SCHEMA)
     def get_month(self, count) -> str:
         return format_month(count.month)
 
 
+class StockCountDetailSerializer(StockCountSerializer):
+    """One month, with where its checklist stands (`selectors.checklist.checklist_totals`)."""
+
+    products_counted = serializers.IntegerField(read_only=True, help_text="Products counted this month.")
+    products_to_count = serializers.IntegerField(
+        read_only=True, help_text="Products of last month's count (still in the catalog) not counted yet."
+    )
+
+    class Meta(StockCountSerializer.Meta):
+        fields = [*StockCountSerializer.Meta.fields, "products_counted", "products_to_count"]
+        read_only_fields = fields
+
+
 class StockCountStartSerializer(serializers.Serializer):
-    month = MonthField(allow_blank=True, help_text="YYYY-MM")
-    from_previous = serializers.BooleanField(default=False, help_text="Carry over the previous month's lines.")
+    month = MonthField(
+        allow_blank=True,
+        help_text="YYYY-MM, from 12 months before the business was created up to next month "
+        "(else 400 MONTH_OUT_OF_RANGE). The month starts empty: its checklist is last month's products.",
+    )
 
     def validate_month(self, value):
         return parse_month(value)
+
+
+class StockCountCloseSerializer(serializers.Serializer):
+    uncounted = serializers.ChoiceField(
+        choices=UncountedPolicy.choices,
+        required=False,
+        allow_blank=True,
+        help_text="What the checklist's products not counted are: zero (none left) or expected (last month's "
+        "quantity, written as estimated lines). Without it, uncounted products make a 409 UNCOUNTED_PRODUCTS.",
+    )
+
+
+class ChecklistItemSerializer(serializers.Serializer):
+    """A product of the month's checklist (`selectors.checklist`), read from a row."""
+
+    product = serializers.IntegerField()
+    product_name = serializers.CharField(source="product__name")
+    unit = serializers.CharField(source="product__unit")
+    barcode = serializers.CharField(source="product__barcode")
+    position = serializers.IntegerField(source="product__position")
+    area = serializers.IntegerField(source="product__default_area", allow_null=True, help_text="Its default area.")
+    area_name = serializers.CharField(source="product__default_area__name", allow_null=True)
+    expected = serializers.DecimalField(
+        max_digits=24,
+        decimal_places=3,
+        allow_null=True,
+        help_text="Last month's quantity (effective, in the product's unit); null if not counted last month.",
+    )
+    counted = serializers.SerializerMethodField(help_text="Whether it is counted this month.")
+    counted_quantity = serializers.DecimalField(
+        max_digits=24, decimal_places=3, allow_null=True, help_text="What is counted of it this month, or null."
+    )
+
+    def get_counted(self, row) -> bool:
+        return row["counted_lines"] > 0
 
 
 # What a count line's quantities mean (schema descriptions; the value uses the effective
@@ -180,6 +263,23 @@ class CountLineSerializer(HidesPurchaseCosts, serializers.ModelSerializer):
     purchase_cost_fields = ("unit_cost", "line_value")
 
     month = serializers.SerializerMethodField()
+    area_name = serializers.CharField(source="area.name", read_only=True, default=None)
+    unit_cost = serializers.DecimalField(
+        source="line_unit_cost",
+        max_digits=12,
+        decimal_places=4,
+        read_only=True,
+        allow_null=True,
+        help_text="The product's purchase price while the month is open; the one frozen at closing once closed.",
+    )
+    unit_price = serializers.DecimalField(
+        source="line_unit_price",
+        max_digits=12,
+        decimal_places=4,
+        read_only=True,
+        allow_null=True,
+        help_text="The product's selling price while the month is open; the one frozen at closing once closed.",
+    )
     product_name = serializers.CharField(source="product.name", read_only=True)
     category_name = serializers.CharField(source="product.category.name", read_only=True, default=None)
     unit = serializers.CharField(source="product.unit", read_only=True)
@@ -199,6 +299,8 @@ class CountLineSerializer(HidesPurchaseCosts, serializers.ModelSerializer):
             "category_name",
             "unit",
             "min_quantity",
+            "area",
+            "area_name",
             "quantity",
             "container_state",
             "remaining_fraction",
@@ -209,12 +311,16 @@ class CountLineSerializer(HidesPurchaseCosts, serializers.ModelSerializer):
             "unit_cost",
             "unit_price",
             "line_value",
+            "estimated",
             "client_id",
+            "counted_by",
             "created_at",
             "updated_at",
         ]
         read_only_fields = fields
         extra_kwargs = {
+            "estimated": {"help_text": "Written by the closing at last month's quantity (uncounted: expected)."},
+            "counted_by": {"help_text": "Who counted it last (the latest count wins); when: updated_at."},
             "quantity": {"help_text": QUANTITY_HELP},
             "remaining_fraction": {"help_text": REMAINING_FRACTION_HELP},
             "remaining_quantity": {"help_text": REMAINING_QUANTITY_HELP},
@@ -226,7 +332,7 @@ class CountLineSerializer(HidesPurchaseCosts, serializers.ModelSerializer):
 
     @extend_schema_field(serializers.DecimalField(max_digits=20, decimal_places=2, allow_null=True))
     def get_line_value(self, line) -> str | None:
-        return _line_value(line.effective_quantity, line.unit_cost)
+        return _line_value(line.effective_quantity, line.line_unit_cost)
 
 
 def _line_value(effective_quantity, unit_cost) -> str | None:
@@ -237,8 +343,20 @@ def _line_value(effective_quantity, unit_cost) -> str | None:
 
 # The line value as PostgreSQL writes it: round() takes ties away from zero, as money() does.
 _LINE_VALUE_TEXT = RoundedText(
-    ExpressionWrapper(F("effective_quantity") * F("unit_cost"), output_field=models.DecimalField()), 2
+    ExpressionWrapper(F("effective_quantity") * F("line_unit_cost"), output_field=models.DecimalField()), 2
 )
+# A line's unit cost and price are expressions (selectors.valuation): written as numeric(12,4),
+# as their columns would be.
+_COST_TYPE = models.DecimalField(max_digits=12, decimal_places=4)
+
+
+def _cost_text(name: str):
+    return Text(Cast(F(name), output_field=_COST_TYPE))
+
+
+def _cost(value) -> str | None:
+    return None if value is None else format(value.quantize(Decimal("0.0001")), "f")
+
 
 _MONTH_TEXT = ToChar(F("count__month"), "YYYY-MM")
 _NULL_TEXT = Value(None, output_field=TextField())
@@ -247,11 +365,18 @@ COUNT_LINE_ROWS = RowSerializer(
     CountLineSerializer,
     computed={
         "month": lambda row: format_month(row["count__month"]),
-        "line_value": lambda row: _line_value(row["effective_quantity"], row["unit_cost"]),
+        "unit_cost": lambda row: _cost(row["line_unit_cost"]),
+        "unit_price": lambda row: _cost(row["line_unit_price"]),
+        "line_value": lambda row: _line_value(row["effective_quantity"], row["line_unit_cost"]),
     },
-    needs=("count__month", "effective_quantity", "unit_cost"),
-    # The same two fields written by PostgreSQL; a test compares both ways on the same lines.
-    database={"month": _MONTH_TEXT, "line_value": _LINE_VALUE_TEXT},
+    needs=("count__month", "effective_quantity", "line_unit_cost", "line_unit_price"),
+    # The same fields written by PostgreSQL; a test compares both ways on the same lines.
+    database={
+        "month": _MONTH_TEXT,
+        "unit_cost": _cost_text("line_unit_cost"),
+        "unit_price": _cost_text("line_unit_price"),
+        "line_value": _LINE_VALUE_TEXT,
+    },
 )
 # The same rows for a member who may not see purchase costs (CountLineSerializer's
 # `purchase_cost_fields`): null, in Python and in PostgreSQL alike.
@@ -260,10 +385,16 @@ COUNT_LINE_ROWS_WITHOUT_COSTS = RowSerializer(
     computed={
         "month": lambda row: format_month(row["count__month"]),
         "unit_cost": lambda row: None,
+        "unit_price": lambda row: _cost(row["line_unit_price"]),
         "line_value": lambda row: None,
     },
-    needs=("count__month",),
-    database={"month": _MONTH_TEXT, "unit_cost": _NULL_TEXT, "line_value": _NULL_TEXT},
+    needs=("count__month", "line_unit_price"),
+    database={
+        "month": _MONTH_TEXT,
+        "unit_cost": _NULL_TEXT,
+        "unit_price": _cost_text("line_unit_price"),
+        "line_value": _NULL_TEXT,
+    },
 )
 
 
@@ -286,10 +417,26 @@ class CountLineWriteSerializer(serializers.Serializer):
     expiry_date = serializers.DateField(allow_null=True, required=False)
     expiry_kind = serializers.ChoiceField(choices=ExpiryKind.choices, required=False)
     lot = serializers.CharField(max_length=64, allow_blank=True, required=False)
+    area = TenantRelatedField(
+        Area,
+        restrict=rows_visible_to_requester,
+        allow_null=True,
+        required=False,
+        help_text="Where it was counted; the product's default area when left out.",
+    )
 
 
 class CountLineCreateSerializer(CountLineWriteSerializer):
+    """Counting a line: the month's line of the same product, area, container state, lot and
+    expiry date is set to this quantity (`mode: "set"`, the default: the latest count wins)
+    or added to (`mode: "add"`, scan-to-add); otherwise a line is added (201)."""
+
     count = TenantRelatedField(StockCount, restrict=rows_visible_to_requester)
+    mode = serializers.ChoiceField(
+        choices=[("set", "set"), ("add", "add")],
+        default="set",
+        help_text="set: the quantity replaces the line's (a recount); add: it is added to it (scan-to-add).",
+    )
     client_id = serializers.RegexField(IDEMPOTENCY_KEY_PATTERN, required=False)
 
 

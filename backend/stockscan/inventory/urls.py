@@ -2,6 +2,7 @@ from stockscan.core.routers import Router
 from stockscan.core.routing import route
 from stockscan.inventory.api import (
     AlertsView,
+    AreaViewSet,
     CategoryViewSet,
     CountLineViewSet,
     InventoryStatsView,
@@ -11,6 +12,7 @@ from stockscan.inventory.api import (
 )
 
 router = Router()
+router.register("areas", AreaViewSet, basename="area")
 router.register("categories", CategoryViewSet, basename="category")
 router.register("products", ProductViewSet, basename="product")
 router.register("counts", StockCountViewSet, basename="count")

@@ -27,7 +27,7 @@ from django_scopes import scopes_disabled
 from drf_spectacular.generators import SchemaGenerator
 
 from stockscan.exports.models import ExportRecipient, ExportRecipientStatus
-from stockscan.inventory.models import Category, CountLine, Loss, Product, StockCount
+from stockscan.inventory.models import Area, Category, CountLine, Loss, Product, StockCount
 from stockscan.orgs.models import Invitation, Membership, Role, Service
 from stockscan.orgs.presets import ServiceType
 from stockscan.orgs.tenancy.permissions import Perm, required_permission
@@ -35,6 +35,7 @@ from stockscan.orgs.tenancy.views import TenantScopedMixin
 from tests.backend.core.responses import send
 from tests.conftest import Workspace
 from tests.factories import (
+    AreaFactory,
     CategoryFactory,
     CountLineFactory,
     InvitationFactory,
@@ -177,13 +178,17 @@ TENANT_MODELS: dict[type[models.Model], TenantRows] = {
         make=lambda ws: CategoryFactory(tenant=ws.tenant, service=ws.kitchen),
         create_body=lambda ws: {"name": "Épicerie sèche"},
     ),
+    Area: TenantRows(
+        make=lambda ws: AreaFactory(tenant=ws.tenant, service=ws.kitchen),
+        create_body=lambda ws: {"name": "Réserve"},
+    ),
     Product: TenantRows(
         make=lambda ws: ProductFactory(tenant=ws.tenant, service=ws.kitchen),
         create_body=lambda ws: {"name": "Farine T55", "unit": "kg"},
     ),
     StockCount: TenantRows(
         make=lambda ws: StockCountFactory(tenant=ws.tenant, service=ws.kitchen),
-        create_body=lambda ws: {"month": "2026-05"},
+        create_body=lambda ws: {"month": f"{ws.tenant.today():%Y-%m}"},
     ),
     CountLine: TenantRows(
         make=lambda ws: CountLineFactory(count=walk_month(ws), product__service=ws.kitchen),

@@ -65,6 +65,7 @@ def _lines(workspace, other_workspace):
         product=wine,
         count__service=workspace.bar,
         count__month=date(2026, 10, 1),
+        count__status="closed",  # its costs frozen on its lines (inventory.selectors.valuation)
         quantity=Decimal("2.125"),
         container_state="OPENED",
         remaining_fraction=Decimal("0.333"),
@@ -77,6 +78,7 @@ def _lines(workspace, other_workspace):
         product=loose,
         count__service=workspace.bar,
         count__month=date(2026, 11, 1),
+        count__status="closed",
         unit_cost=None,
         remaining_quantity=Decimal("0.5"),
         container_state="OPENED",
@@ -85,6 +87,7 @@ def _lines(workspace, other_workspace):
         product=loose,
         count__service=workspace.bar,
         count__month=date(2026, 12, 1),  # not the factory's next month, which may be taken
+        count__status="closed",
         quantity=Decimal("1"),
         unit_cost=Decimal("2.0050"),
     )

@@ -30,7 +30,7 @@ from stockscan.entitlements.plans import Metric, PlanCode
 from stockscan.entitlements.services import billing_state_update
 from stockscan.exports import selectors as exports
 from stockscan.exports.models import ExportRecipient
-from stockscan.inventory.models import ExpiryKind, Product
+from stockscan.inventory.models import CountLine, ExpiryKind, Product
 from stockscan.inventory.selectors import alerts, listing, stats
 from stockscan.orgs import selectors as orgs
 from stockscan.orgs.models import Membership, Role
@@ -70,6 +70,7 @@ def _every_email() -> list[str]:
 SELECTOR_CALLS = {
     listing.catalog_product_count: lambda a, o: listing.catalog_product_count(a.tenant),
     listing.category_list: lambda a, o: listing.category_list(tenant=a.tenant, membership=_owner(a)),
+    listing.area_list: lambda a, o: listing.area_list(tenant=a.tenant, membership=_owner(a)),
     listing.product_list: lambda a, o: listing.product_list(
         tenant=a.tenant, membership=_owner(a), include_archived=True
     ),
@@ -158,11 +159,12 @@ def _grow(ws: Workspace) -> None:
     for rows in TENANT_MODELS.values():
         rows.make(ws)
     anchor = _anchor(ws)
+    grown = CountLine.objects.filter(tenant=ws.tenant, product=anchor).count()
     CountLineFactory(
         count=walk_month(ws),
         product=anchor,
         quantity=Decimal("1"),
-        expiry_date=TODAY + timedelta(days=5),
+        expiry_date=TODAY + timedelta(days=5 + grown),  # a line of its own each time (its identity)
         expiry_kind=ExpiryKind.DLC,
     )
     LossFactory(product=anchor, occurred_on=TODAY)

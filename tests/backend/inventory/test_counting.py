@@ -76,28 +76,21 @@ def test_malformed_month_is_invalid_month(workspace, bad):
         assert not StockCount.objects.exists()
 
 
-def test_start_from_the_previous_month_carries_lines_at_todays_prices(workspace, rum):
+def test_starting_a_month_copies_nothing_and_counting_it_is_its_stock(workspace, rum):
+    """The month after a counted one starts empty: counting 40 after last month's 36 makes 40,
+    not 76 (the carried-over lines used to double the stock)."""
     october = StockCountFactory(tenant=workspace.tenant, service=workspace.bar, month=date(2026, 10, 1))
-    CountLineFactory(count=october, product=rum, quantity=Decimal("4"), unit_cost=Decimal("15.00"))
-    CountLineFactory(
-        count=october, product=rum, quantity=Decimal("1"), container_state="OPENED", remaining_fraction=Decimal("0.5")
-    )
-    archived = ProductFactory(tenant=workspace.tenant, service=workspace.bar, archived=True)
-    CountLineFactory(count=october, product=archived)
+    CountLineFactory(count=october, product=rum, quantity=Decimal("36"), unit_cost=Decimal("15.00"))
+    client = workspace.client()
 
-    response = workspace.client().post(
+    november = client.post(
         COUNTS, {"service": workspace.bar.pk, "month": "2026-11", "from_previous": True}, format="json"
-    )
+    ).json()
+    add_line(client, StockCount(pk=november["id"]), rum, quantity="40")
 
-    with scopes_disabled():
-        november = StockCount.objects.get(pk=response.json()["id"])
-    carried = lines_of(november)
-    assert [(line.quantity, line.container_state, line.remaining_fraction) for line in carried] == [
-        (Decimal("4"), "SEALED", None),
-        (Decimal("1"), "OPENED", Decimal("0.5")),
-    ]
-    assert {line.unit_cost for line in carried} == {Decimal("18.90")}
-    assert len(lines_of(october)) == 3
+    assert (november["line_count"], november["products_counted"], november["products_to_count"]) == (0, 0, 1)
+    assert [line.quantity for line in lines_of(november["id"])] == [Decimal("40")]
+    assert len(lines_of(october)) == 1
 
 
 def test_closing_makes_the_month_read_only_until_reopened(workspace, month, rum):
@@ -143,9 +136,10 @@ def test_an_operator_of_the_bar_counts_nothing_in_the_kitchen(workspace, month, 
 # --- Lines
 
 
-def test_add_a_line_with_costs_of_the_day(workspace, month, rum):
+def test_an_open_months_lines_are_valued_at_the_products_current_cost(workspace, month, rum):
     track(workspace.bar, lot=True, dlc=True)
-    response = add_line(workspace.client(Role.OPERATOR), month, rum, expiry_date="2027-01-31", lot="L42")
+    client = workspace.client(Role.OPERATOR)
+    response = add_line(client, month, rum, expiry_date="2027-01-31", lot="L42")
 
     assert response.status_code == 201, response.content
     body = response.json()
@@ -158,7 +152,9 @@ def test_add_a_line_with_costs_of_the_day(workspace, month, rum):
     with scopes_disabled():
         rum.purchase_price = Decimal("25")
         rum.save()
-    assert lines_of(month)[0].unit_cost == Decimal("18.90")
+    assert lines_of(month)[0].unit_cost is None  # nothing frozen while the month is open
+    listed = client.get(LINES, {"count": month.pk}).json()["results"]
+    assert [(line["unit_cost"], line["line_value"]) for line in listed] == [("25.0000", "50.00")]
 
 
 def test_the_same_client_id_twice_gives_one_line(workspace, month, rum):
@@ -346,7 +342,7 @@ def test_an_empty_month_is_an_empty_page(workspace, other_workspace, month):
 
 def test_the_month_keeps_the_number_of_its_lines(workspace, other_workspace, month, rum):
     """Each month knows how many lines it holds (shown with the month, and the total of its
-    pages): retries, deletions and a month started from the previous one keep it exact."""
+    pages): retries, recounts, deletions and a month started after it keep it exact."""
     CountLineFactory(count__service=other_workspace.bar, count__month=month.month, product__service=other_workspace.bar)
     client = workspace.client(Role.OPERATOR)
     gin = ProductFactory(tenant=workspace.tenant, service=workspace.bar, name="Gin")
@@ -356,15 +352,15 @@ def test_the_month_keeps_the_number_of_its_lines(workspace, other_workspace, mon
     add_line(client, month, gin, quantity="-1")  # refused
     assert client.delete(f"{LINES}{removed['id']}/").status_code == 204
     add_line(client, month, gin, client_id="b")
-    november = client.post(
-        COUNTS, {"service": workspace.bar.pk, "month": "2026-11", "from_previous": True}, format="json"
-    ).json()
+    add_line(client, month, gin, quantity="5")  # a recount sets the line
+    november = client.post(COUNTS, {"service": workspace.bar.pk, "month": "2026-11"}, format="json").json()
+    add_line(client, StockCount(pk=november["id"]), gin)
 
     october = client.get(f"{COUNTS}{month.pk}/").json()
-    assert (october["line_count"], november["line_count"]) == (2, 2)
-    for listed in (month.pk, november["id"]):
-        assert client.get(f"{COUNTS}{listed}/").json()["line_count"] == len(lines_of(listed))
-        assert client.get(LINES, {"count": listed}).json()["count"] == 2
+    assert (october["line_count"], november["line_count"]) == (2, 0)
+    for listed, lines in ((month.pk, 2), (november["id"], 1)):
+        assert client.get(f"{COUNTS}{listed}/").json()["line_count"] == len(lines_of(listed)) == lines
+        assert client.get(LINES, {"count": listed}).json()["count"] == lines
     assert kept["id"] in [line["id"] for line in client.get(LINES, {"count": month.pk}).json()["results"]]
 
 
@@ -408,6 +404,8 @@ def test_a_line_reads_the_same_in_the_list_the_detail_and_the_write_answer(works
         "category_name": None,
         "unit": "l",
         "min_quantity": "2.000",
+        "area": None,
+        "area_name": None,
         "quantity": "3.000",
         "container_state": "OPENED",
         "remaining_fraction": "0.250",
@@ -418,7 +416,9 @@ def test_a_line_reads_the_same_in_the_list_the_detail_and_the_write_answer(works
         "unit_cost": "21.3333",
         "unit_price": "45.0000",
         "line_value": "16.00",  # 3 x 0.25 l left x 21.3333, to the cent
+        "estimated": False,
         "client_id": "phone-1",
+        "counted_by": workspace.members[Role.MANAGER].user_id,
     }
 
 

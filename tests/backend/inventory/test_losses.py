@@ -1,6 +1,6 @@
 """Losses: recorded by the team on its services, valued at the cost of the day."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,7 +10,7 @@ from django_scopes import scopes_disabled
 from stockscan.entitlements.plans import PlanCode
 from stockscan.inventory.models import Loss, Product
 from stockscan.orgs.models import Role
-from tests.factories import CountLineFactory, LossFactory, ProductFactory
+from tests.factories import CountLineFactory, LossFactory, ProductFactory, StockCountFactory
 from tests.plans import set_plan
 
 pytestmark = pytest.mark.django_db
@@ -180,3 +180,80 @@ def test_deleting_a_product_with_history_archives_it(workspace, cheese):
             (counted.pk, True),
             (cheese.pk, True),
         }
+
+
+# --- A closed month is closed for losses; operators change their own losses only
+
+
+def test_a_closed_month_refuses_new_changed_and_deleted_losses(workspace, cheese):
+    october = StockCountFactory(service=workspace.kitchen, month=date(2026, 10, 1))
+    manager, operator = workspace.client(Role.MANAGER), workspace.client(Role.OPERATOR)
+    breakage = record(manager, cheese, reason="breakage", occurred_on="2026-10-05").json()
+    november = record(operator, cheese, occurred_on="2026-11-02").json()
+    CountLineFactory(count=october, product=cheese)
+    assert manager.post(f"/api/counts/{october.pk}/close/", {}, format="json").status_code == 200
+
+    refused = [
+        record(operator, cheese, occurred_on="2026-10-20"),
+        manager.patch(f"{LOSSES}{breakage['id']}/", {"quantity": "3"}, format="json"),
+        manager.delete(f"{LOSSES}{breakage['id']}/"),
+        operator.patch(f"{LOSSES}{november['id']}/", {"occurred_on": "2026-10-30"}, format="json"),
+    ]
+
+    assert [(r.status_code, r.json()["code"]) for r in refused] == [(409, "MONTH_CLOSED")] * 4
+    assert [(loss.quantity, loss.occurred_on) for loss in losses_of(workspace.tenant)] == [
+        (Decimal("1"), date(2026, 10, 5)),
+        (Decimal("1"), date(2026, 11, 2)),
+    ]
+    assert manager.post(f"/api/counts/{october.pk}/reopen/").status_code == 200
+    assert manager.delete(f"{LOSSES}{breakage['id']}/").status_code == 204
+
+
+def test_a_retried_loss_is_answered_after_its_month_closed(workspace, cheese):
+    october = StockCountFactory(service=workspace.kitchen, month=date(2026, 10, 1))
+    CountLineFactory(count=october, product=cheese)
+    client = workspace.client(Role.MANAGER)
+    first = record(client, cheese, client_id="loss-1")
+    client.post(f"/api/counts/{october.pk}/close/", {}, format="json")
+
+    retried = record(client, cheese, client_id="loss-1")
+
+    assert (first.status_code, retried.status_code, retried.json()["id"]) == (201, 200, first.json()["id"])
+
+
+def test_an_operator_changes_and_deletes_only_their_own_losses(workspace, cheese):
+    owner, operator = workspace.client(Role.OWNER), workspace.client(Role.OPERATOR)
+    owners = record(owner, cheese, reason="breakage").json()
+    own = record(operator, cheese).json()
+
+    others = [
+        operator.patch(f"{LOSSES}{owners['id']}/", {"quantity": "0.5"}, format="json"),
+        operator.delete(f"{LOSSES}{owners['id']}/"),
+    ]
+
+    assert [(r.status_code, r.json()["code"]) for r in others] == [(404, "NOT_FOUND")] * 2
+    assert operator.get(f"{LOSSES}{owners['id']}/").status_code == 200  # still read
+    assert operator.patch(f"{LOSSES}{own['id']}/", {"quantity": "2"}, format="json").status_code == 200
+    assert (
+        workspace.client(Role.MANAGER).patch(f"{LOSSES}{own['id']}/", {"note": "vu"}, format="json").status_code == 200
+    )
+    assert operator.delete(f"{LOSSES}{own['id']}/").status_code == 204
+    assert [loss.pk for loss in losses_of(workspace.tenant)] == [owners["id"]]
+
+
+def test_a_loss_cannot_be_dated_after_the_businesss_today(workspace, cheese):
+    today = workspace.tenant.today()
+    client = workspace.client(Role.OPERATOR)
+    tomorrow = record(client, cheese, occurred_on=(today + timedelta(days=1)).isoformat())
+    on_today = record(client, cheese, occurred_on=today.isoformat())
+    moved = client.patch(
+        f"{LOSSES}{on_today.json()['id']}/", {"occurred_on": (today + timedelta(days=3)).isoformat()}, format="json"
+    )
+
+    assert (tomorrow.status_code, tomorrow.json()["code"], list(tomorrow.json()["fields"])) == (
+        400,
+        "LOSS_IN_FUTURE",
+        ["occurred_on"],
+    )
+    assert on_today.status_code == 201
+    assert (moved.status_code, moved.json()["code"]) == (400, "LOSS_IN_FUTURE")

@@ -2,7 +2,9 @@ from django.db.models import Case, DecimalField, ExpressionWrapper, F, Q, When
 
 from stockscan.core.months import next_month
 from stockscan.entitlements.retention import visible_months
-from stockscan.inventory.models import Category, ContainerState, CountLine, Loss, Product, StockCount
+from stockscan.inventory.models import Area, Category, ContainerState, CountLine, Loss, Product, StockCount
+from stockscan.inventory.selectors.valuation import LINE_UNIT_COST, LINE_UNIT_PRICE
+from stockscan.orgs.tenancy.permissions import Perm, role_has
 from stockscan.orgs.tenancy.resolution import restrict_to_member_services
 
 
@@ -16,6 +18,13 @@ def category_list(*, tenant, membership, service=None):
     if service is not None:
         categories = categories.filter(service=service)
     return categories.order_by("name", "id")
+
+
+def area_list(*, tenant, membership, service=None):
+    areas = restrict_to_member_services(Area.objects.filter(tenant=tenant), membership)
+    if service is not None:
+        areas = areas.filter(service=service)
+    return areas.order_by("service_id", "position", "id")
 
 
 def product_list(*, tenant, membership, service=None, include_archived=False, search: str = "", category=None):
@@ -79,16 +88,22 @@ def count_line_list(*, tenant, membership, count=None, service=None, month=None)
         lines = lines.filter(count__month=month)
     return (
         visible_months(lines, tenant=tenant, month_field="count__month")
-        .select_related("count", "product", "product__category")
-        .annotate(effective_quantity=EFFECTIVE_QUANTITY)
+        .select_related("count", "product", "product__category", "area")
+        # The costs a line is valued at: the product's while the month is open, the frozen
+        # ones once closed (selectors.valuation).
+        .annotate(effective_quantity=EFFECTIVE_QUANTITY, line_unit_cost=LINE_UNIT_COST, line_unit_price=LINE_UNIT_PRICE)
         # In counting order: an index walk that stops at the page, where sorting by product
         # name would sort the whole month on every page (the SPA loads all pages and sorts).
         .order_by("count_id", "id")
     )
 
 
-def loss_list(*, tenant, membership, service=None, month=None):
+def loss_list(*, tenant, membership, service=None, month=None, editable_by=None):
+    """`editable_by`: a user, to list only the losses they may change or delete: owners and
+    managers any loss, an operator the ones they recorded."""
     losses = restrict_to_member_services(Loss.objects.filter(tenant=tenant), membership)
+    if editable_by is not None and not role_has(membership.role, Perm.MANAGE_COUNTS):
+        losses = losses.filter(author=editable_by)
     if service is not None:
         losses = losses.filter(service=service)
     if month is not None:

@@ -23,6 +23,11 @@ def _check_category(category: Category | None, service: Service) -> None:
         raise ValidationError({"category": [_("This category belongs to another service.")]})
 
 
+def _check_default_area(product: Product, service: Service) -> None:
+    if product.default_area is not None and product.default_area.service_id != service.pk:
+        raise ValidationError({"default_area": [_("This area belongs to another service.")]})
+
+
 def _next_sku(service: Service) -> str:
     """The service's next generated SKU. A number someone already typed by hand is skipped:
     taking it would refuse this product, and every next one, as a duplicate. The sequence
@@ -59,6 +64,7 @@ def product_create(*, tenant, service: Service, actor, **fields) -> Product:
         setattr(product, field, value)
     _check_unit(product.unit, service)
     _check_category(product.category, service)
+    _check_default_area(product, service)
     if not product.sku and service.features.get("sku"):
         product.sku = _next_sku(service)
     _save_product(product)
@@ -77,6 +83,7 @@ def product_update(*, tenant, product: Product, actor, **changes) -> Product:
         setattr(product, field, value)
     _check_unit(product.unit, product.service)
     _check_category(product.category, product.service)
+    _check_default_area(product, product.service)
     _save_product(product)
     audit_record(
         tenant_id=product.tenant_id,
