@@ -327,7 +327,7 @@ class StockCountViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Inventory months of each service: start one (its checklist is last month's products),
+    """Inventory months of each service: start one (its checklist is the service's catalogue),
     read its checklist, close it, reopen it, delete it while it is empty."""
 
     queryset = StockCount.objects.none()
@@ -379,8 +379,8 @@ class StockCountViewSet(
     @action(detail=True, methods=["get"], pagination_class=MonthPagination)
     def checklist(self, request, pk=None):
         """What to count this month, in shelf order (area, then position on the shelf, then last
-        month's order): last month's products with their quantity then (`expected`), and the
-        ones already counted this month. Read from last month's lines, never copied."""
+        month's order): the service's catalogue, each product with last month's quantity
+        (`expected`) and what is counted of it. Read when asked, never copied."""
         count = self.get_object()
         area = request.query_params.get("area")
         if area is not None:

@@ -197,7 +197,8 @@ class StockCountStartSerializer(serializers.Serializer):
     month = MonthField(
         allow_blank=True,
         help_text="YYYY-MM, from 12 months before the business was created up to next month "
-        "(else 400 MONTH_OUT_OF_RANGE). The month starts empty: its checklist is last month's products.",
+        "(else 400 MONTH_OUT_OF_RANGE). The month starts empty: its checklist is the service's catalogue, "
+        "with last month's quantities.",
     )
 
     def validate_month(self, value):
@@ -217,13 +218,13 @@ class StockCountCloseSerializer(serializers.Serializer):
 class ChecklistItemSerializer(serializers.Serializer):
     """A product of the month's checklist (`selectors.checklist`), read from a row."""
 
-    product = serializers.IntegerField()
-    product_name = serializers.CharField(source="product__name")
-    unit = serializers.CharField(source="product__unit")
-    barcode = serializers.CharField(source="product__barcode")
-    position = serializers.IntegerField(source="product__position")
-    area = serializers.IntegerField(source="product__default_area", allow_null=True, help_text="Its default area.")
-    area_name = serializers.CharField(source="product__default_area__name", allow_null=True)
+    product = serializers.IntegerField(source="id")
+    product_name = serializers.CharField(source="name")
+    unit = serializers.CharField()
+    barcode = serializers.CharField()
+    position = serializers.IntegerField()
+    area = serializers.IntegerField(source="default_area", allow_null=True, help_text="Its default area.")
+    area_name = serializers.CharField(source="default_area__name", allow_null=True)
     expected = serializers.DecimalField(
         max_digits=24,
         decimal_places=3,

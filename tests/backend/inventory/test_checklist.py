@@ -1,4 +1,4 @@
-"""A month's checklist (last month's products in shelf order, with their quantity then), its
+"""A month's checklist (the catalogue in shelf order, with last month's quantities), its
 closing, and which months can be started and deleted."""
 
 from datetime import date, datetime, timedelta
@@ -110,6 +110,43 @@ def test_a_skipped_month_still_has_the_last_counted_months_checklist(workspace, 
     body = checklist(workspace.client(), january)  # November was started, nothing counted
 
     assert [item["expected"] for item in body["results"]] == ["1.000", "36.000", "6.000", "5.000"]
+
+
+def test_a_product_added_since_last_month_is_on_the_checklist_and_asked_about_at_closing(workspace, shelf):
+    mint = ProductFactory(service=workspace.bar, name="Menthe", default_area=shelf["fridge"], position=3)
+    manager = workspace.client(Role.MANAGER)
+    for product in ("cola", "tonic", "wine", "loose"):
+        count_line(manager, shelf["november"], shelf[product])
+
+    fridge = checklist(manager, shelf["november"], area=shelf["fridge"].pk)
+    refused = close(manager, shelf["november"])
+
+    assert [(item["product_name"], item["expected"], item["counted"]) for item in fridge["results"]] == [
+        ("Tonic", "1.000", True),
+        ("Coca", "36.000", True),
+        ("Menthe", None, False),  # never counted: no reference, still to count
+    ]
+    assert (refused.status_code, refused.json()["uncounted"]) == (409, 1)
+    # "As last month" has nothing to estimate a new product from: it stays uncounted.
+    assert close(manager, shelf["november"], uncounted="expected").status_code == 200
+    with scopes_disabled():
+        assert not CountLine.objects.filter(product=mint).exists()
+
+
+def test_a_first_month_checklist_is_the_whole_catalogue(workspace):
+    bar = workspace.bar
+    for name in ("Sirop", "Café", "Lait"):
+        ProductFactory(service=bar, name=name)
+    ProductFactory(service=bar, name="Ancien", archived=True)
+    first = StockCountFactory(service=bar, month=date(2026, 11, 1))
+
+    body = checklist(workspace.client(Role.OPERATOR), first)
+
+    assert [(item["product_name"], item["expected"]) for item in body["results"]] == [
+        ("Café", None),
+        ("Lait", None),
+        ("Sirop", None),
+    ]
 
 
 # --- Closing

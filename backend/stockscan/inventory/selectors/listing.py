@@ -53,20 +53,28 @@ def product_by_barcode(*, tenant, membership, barcode: str, service=None):
     return products[0] if products else None
 
 
-# What a line holds in the product's unit: a sealed line its quantity; an opened one the
-# fraction left of each container, or the quantity left.
-EFFECTIVE_QUANTITY = Case(
-    When(
-        container_state=ContainerState.OPENED,
-        remaining_fraction__isnull=False,
-        then=ExpressionWrapper(
-            F("quantity") * F("remaining_fraction"), output_field=DecimalField(max_digits=20, decimal_places=6)
+def effective_quantity(prefix: str = "") -> Case:
+    """What a line holds in the product's unit: a sealed line its quantity; an opened one the
+    fraction left of each container, or the quantity left. `prefix`: the path to the line
+    from the queried model ("lines__" from a product)."""
+    return Case(
+        When(
+            **{f"{prefix}container_state": ContainerState.OPENED, f"{prefix}remaining_fraction__isnull": False},
+            then=ExpressionWrapper(
+                F(f"{prefix}quantity") * F(f"{prefix}remaining_fraction"),
+                output_field=DecimalField(max_digits=20, decimal_places=6),
+            ),
         ),
-    ),
-    When(container_state=ContainerState.OPENED, remaining_quantity__isnull=False, then=F("remaining_quantity")),
-    default=F("quantity"),
-    output_field=DecimalField(max_digits=20, decimal_places=6),
-)
+        When(
+            **{f"{prefix}container_state": ContainerState.OPENED, f"{prefix}remaining_quantity__isnull": False},
+            then=F(f"{prefix}remaining_quantity"),
+        ),
+        default=F(f"{prefix}quantity"),
+        output_field=DecimalField(max_digits=20, decimal_places=6),
+    )
+
+
+EFFECTIVE_QUANTITY = effective_quantity()
 
 
 def count_list(*, tenant, membership, service=None, month=None):

@@ -76,7 +76,7 @@ def _check_month_open_to_start(tenant, month: date) -> None:
 @transaction.atomic
 def count_start(*, tenant, service, month: date, actor) -> tuple[StockCount, bool]:
     """Opens the month (or returns it if it exists). Nothing is copied: the month's checklist
-    is last month's products, read from last month's lines when asked. A month older than the
+    is the service's catalogue with last month's quantities, read when asked. A month older than the
     plan's history, or outside `months_open_to_start`, cannot be opened."""
     _check_month_open_to_start(tenant, month)
     require_month_visible(tenant, month)
@@ -156,13 +156,14 @@ def count_close(*, count: StockCount, actor, uncounted: str = "") -> StockCount:
                 CountLine(
                     tenant_id=count.tenant_id,
                     count=count,
-                    product_id=row["product"],
-                    area_id=row["product__default_area"],
+                    product_id=row["id"],
+                    area_id=row["default_area"],
                     quantity=row["expected"],
                     estimated=True,
                     counted_by=actor if getattr(actor, "is_authenticated", False) else None,
                 )
                 for row in missing
+                if row["expected"] is not None  # not counted last month either: nothing to estimate from
             ),
             batch_size=2000,
         )
