@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "stockscan.inventory",
     "stockscan.mail",
     "stockscan.exports",
+    "stockscan.assistant",
     "stockscan.demo",
 ]
 
@@ -321,6 +322,7 @@ LOGGING = {
 }
 
 from config.settings.admin_site import *  # noqa: E402, F403
+from config.settings.assistant import *  # noqa: E402, F403
 from config.settings.billing import *  # noqa: E402, F403
 from config.settings.cors import *  # noqa: E402, F403
 from config.settings.email import *  # noqa: E402, F403
