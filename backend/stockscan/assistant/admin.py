@@ -7,7 +7,18 @@ from stockscan.assistant.models import AssistantRequest, Conversation
 class AssistantRequestAdmin(admin.ModelAdmin):
     """Who asked, what they got and why, and what the model cost (never the prompt)."""
 
-    list_display = ["created_at", "tenant", "user", "scope", "mode", "reason", "model", "latency_ms", "tokens_in", "tokens_out"]
+    list_display = [
+        "created_at",
+        "tenant",
+        "user",
+        "scope",
+        "mode",
+        "reason",
+        "model",
+        "latency_ms",
+        "tokens_in",
+        "tokens_out",
+    ]
     list_filter = ["mode", "reason", "scope", "model"]
     search_fields = ["request_id"]
     readonly_fields = [field.name for field in AssistantRequest._meta.fields]

@@ -63,7 +63,9 @@ def bar_month(workspace, other_workspace, today) -> BarMonth:
         "cream": product("Crème", softs, "3.00", "1"),
         "cola": product("Cola", softs, "0.60", "1"),
     }
-    counts = {month: StockCountFactory(tenant=tenant, service=bar, month=month) for month in (SEPTEMBER, OCTOBER, NOVEMBER)}
+    counts = {
+        month: StockCountFactory(tenant=tenant, service=bar, month=month) for month in (SEPTEMBER, OCTOBER, NOVEMBER)
+    }
     for month in (SEPTEMBER, OCTOBER):
         CountLineFactory(count=counts[month], product=products["rum"], quantity=Decimal("8"))
         CountLineFactory(count=counts[month], product=products["cola"], quantity=Decimal("30"))
@@ -73,9 +75,7 @@ def bar_month(workspace, other_workspace, today) -> BarMonth:
     CountLineFactory(count=november, product=products["rum"], quantity=Decimal("2"))
     CountLineFactory(count=november, product=products["gin"], quantity=Decimal("1"))
     CountLineFactory(count=november, product=products["tonic"], quantity=Decimal("12"))
-    CountLineFactory(
-        count=november, product=products["cream"], quantity=Decimal("5"), expiry_date=date(2026, 11, 22)
-    )
+    CountLineFactory(count=november, product=products["cream"], quantity=Decimal("5"), expiry_date=date(2026, 11, 22))
     CountLineFactory(count=november, product=products["cola"], quantity=Decimal("24"))
     LossFactory(product=products["rum"], quantity=Decimal("1"), reason="breakage", occurred_on=date(2026, 10, 12))
     LossFactory(product=products["rum"], quantity=Decimal("3"), reason="breakage", occurred_on=date(2026, 11, 8))
@@ -84,5 +84,7 @@ def bar_month(workspace, other_workspace, today) -> BarMonth:
     # The other tenant's bar, with bigger figures that must never show.
     foreign = StockCountFactory(tenant=other_workspace.tenant, service=other_workspace.bar, month=NOVEMBER)
     CountLineFactory(count=foreign, product__service=other_workspace.bar, quantity=Decimal("999"))
-    LossFactory(product__tenant=other_workspace.tenant, product__service=other_workspace.bar, occurred_on=date(2026, 11, 3))
+    LossFactory(
+        product__tenant=other_workspace.tenant, product__service=other_workspace.bar, occurred_on=date(2026, 11, 3)
+    )
     return BarMonth(workspace=workspace, products=products)

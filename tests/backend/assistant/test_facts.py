@@ -34,9 +34,9 @@ def values(sheet) -> dict[str, str]:
 def test_the_bar_month_by_hand(bar_month):
     sheet = facts_for(bar_month.workspace)
     facts = values(sheet)
-    # Rum 2 × 18.90 + gin 20 + vodka 4 × 12 + cream 5 × 3 + cola 24 × 0.60 (tonic has no cost).
+    # Rum 2 x 18.90 + gin 20 + vodka 4 x 12 + cream 5 x 3 + cola 24 x 0.60 (tonic has no cost).
     assert facts["stock.value"] == "135.20"
-    # October: rum 8 × 18.90 + cola 30 × 0.60 + vodka 48.
+    # October: rum 8 x 18.90 + cola 30 x 0.60 + vodka 48.
     assert facts["stock.value_previous"] == "217.20"
     assert facts["stock.value_change"] == "-82.00"
     assert facts["stock.value_change_percent"] == "-37.8"

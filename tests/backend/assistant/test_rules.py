@@ -13,9 +13,7 @@ ASSISTANT = "/api/ai/assistant/"
 
 def ask(workspace, role=Role.OWNER, language="en", **body):
     client = workspace.client(role)
-    response = client.post(
-        ASSISTANT, {"month": "2026-11", **body}, format="json", HTTP_ACCEPT_LANGUAGE=language
-    )
+    response = client.post(ASSISTANT, {"month": "2026-11", **body}, format="json", HTTP_ACCEPT_LANGUAGE=language)
     assert response.status_code == 200, response.content
     return response.json()
 

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 from drf_spectacular.generators import SchemaGenerator
 
+from stockscan.assistant.models import Conversation
 from stockscan.inventory.models import Category, CountLine, Loss, Product, StockCount
 from stockscan.orgs.models import Invitation, Membership, Role, Service
 from stockscan.orgs.presets import ServiceType
@@ -35,6 +36,7 @@ from tests.backend.core.responses import send
 from tests.conftest import Workspace
 from tests.factories import (
     CategoryFactory,
+    ConversationFactory,
     CountLineFactory,
     InvitationFactory,
     LossFactory,
@@ -86,6 +88,7 @@ CURRENT_TENANT_ROUTES: dict[str, str] = {
     "exports": "a CSV/XLSX file of the current tenant's counts and losses over a range of months",
     "tenant-settings": "the current tenant's own settings",
     "activity": "the current tenant's audit rows, in words",
+    "ai-assistant": "the assistant's answer about the current tenant's month, from its own figures",
 }
 
 # Query parameters a current-tenant route needs to answer (the walk's rows are in June 2019).
@@ -99,6 +102,7 @@ CURRENT_TENANT_QUERY: dict[str, Callable[[Workspace], dict]] = {
 # A valid body for a current-tenant route that reads one.
 CURRENT_TENANT_BODY: dict[str, Callable[[Workspace], dict]] = {
     "billing-checkout": lambda ws: {"plan": "PRO", "cycle": "MONTHLY"},
+    "ai-assistant": lambda ws: {"service": ws.kitchen.pk, "month": "2019-06"},
 }
 
 
@@ -171,6 +175,12 @@ TENANT_MODELS: dict[type[models.Model], TenantRows] = {
             "reason": "breakage",
             "occurred_on": "2019-06-15",
         },
+    ),
+    # A member's own thread: the walk's requests are the owner's, so the owner's rows.
+    Conversation: TenantRows(
+        make=lambda ws: ConversationFactory(tenant=ws.tenant, user=ws.user(Role.OWNER)),
+        create_body=lambda ws: {},
+        service_scoped=False,
     ),
 }
 

@@ -22,6 +22,8 @@ from django.db import models
 from django_scopes import scopes_disabled
 
 import stockscan
+from stockscan.assistant.selectors import conversations
+from stockscan.assistant.selectors import facts as assistant_facts
 from stockscan.billing import selectors as billing
 from stockscan.core.audit import audit_record
 from stockscan.entitlements import selectors as entitlements
@@ -32,10 +34,10 @@ from stockscan.exports import selectors as exports
 from stockscan.inventory.models import ExpiryKind, Product
 from stockscan.inventory.selectors import alerts, listing, stats
 from stockscan.orgs import selectors as orgs
-from stockscan.orgs.models import Membership, Role
+from stockscan.orgs.models import Membership, Role, Service
 from tests.backend.core.api_routes import TENANT_MODELS, walk_month
 from tests.conftest import Workspace
-from tests.factories import CountLineFactory, LossFactory, ProductFactory
+from tests.factories import ConversationFactory, CountLineFactory, LossFactory, ProductFactory
 from tests.plans import set_plan
 
 MONTH, TODAY = date(2019, 6, 1), date(2019, 6, 15)
@@ -53,6 +55,16 @@ def _anchor(ws: Workspace) -> Product:
 
 def _kitchens(*workspaces: Workspace) -> list[int]:
     return [ws.kitchen.pk for ws in workspaces]
+
+
+def _services(ws: Workspace) -> dict:
+    return {service.pk: service for service in Service.objects.filter(tenant=ws.tenant)}
+
+
+def _owner_conversation(ws: Workspace):
+    owner = ws.user(Role.OWNER)
+    found = conversations.conversation_list(tenant=ws.tenant, user=owner).last()
+    return found or ConversationFactory(tenant=ws.tenant, user=owner)
 
 
 def _every_email() -> list[str]:
@@ -94,6 +106,15 @@ SELECTOR_CALLS = {
     billing.has_running_subscription: lambda a, o: billing.has_running_subscription(tenant=a.tenant),
     entitlements.monthly_usage: lambda a, o: entitlements.monthly_usage(a.tenant),
     entitlements.entitlements_summary: lambda a, o: entitlements.entitlements_summary(a.tenant),
+    assistant_facts.assistant_facts: lambda a, o: assistant_facts.assistant_facts(
+        tenant=a.tenant, membership=_owner(a), month=MONTH, services=_services(a), service=a.kitchen
+    ).as_list(),
+    conversations.conversation_list: lambda a, o: conversations.conversation_list(
+        tenant=a.tenant, user=a.user(Role.OWNER)
+    ),
+    conversations.member_conversation: lambda a, o: conversations.member_conversation(
+        tenant=a.tenant, user=a.user(Role.OWNER), conversation_id=_owner_conversation(a).pk
+    ),
 }
 
 # Selectors taking a tenant that read no tenant-owned rows, each with the reason.

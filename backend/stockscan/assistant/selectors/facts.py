@@ -20,8 +20,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, F, Q, Sum
 from django.utils.translation import gettext as _
 
-from stockscan.core.months import format_month, previous_month
 from stockscan.core.money import quantize_money
+from stockscan.core.months import format_month, previous_month
 from stockscan.entitlements.errors import FeatureNotIncluded
 from stockscan.entitlements.plans import Feature
 from stockscan.entitlements.selectors import effective_plan
@@ -82,7 +82,7 @@ def _percent(part: Decimal, whole: Decimal) -> Decimal:
     return (Decimal(part) * 100 / whole).quantize(_PERCENT_STEP, rounding=ROUND_HALF_UP)
 
 
-def scoped_services(*, tenant, membership, services: dict, service) -> tuple[list[int], object | None]:
+def _scoped_services(*, tenant, membership, services: dict, service) -> tuple[list[int], object | None]:
     """The services the facts cover: the one asked for, else every service the member sees
     when the plan compares services (`multi_service_analytics`), else the member's first one."""
     if service is not None:
@@ -98,7 +98,7 @@ def scoped_services(*, tenant, membership, services: dict, service) -> tuple[lis
 
 
 def assistant_facts(*, tenant, membership, month: date, services: dict, service=None) -> FactSheet:
-    service_ids, single = scoped_services(tenant=tenant, membership=membership, services=services, service=service)
+    service_ids, single = _scoped_services(tenant=tenant, membership=membership, services=services, service=service)
     sheet = FactSheet(
         month=month,
         currency=tenant.currency,
@@ -133,7 +133,9 @@ def _stock_facts(sheet: FactSheet, stats: dict) -> None:
         previous = Decimal(stats["previous"]["stock_value"])
         sheet.add("stock.value_previous", _("Stock value last month"), _money(sheet, previous), sheet.currency)
         sheet.add("stock.value_change", _("Change in stock value"), _money(sheet, value - previous), sheet.currency)
-        sheet.add("stock.value_change_percent", _("Change in stock value"), _percent(value - previous, previous), PERCENT)
+        sheet.add(
+            "stock.value_change_percent", _("Change in stock value"), _percent(value - previous, previous), PERCENT
+        )
     categories = [row for row in stats["by_category"] if Decimal(row["stock_value"]) > 0]
     if value > 0 and categories:
         top = max(categories, key=lambda row: Decimal(row["stock_value"]))
@@ -165,7 +167,9 @@ def _loss_facts(sheet: FactSheet, stats: dict) -> None:
         sheet.add("losses.value", _("Value of this month's losses"), _money(sheet, losses["value"]), sheet.currency)
         if stats["previous"] is not None:
             previous = Decimal(stats["previous"]["losses_value"])
-            sheet.add("losses.value_previous", _("Value of last month's losses"), _money(sheet, previous), sheet.currency)
+            sheet.add(
+                "losses.value_previous", _("Value of last month's losses"), _money(sheet, previous), sheet.currency
+            )
             sheet.add(
                 "losses.value_change",
                 _("Change in the value of losses"),
@@ -232,7 +236,9 @@ def _dead_stock_facts(sheet: FactSheet, *, tenant) -> None:
         .filter(q0__gt=0, **{f"q{index}": F("q0") for index in range(1, DEAD_STOCK_MONTHS)})
     )
     found = unchanged.aggregate(products=Count("product_id"), total_value=Sum("month_value"))
-    sheet.add("dead_stock.months", _("Months a product must stay unchanged to count as dead stock"), DEAD_STOCK_MONTHS, MONTHS)
+    sheet.add(
+        "dead_stock.months", _("Months a product must stay unchanged to count as dead stock"), DEAD_STOCK_MONTHS, MONTHS
+    )
     sheet.add(
         "dead_stock.count",
         _("Products unchanged for %(months)s months") % {"months": DEAD_STOCK_MONTHS},
@@ -240,7 +246,12 @@ def _dead_stock_facts(sheet: FactSheet, *, tenant) -> None:
         COUNT,
     )
     if sheet.costs_visible and found["products"]:
-        sheet.add("dead_stock.value", _("Value of the unchanged stock"), _money(sheet, found["total_value"] or 0), sheet.currency)
+        sheet.add(
+            "dead_stock.value",
+            _("Value of the unchanged stock"),
+            _money(sheet, found["total_value"] or 0),
+            sheet.currency,
+        )
 
 
 def _catalog_and_counting_facts(sheet: FactSheet, *, tenant, counted_products: int) -> None:
@@ -265,4 +276,9 @@ def _catalog_and_counting_facts(sheet: FactSheet, *, tenant, counted_products: i
     sheet.add("counting.counted", _("Products counted this month"), counted_products, COUNT)
     if catalog["active"]:
         progress = min(_percent(counted_products, catalog["active"]), Decimal(100))
-        sheet.add("counting.progress", _("Counting progress of %(month)s") % {"month": format_month(sheet.month)}, progress, PERCENT)
+        sheet.add(
+            "counting.progress",
+            _("Counting progress of %(month)s") % {"month": format_month(sheet.month)},
+            progress,
+            PERCENT,
+        )

@@ -51,7 +51,9 @@ def _precheck(tenant) -> FallbackReason | None:
     return None
 
 
-def _model_data(sheet: FactSheet, question: Question, insights: list[Insight], allowed: dict[str, Action], history) -> dict:
+def _model_data(
+    sheet: FactSheet, question: Question, insights: list[Insight], allowed: dict[str, Action], history
+) -> dict:
     """What the model receives: aggregates and catalog names only — no member, customer,
     email or phone ever leaves."""
     phrasing = Phrasing(sheet)

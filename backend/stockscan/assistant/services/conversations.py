@@ -10,7 +10,9 @@ from django.utils import timezone
 from stockscan.assistant.models import Conversation, Exchange
 
 
-def exchange_record(*, tenant, user, conversation: Conversation | None, scope: str, question: str, answer: str, mode: str) -> Conversation:
+def exchange_record(
+    *, tenant, user, conversation: Conversation | None, scope: str, question: str, answer: str, mode: str
+) -> Conversation:
     now = timezone.now()
     with transaction.atomic():
         if conversation is None:
@@ -18,9 +20,11 @@ def exchange_record(*, tenant, user, conversation: Conversation | None, scope: s
         else:
             Conversation.objects.filter(pk=conversation.pk).update(last_exchange_at=now)
         Exchange.objects.create(tenant=tenant, conversation=conversation, question=question, answer=answer, mode=mode)
-        kept = Exchange.objects.filter(conversation=conversation).order_by("-id").values_list("id", flat=True)[
-            Conversation.MAX_EXCHANGES - 1 : Conversation.MAX_EXCHANGES
-        ]
+        kept = (
+            Exchange.objects.filter(conversation=conversation)
+            .order_by("-id")
+            .values_list("id", flat=True)[Conversation.MAX_EXCHANGES - 1 : Conversation.MAX_EXCHANGES]
+        )
         oldest_kept = next(iter(kept), None)
         if oldest_kept is not None:
             Exchange.objects.filter(conversation=conversation, id__lt=oldest_kept).delete()
@@ -35,5 +39,5 @@ def conversations_purge(*, now=None) -> int:
     """Deletes every conversation whose last exchange is older than the retention; returns
     how many. Runs across tenants (a command), so outside any tenant scope."""
     cutoff = (now or timezone.now()) - timedelta(days=settings.AI_CONVERSATION_RETENTION_DAYS)
-    deleted, by_model = Conversation.objects.filter(last_exchange_at__lt=cutoff).delete()
+    _deleted, by_model = Conversation.objects.filter(last_exchange_at__lt=cutoff).delete()
     return by_model.get(Conversation._meta.label, 0)

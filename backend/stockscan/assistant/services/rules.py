@@ -158,7 +158,10 @@ def allowed_actions(sheet: FactSheet, *, role: str) -> dict[str, Action]:
     if reason:
         label = _("Review the losses: %(reason)s") % {"reason": dict(LossReason.choices).get(reason, reason)}
         candidates.append(
-            (Perm.RECORD_LOSSES, Action("review_losses", label, "navigate", href("/losses", month=month, reason=reason)))
+            (
+                Perm.RECORD_LOSSES,
+                Action("review_losses", label, "navigate", href("/losses", month=month, reason=reason)),
+            )
         )
     return {action.id: action for perm, action in candidates if role_has(role, perm)}
 
@@ -172,25 +175,35 @@ def _expiry(p: Phrasing) -> Insight | None:
     days = p.value("alerts.expiring.soonest_days") if p.has("alerts.expiring.soonest_days") else None
     critical = days is not None and days <= 3
     count = {"count": p["alerts.expiring.count"]}
-    detail = ngettext(
-        "%(count)s stock line reaches its date soon.", "%(count)s stock lines reach their date soon.", int(p.value("alerts.expiring.count"))
-    ) % count
+    detail = (
+        ngettext(
+            "%(count)s stock line reaches its date soon.",
+            "%(count)s stock lines reach their date soon.",
+            int(p.value("alerts.expiring.count")),
+        )
+        % count
+    )
     facts = ["alerts.expiring.count"]
     if days is not None:
         facts.append("alerts.expiring.soonest_days")
         detail += " " + (
             _("The nearest is already past its date.")
             if days < 0
-            else _("The nearest in %(days)s days: use it, sell it or record it as a loss.") % {"days": p["alerts.expiring.soonest_days"]}
+            else _("The nearest in %(days)s days: use it, sell it or record it as a loss.")
+            % {"days": p["alerts.expiring.soonest_days"]}
         )
-    return Insight("expiry", _("Dates coming up"), detail, CRITICAL if critical else WARNING, facts, 100, ["open_alerts"])
+    return Insight(
+        "expiry", _("Dates coming up"), detail, CRITICAL if critical else WARNING, facts, 100, ["open_alerts"]
+    )
 
 
 def _low_stock(p: Phrasing) -> Insight | None:
     count = p.value("alerts.low_stock.count")
     if count <= 0:
         return None
-    detail = ngettext("%(count)s %(items)s is below its minimum.", "%(count)s %(items)s are below their minimum.", int(count)) % {
+    detail = ngettext(
+        "%(count)s %(items)s is below its minimum.", "%(count)s %(items)s are below their minimum.", int(count)
+    ) % {
         "count": p["alerts.low_stock.count"],
         "items": p.items("alerts.low_stock.count"),
     }
@@ -200,7 +213,13 @@ def _low_stock(p: Phrasing) -> Insight | None:
         detail += " " + _("Among them: %(names)s.") % {"names": names}
     facts = ["alerts.low_stock.count", *(f"alerts.low_stock.{i}" for i in range(1, len(named) + 1))]
     return Insight(
-        "low_stock", _("Reorder"), detail, CRITICAL if count >= 10 else WARNING, facts, 90, ["open_alerts", "set_minimums"]
+        "low_stock",
+        _("Reorder"),
+        detail,
+        CRITICAL if count >= 10 else WARNING,
+        facts,
+        90,
+        ["open_alerts", "set_minimums"],
     )
 
 
@@ -209,8 +228,15 @@ def _losses(p: Phrasing) -> Insight | None:
     if reason is None:
         return None
     reason_label = dict(LossReason.choices).get(reason, reason)
-    if p.has("losses.value_change", "losses.value") and p.value("losses.value_change") > 0 and p.value("losses.value_previous") > 0:
-        detail = _("Losses come to %(value)s this month, %(change)s more than last month; most of it: %(reason)s (%(reason_value)s).") % {
+    if (
+        p.has("losses.value_change", "losses.value")
+        and p.value("losses.value_change") > 0
+        and p.value("losses.value_previous") > 0
+    ):
+        detail = _(
+            "Losses come to %(value)s this month, %(change)s more than last month; "
+            "most of it: %(reason)s (%(reason_value)s)."
+        ) % {
             "value": p["losses.value"],
             "change": p["losses.value_change"],
             "reason": reason_label,
@@ -237,7 +263,10 @@ def _losses(p: Phrasing) -> Insight | None:
 def _no_losses(p: Phrasing) -> Insight | None:
     if p.sheet.top_loss_reason is not None:
         return None
-    detail = _("No loss recorded in %(month)s: breakage, expired stock or gifts recorded as losses explain the gaps of a count.") % {"month": p.month}
+    detail = _(
+        "No loss recorded in %(month)s: breakage, expired stock or gifts recorded as losses "
+        "explain the gaps of a count."
+    ) % {"month": p.month}
     return Insight("no_losses", _("No losses recorded"), detail, INFO, ["losses.count"], 5)
 
 
@@ -260,11 +289,14 @@ def _dead_stock(p: Phrasing) -> Insight | None:
         share = p.value("dead_stock.value") / p.value("stock.value") if p.value("stock.value") else Decimal(0)
         severity = WARNING if share >= Decimal("0.1") else INFO
     else:
-        detail = ngettext(
-            "%(count)s %(items)s has not moved for %(months)s months.",
-            "%(count)s %(items)s have not moved for %(months)s months.",
-            int(count),
-        ) % values
+        detail = (
+            ngettext(
+                "%(count)s %(items)s has not moved for %(months)s months.",
+                "%(count)s %(items)s have not moved for %(months)s months.",
+                int(count),
+            )
+            % values
+        )
         severity = INFO
     return Insight("dead_stock", _("Stock that does not move"), detail, severity, facts, 60, ["review_dead_stock"])
 
@@ -279,7 +311,9 @@ def _missing_prices(p: Phrasing) -> Insight | None:
             "count": p["catalog.uncosted"],
             "items": p.items("catalog.uncosted"),
         }
-        return Insight("uncosted", _("Missing purchase prices"), detail, WARNING, ["catalog.uncosted"], 70, ["price_products"])
+        return Insight(
+            "uncosted", _("Missing purchase prices"), detail, WARNING, ["catalog.uncosted"], 70, ["price_products"]
+        )
     if p.value("catalog.unpriced") > 0:
         detail = ngettext(
             "%(count)s %(items)s has no selling price: the potential margin leaves it out.",
@@ -289,7 +323,9 @@ def _missing_prices(p: Phrasing) -> Insight | None:
             "count": p["catalog.unpriced"],
             "items": p.items("catalog.unpriced"),
         }
-        return Insight("unpriced", _("Missing selling prices"), detail, INFO, ["catalog.unpriced"], 40, ["price_products"])
+        return Insight(
+            "unpriced", _("Missing selling prices"), detail, INFO, ["catalog.unpriced"], 40, ["price_products"]
+        )
     return None
 
 
@@ -297,7 +333,9 @@ def _counting(p: Phrasing) -> Insight:
     status = p.sheet.count_status
     if status is None:
         detail = _("The count of %(month)s has not started yet.") % {"month": p.month}
-        return Insight("count_not_started", _("Count to start"), detail, WARNING, ["counting.counted"], 85, ["count_month"])
+        return Insight(
+            "count_not_started", _("Count to start"), detail, WARNING, ["counting.counted"], 85, ["count_month"]
+        )
     if status == CountStatus.CLOSED:
         detail = _("The count of %(month)s is closed: %(counted)s products counted.") % {
             "month": p.month,
@@ -314,7 +352,9 @@ def _counting(p: Phrasing) -> Insight:
         facts = ["counting.progress", "counting.counted", "catalog.active"]
         return Insight("count_in_progress", _("Count in progress"), detail, INFO, facts, 50, ["count_month"])
     detail = _("Everything is counted for %(month)s: close the month to freeze its value.") % {"month": p.month}
-    return Insight("count_complete", _("Count complete"), detail, INFO, ["counting.counted"], 55, ["count_month", "export_month"])
+    return Insight(
+        "count_complete", _("Count complete"), detail, INFO, ["counting.counted"], 55, ["count_month", "export_month"]
+    )
 
 
 def _stock_value(p: Phrasing) -> Insight:
@@ -330,7 +370,15 @@ def _stock_value(p: Phrasing) -> Insight:
             detail = _("The stock is worth %(value)s, down %(percent)s on last month.") % values
         big = abs(change) >= 15
         facts = ["stock.value", "stock.value_change_percent"]
-        return Insight("stock_value_change", _("Stock value"), detail, WARNING if abs(change) >= 30 else INFO, facts, 40 if big else 12, ["export_month"])
+        return Insight(
+            "stock_value_change",
+            _("Stock value"),
+            detail,
+            WARNING if abs(change) >= 30 else INFO,
+            facts,
+            40 if big else 12,
+            ["export_month"],
+        )
     detail = _("The stock is worth %(value)s.") % {"value": p["stock.value"]}
     return Insight("stock_value", _("Stock value"), detail, INFO, ["stock.value"], 11, ["export_month"])
 
@@ -343,7 +391,9 @@ def _concentration(p: Phrasing) -> Insight | None:
         "share": p["category.top.share"],
         "value": p["category.top.value"],
     }
-    return Insight("concentration", _("Value concentrated"), detail, INFO, ["category.top.share", "category.top.value"], 30)
+    return Insight(
+        "concentration", _("Value concentrated"), detail, INFO, ["category.top.share", "category.top.value"], 30
+    )
 
 
 def _minimums(p: Phrasing) -> Insight | None:
@@ -360,9 +410,31 @@ def _minimums(p: Phrasing) -> Insight | None:
     return Insight("no_minimum", _("Minimums to set"), detail, INFO, ["catalog.no_minimum"], 45, ["set_minimums"])
 
 
-RULES = (_expiry, _low_stock, _losses, _no_losses, _dead_stock, _missing_prices, _counting, _stock_value, _concentration, _minimums)
+RULES = (
+    _expiry,
+    _low_stock,
+    _losses,
+    _no_losses,
+    _dead_stock,
+    _missing_prices,
+    _counting,
+    _stock_value,
+    _concentration,
+    _minimums,
+)
 # Always given, so that a month with little to say still gets MIN_INSIGHTS.
-_ALWAYS = {"count_not_started", "count_closed", "count_in_progress", "count_complete", "stock_value", "stock_value_change", "stock_lines", "losses", "losses_up", "no_losses"}
+_ALWAYS = {
+    "count_not_started",
+    "count_closed",
+    "count_in_progress",
+    "count_complete",
+    "stock_value",
+    "stock_value_change",
+    "stock_lines",
+    "losses",
+    "losses_up",
+    "no_losses",
+}
 _LOSS_KEYS = {"losses", "losses_up", "no_losses"}
 
 SUGGESTED_QUESTIONS = {
@@ -382,7 +454,9 @@ def _ranked(insights: list[Insight], scope: str) -> list[Insight]:
     for insight in insights:
         if scope == Scope.LOSSES and insight.key in _LOSS_KEYS:
             insight.rank += 200
-    return sorted(insights, key=lambda insight: (-(insight.rank >= 200), -_SEVERITY_RANK[insight.severity], -insight.rank))
+    return sorted(
+        insights, key=lambda insight: (-(insight.rank >= 200), -_SEVERITY_RANK[insight.severity], -insight.rank)
+    )
 
 
 def deterministic_insights(sheet: FactSheet, *, scope: str) -> list[Insight]:
@@ -395,7 +469,9 @@ def deterministic_insights(sheet: FactSheet, *, scope: str) -> list[Insight]:
     return chosen
 
 
-def fallback_answer(sheet: FactSheet, *, scope: str, role: str, where: str) -> tuple[Answer, list[Insight], dict[str, Action]]:
+def fallback_answer(
+    sheet: FactSheet, *, scope: str, role: str, where: str
+) -> tuple[Answer, list[Insight], dict[str, Action]]:
     """The deterministic answer, the insights it rests on, and the actions the member may be offered."""
     insights = deterministic_insights(sheet, scope=scope)
     allowed = allowed_actions(sheet, role=role)
@@ -407,9 +483,14 @@ def fallback_answer(sheet: FactSheet, *, scope: str, role: str, where: str) -> t
     action_ids = action_ids[:MAX_ACTIONS]
     month = Phrasing(sheet).month
     if scope == Scope.CREDITS:
-        message = _("The credit book is not part of the assistant's figures yet; here is what your stock says for %(month)s.") % {"month": month}
+        message = _(
+            "The credit book is not part of the assistant's figures yet; here is what your stock says for %(month)s."
+        ) % {"month": month}
     elif scope == Scope.SUPPORT:
-        message = _("Here is where %(where)s stands for %(month)s; ask a question to go further.") % {"where": where, "month": month}
+        message = _("Here is where %(where)s stands for %(month)s; ask a question to go further.") % {
+            "where": where,
+            "month": month,
+        }
     else:
         message = ngettext(
             "%(count)s point to watch for %(where)s in %(month)s.",
