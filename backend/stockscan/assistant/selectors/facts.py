@@ -67,6 +67,11 @@ class FactSheet:
     low_stock_products: list[str] = field(default_factory=list)
     count_status: str | None = None  # the month's count: open, closed, or None (not started)
 
+    @property
+    def names(self) -> list[str]:
+        """The names (user data) the facts' labels quote."""
+        return [*self.low_stock_products, *([self.top_category] if self.top_category else [])]
+
     def add(self, fact_id: str, label: str, value, unit: str) -> None:
         self.facts[fact_id] = Fact(fact_id, label, Decimal(value), unit)
 

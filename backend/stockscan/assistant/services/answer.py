@@ -108,6 +108,7 @@ def assistant_answer(*, tenant, membership, services: dict, question: Question) 
                     facts=sheet.facts,
                     offered_actions=set(allowed),
                     extra_numbers=(*extra_numbers, len(reply.answer.insights)),
+                    names=[*sheet.names, where],
                 )
         except LimitExceeded:
             reason = FallbackReason.LIMIT_AI_REQUESTS_MONTH

@@ -64,7 +64,18 @@ def grounded_values(facts: dict, extra: tuple = ()) -> set[Decimal]:
     return values
 
 
-def check_answer(answer: ModelAnswer, *, facts: dict, offered_actions: set[str], extra_numbers: tuple = ()) -> None:
+def _without_names(text: str, names: list[str]) -> str:
+    """The text without the names of the facts (products, categories, the service): "Coca 33cl"
+    or "Farine T55" are names, not figures."""
+    for name in sorted(names, key=len, reverse=True):
+        if name:
+            text = text.replace(name, " ")
+    return text
+
+
+def check_answer(
+    answer: ModelAnswer, *, facts: dict, offered_actions: set[str], extra_numbers: tuple = (), names: list[str] = ()
+) -> None:
     """Raises ModelFailure (AI_INVALID_OUTPUT or AI_UNGROUNDED) if the answer cannot be shown."""
     texts = [answer.message, answer.question or ""]
     for insight in answer.insights:
@@ -77,6 +88,6 @@ def check_answer(answer: ModelAnswer, *, facts: dict, offered_actions: set[str],
         raise ModelFailure(FallbackReason.AI_INVALID_OUTPUT)
     allowed = grounded_values(facts, extra_numbers)
     for text in texts:
-        for number, places in numbers_in(text):
+        for number, places in numbers_in(_without_names(text, list(names))):
             if not is_grounded(number, places, allowed):
                 raise ModelFailure(FallbackReason.AI_UNGROUNDED)
