@@ -61,6 +61,12 @@ def obedient_answer(data: dict) -> dict:
     }
 
 
+class _Server(ThreadingHTTPServer):
+    # Concurrency tests open dozens of connections at once: the default backlog (5) would
+    # turn some into connection errors that are not the application's.
+    request_queue_size = 128
+
+
 class FakeOpenAI:
     def __init__(self):
         self.reply = None
@@ -96,7 +102,7 @@ class FakeOpenAI:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 fake._handle(self, body)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
