@@ -8,7 +8,7 @@ _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
-    """"20/min" → (20, 60): DRF's notation (s, m, h, d, read from the period's first letter)."""
+    """ "20/min" → (20, 60): DRF's notation (s, m, h, d, read from the period's first letter)."""
     number, period = rate.split("/")
     return int(number), _PERIODS[period.strip()[0]]
 
