@@ -75,6 +75,8 @@ class FakeOpenAI:
         self.status_always: int | None = None
         self._failures: list[int] = []
         self.requests: list[RecordedCall] = []
+        # How long each answer took here, from the request read to the answer written.
+        self.handled_seconds: list[float] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -115,6 +117,14 @@ class FakeOpenAI:
     # --- answers
 
     def _handle(self, handler, body: dict) -> None:
+        started = time.perf_counter()
+        try:
+            self._answer(handler, body)
+        finally:
+            with self._lock:
+                self.handled_seconds.append(time.perf_counter() - started)
+
+    def _answer(self, handler, body: dict) -> None:
         call = RecordedCall(path=handler.path, body=body, authorization=handler.headers.get("Authorization"))
         with self._lock:
             self.requests.append(call)

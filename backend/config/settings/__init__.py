@@ -290,6 +290,9 @@ SPECTACULAR_SETTINGS = {
         "FeatureEnum": "stockscan.entitlements.plans.FEATURE_CODES",
         "AlertExclusionReasonEnum": "stockscan.inventory.serializers.ALERT_EXCLUSION_REASONS",
         "LossReasonEnum": "stockscan.inventory.models.LossReason",
+        "AssistantActionKindEnum": "stockscan.assistant.serializers.ACTION_KINDS",
+        # The alerts' kinds keep the name they had before the assistant's actions had a `kind`.
+        "KindEnum": [("low_stock", "low_stock"), ("expiry", "expiry")],
     },
     "APPEND_COMPONENTS": {
         "securitySchemes": {

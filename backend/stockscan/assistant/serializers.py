@@ -7,6 +7,8 @@ from stockscan.core.fields import refuse_invisible_characters
 from stockscan.core.months import MonthField
 
 MAX_QUESTION_LENGTH = 500
+# What an action is: an SPA route to open, or an action key the SPA runs.
+ACTION_KINDS = ["navigate", "run"]
 _ALLOWED_CONTROLS = frozenset("\n\t")
 
 
@@ -43,7 +45,7 @@ class InsightSerializer(serializers.Serializer):
 
 class ActionSerializer(serializers.Serializer):
     label = serializers.CharField()
-    kind = serializers.ChoiceField(choices=["navigate", "run"])
+    kind = serializers.ChoiceField(choices=ACTION_KINDS)
     href = serializers.CharField(allow_null=True, help_text="An SPA route (kind navigate).")
     action_key = serializers.CharField(allow_null=True, help_text="What the SPA runs (kind run).")
     requires_confirmation = serializers.BooleanField()
