@@ -95,6 +95,10 @@ class FakeOpenAI:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # An answer leaves as one write with no Nagle delay, as a real server's does: the
+            # headers and the body sent apart would wait on the client's delayed ACK.
+            disable_nagle_algorithm = True
+            wbufsize = -1
 
             def log_message(self, *args):
                 pass

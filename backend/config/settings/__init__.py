@@ -319,6 +319,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # The SDK logs every call at INFO; billing logs the failures that matter itself.
         "stripe": {"level": "WARNING"},
+        # The openai SDK's HTTP client logs every call at INFO; the assistant records its own.
+        "httpx2": {"level": "WARNING"},
+        "openai": {"level": "WARNING"},
         # django-axes logs every admin login at INFO; failures and lockouts are WARNING.
         "axes": {"level": "WARNING"},
     },

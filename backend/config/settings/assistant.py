@@ -24,3 +24,6 @@ AI_TIMEOUT_SECONDS = env.seconds("AI_TIMEOUT_SECONDS", 15)
 AI_THROTTLE_RATE = env.string("AI_THROTTLE_RATE", "20/min")
 # Conversations are kept this long after their last exchange (manage.py assistant_purge).
 AI_CONVERSATION_RETENTION_DAYS = env.integer("AI_CONVERSATION_RETENTION_DAYS", 90)
+# The longest the assistant's facts of a month are served from the cache; any change to the
+# business's inventory drops them at once (stockscan.assistant.selectors.facts_cache). 0: off.
+AI_FACTS_CACHE_SECONDS = env.integer("AI_FACTS_CACHE_SECONDS", 300)

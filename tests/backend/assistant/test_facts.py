@@ -1,17 +1,19 @@
 """The facts engine on the bar's November (conftest): figures computed by hand, within what
 each member may see, in a constant number of queries."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from django_scopes import scope, scopes_disabled
 
 from stockscan.assistant.selectors.facts import assistant_facts
+from stockscan.assistant.selectors.facts_cache import cached_assistant_facts
 from stockscan.entitlements.selectors import effective_plan
 from stockscan.inventory.models import StockCount
 from stockscan.orgs.models import Role, Service
 from tests.backend.assistant.conftest import NOVEMBER
-from tests.factories import CountLineFactory, ProductFactory
+from tests.factories import CountLineFactory, LossFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -134,3 +136,28 @@ def test_the_query_count_does_not_grow_with_the_catalog(bar_month, django_assert
     with django_assert_num_queries(10):
         sheet = compute()
     assert sheet.value("alerts.low_stock.count") == 42
+
+
+def test_facts_come_from_the_cache_until_the_inventory_changes(bar_month, django_assert_num_queries):
+    workspace = bar_month.workspace
+    effective_plan(workspace.tenant)
+    with scopes_disabled():
+        services = {s.pk: s for s in Service.objects.filter(tenant=workspace.tenant)}
+
+    def cached():
+        with scope(tenant=workspace.tenant.pk):
+            return cached_assistant_facts(
+                tenant=workspace.tenant,
+                membership=workspace.members[Role.OWNER],
+                month=NOVEMBER,
+                services=services,
+                service=workspace.bar,
+            )
+
+    first = cached()
+    with django_assert_num_queries(0):
+        again = cached()
+    assert again.as_list() == first.as_list()
+    assert again.service == workspace.bar
+    LossFactory(product=bar_month.products["gin"], reason="theft", occurred_on=date(2026, 11, 18))
+    assert values(cached())["losses.count"] == "3"

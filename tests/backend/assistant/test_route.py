@@ -116,3 +116,16 @@ def test_a_member_asking_too_fast_gets_429_and_only_that_member(workspace, setti
     assert throttled.json()["code"] == "THROTTLED"
     assert int(throttled["Retry-After"]) > 0
     assert manager.post("/api/ai/assistant/", {}, format="json").status_code == 200
+
+
+def test_a_business_without_a_service_yet_still_gets_an_answer(db, settings):
+    from tests.conftest import client_for
+    from tests.factories import MembershipFactory, TenantFactory
+
+    settings.AI_ENABLED = False
+    membership = MembershipFactory(tenant=TenantFactory(), role=Role.OWNER)
+    response = client_for(membership.user).post("/api/ai/assistant/", {}, format="json")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["mode"] == "fallback"
+    assert len(body["insights"]) == 3

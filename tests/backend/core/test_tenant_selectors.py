@@ -22,7 +22,7 @@ from django.db import models
 from django_scopes import scopes_disabled
 
 import stockscan
-from stockscan.assistant.selectors import conversations
+from stockscan.assistant.selectors import conversations, facts_cache
 from stockscan.assistant.selectors import facts as assistant_facts
 from stockscan.billing import selectors as billing
 from stockscan.core.audit import audit_record
@@ -109,6 +109,9 @@ SELECTOR_CALLS = {
     assistant_facts.assistant_facts: lambda a, o: assistant_facts.assistant_facts(
         tenant=a.tenant, membership=_owner(a), month=MONTH, services=_services(a), service=a.kitchen
     ).as_list(),
+    facts_cache.cached_assistant_facts: lambda a, o: facts_cache.cached_assistant_facts(
+        tenant=a.tenant, membership=_owner(a), month=MONTH, services=_services(a), service=a.kitchen
+    ).as_list(),
     conversations.conversation_list: lambda a, o: conversations.conversation_list(
         tenant=a.tenant, user=a.user(Role.OWNER)
     ),
@@ -123,6 +126,8 @@ NO_TENANT_ROWS = {
     entitlements.forget_effective_plan: "forgets the plan memoised on the tenant object; reads nothing",
     entitlements.current_period: "the tenant's calendar month; reads nothing",
     alerts.excluded_kinds: "the alert kinds the tenant's plan leaves out: reads only the tenant's plan",
+    assistant_facts.scoped_service_ids: "picks among the services it is given (the request's context): reads only "
+    "the tenant's plan",
 }
 
 

@@ -87,7 +87,7 @@ def _percent(part: Decimal, whole: Decimal) -> Decimal:
     return (Decimal(part) * 100 / whole).quantize(_PERCENT_STEP, rounding=ROUND_HALF_UP)
 
 
-def _scoped_services(*, tenant, membership, services: dict, service) -> tuple[list[int], object | None]:
+def scoped_service_ids(*, tenant, membership, services: dict, service) -> tuple[list[int], object | None]:
     """The services the facts cover: the one asked for, else every service the member sees
     when the plan compares services (`multi_service_analytics`), else the member's first one."""
     if service is not None:
@@ -103,7 +103,7 @@ def _scoped_services(*, tenant, membership, services: dict, service) -> tuple[li
 
 
 def assistant_facts(*, tenant, membership, month: date, services: dict, service=None) -> FactSheet:
-    service_ids, single = _scoped_services(tenant=tenant, membership=membership, services=services, service=service)
+    service_ids, single = scoped_service_ids(tenant=tenant, membership=membership, services=services, service=service)
     sheet = FactSheet(
         month=month,
         currency=tenant.currency,
@@ -112,7 +112,14 @@ def assistant_facts(*, tenant, membership, month: date, services: dict, service=
         service_type=single.service_type if single is not None else "",
         costs_visible=sees_purchase_costs(membership),
     )
-    if not service_ids:
+    if not service_ids:  # a business without a service yet: nothing counted, nothing lost
+        for fact_id, label in (
+            ("stock.lines", _("Lines counted this month")),
+            ("losses.count", _("Losses recorded this month")),
+            ("catalog.active", _("Products in the catalog")),
+            ("counting.counted", _("Products counted this month")),
+        ):
+            sheet.add(fact_id, label, 0, COUNT)
         return sheet
     stats = inventory_stats(tenant=tenant, membership=membership, month=month, service=single)
     _stock_facts(sheet, stats)

@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from stockscan.assistant.errors import FallbackReason
 from stockscan.assistant.models import AssistantRequest, Conversation, Mode
 from stockscan.assistant.selectors.conversations import recent_exchanges
-from stockscan.assistant.selectors.facts import FactSheet, assistant_facts
+from stockscan.assistant.selectors.facts import FactSheet
+from stockscan.assistant.selectors.facts_cache import cached_assistant_facts
 from stockscan.assistant.services.conversations import exchange_record
 from stockscan.assistant.services.grounding import check_answer
 from stockscan.assistant.services.model import ModelFailure, ModelReply, ask_model
@@ -90,7 +91,7 @@ def _usage(tenant) -> dict:
 
 def assistant_answer(*, tenant, membership, services: dict, question: Question) -> dict:
     started = time.monotonic()
-    sheet = assistant_facts(
+    sheet = cached_assistant_facts(
         tenant=tenant, membership=membership, month=question.month, services=services, service=question.service
     )
     where = sheet.service.name if sheet.service is not None else _("all your services")
