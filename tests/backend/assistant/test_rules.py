@@ -108,7 +108,7 @@ def test_a_quiet_month_still_says_three_things(workspace, other_workspace, setti
     assert len(answer["insights"]) == 3
     assert answer["insights"][0]["title"] == "Count to start"
     assert answer["insights"][0]["detail"] == "The count of November 2026 has not started yet."
-    assert answer["actions"][0]["label"] == "Start the count of 2026-11"
+    assert answer["actions"][0]["label"] == "Start the count of November 2026"
     assert answer["actions"][0]["href"] == f"/counts/2026-11?service={workspace.kitchen.pk}"
 
 
@@ -124,3 +124,12 @@ def test_the_trade_words(bar_month, settings):
         bar.save()
     answer = ask(workspace, service=bar.pk)
     assert answer["insights"][1]["detail"].startswith("2 ingredients are below their minimum.")
+
+
+def test_a_quiet_month_in_french(workspace, other_workspace, settings, today):
+    settings.AI_ENABLED = False
+    answer = ask(workspace, language="fr", service=workspace.kitchen.pk)
+    assert answer["message"] == "3 points à surveiller pour Cuisine en novembre 2026."
+    assert answer["insights"][0]["detail"] == "Le comptage de novembre 2026 n’a pas encore commencé."
+    assert answer["actions"][0]["label"] == "Commencer le comptage de novembre 2026"
+    assert answer["question"] == "Comment commencer vite le comptage du mois ?"

@@ -107,6 +107,7 @@ class Phrasing:
 def allowed_actions(sheet: FactSheet, *, role: str) -> dict[str, Action]:
     """The actions this member may be offered for this month, by id: SPA routes built here."""
     month = format_month(sheet.month)
+    month_name = date_format(sheet.month, "F Y")
     service = {"service": sheet.service.pk} if sheet.service is not None else {}
     reason = sheet.top_loss_reason
 
@@ -120,9 +121,9 @@ def allowed_actions(sheet: FactSheet, *, role: str) -> dict[str, Action]:
             Perm.COUNT_STOCK,
             Action(
                 "count_month",
-                _("Continue the count of %(month)s") % {"month": month}
+                _("Continue the count of %(month)s") % {"month": month_name}
                 if sheet.count_status
-                else _("Start the count of %(month)s") % {"month": month},
+                else _("Start the count of %(month)s") % {"month": month_name},
                 "navigate",
                 href(f"/counts/{month}"),
             ),
@@ -131,7 +132,7 @@ def allowed_actions(sheet: FactSheet, *, role: str) -> dict[str, Action]:
             Perm.EXPORT_DATA,
             Action(
                 "export_month",
-                _("Export %(month)s to Excel") % {"month": month},
+                _("Export %(month)s to Excel") % {"month": month_name},
                 "run",
                 action_key="export_month",
                 requires_confirmation=True,
