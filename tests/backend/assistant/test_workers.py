@@ -38,7 +38,7 @@ def _token(server: Gunicorn, user) -> str:
 
 def test_the_throttle_is_one_budget_across_two_workers(workspace):
     server = Gunicorn(
-        database_url=_database_url(), redis_url=settings.REDIS_URL, workers=2, AI_THROTTLE_RATE="4/min"
+        database_url=_database_url(), redis_url=settings.REDIS_URL, workers=2, AI_THROTTLE_RATE="4/hour"
     ).wait_ready()
     try:
         token = _token(server, workspace.user(Role.OWNER))
