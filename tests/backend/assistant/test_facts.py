@@ -9,11 +9,13 @@ from django_scopes import scope, scopes_disabled
 
 from stockscan.assistant.selectors.facts import assistant_facts
 from stockscan.assistant.selectors.facts_cache import cached_assistant_facts
+from stockscan.entitlements.plans import PlanCode
 from stockscan.entitlements.selectors import effective_plan
 from stockscan.inventory.models import StockCount
 from stockscan.orgs.models import Role, Service
 from tests.backend.assistant.conftest import NOVEMBER
 from tests.factories import CountLineFactory, LossFactory, ProductFactory
+from tests.plans import set_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -161,3 +163,12 @@ def test_facts_come_from_the_cache_until_the_inventory_changes(bar_month, django
     assert again.service == workspace.bar
     LossFactory(product=bar_month.products["gin"], reason="theft", occurred_on=date(2026, 11, 18))
     assert values(cached())["losses.count"] == "3"
+
+
+def test_the_free_plan_gets_no_fact_from_beyond_its_history_or_features(bar_month):
+    set_plan(bar_month.workspace.tenant, PlanCode.ESSENTIEL)
+    facts = values(facts_for(bar_month.workspace))
+    assert "dead_stock.count" not in facts  # September is older than its 14 days of history
+    assert "stock.value_previous" not in facts
+    assert "alerts.low_stock.count" not in facts and "alerts.expiring.count" not in facts
+    assert facts["stock.value"] == "135.20"

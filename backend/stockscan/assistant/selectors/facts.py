@@ -24,6 +24,7 @@ from stockscan.core.money import quantize_money
 from stockscan.core.months import format_month, previous_month
 from stockscan.entitlements.errors import FeatureNotIncluded
 from stockscan.entitlements.plans import Feature
+from stockscan.entitlements.retention import is_month_visible
 from stockscan.entitlements.selectors import effective_plan
 from stockscan.inventory.models import CountLine, CountStatus, LossReason, Product, StockCount
 from stockscan.inventory.selectors import alerts
@@ -238,6 +239,8 @@ def _dead_stock_facts(sheet: FactSheet, *, tenant) -> None:
     months = [sheet.month]
     for _index in range(DEAD_STOCK_MONTHS - 1):
         months.append(previous_month(months[-1]))
+    if not is_month_visible(tenant, months[-1]):  # the plan's history does not reach back that far
+        return
     quantities = {
         f"q{index}": Sum(EFFECTIVE_QUANTITY, filter=Q(count__month=month)) for index, month in enumerate(months)
     }
