@@ -12,6 +12,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 from factory.django import DjangoModelFactory
 
+from stockscan.assistant.models import Conversation
 from stockscan.entitlements.services import billing_state_start_trial
 from stockscan.inventory.models import Area, Category, CountLine, Loss, Product, StockCount
 from stockscan.orgs.models import Invitation, Membership, Role, Service, Tenant
@@ -177,3 +178,15 @@ class LossFactory(ScopedFactory):
     unit_cost = factory.SelfAttribute("product.purchase_price")
     reason = "breakage"
     occurred_on = date(2019, 6, 15)
+
+
+class ConversationFactory(ScopedFactory):
+    """A member's conversation with the assistant (give `tenant` and `user`)."""
+
+    class Meta:
+        model = Conversation
+
+    tenant = factory.SubFactory(TenantFactory)
+    user = factory.SubFactory(UserFactory)
+    scope = "inventory"
+    last_exchange_at = factory.LazyFunction(timezone.now)

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "stockscan.inventory",
     "stockscan.mail",
     "stockscan.exports",
+    "stockscan.assistant",
     "stockscan.demo",
 ]
 
@@ -291,6 +292,9 @@ SPECTACULAR_SETTINGS = {
         "LossReasonEnum": "stockscan.inventory.models.LossReason",
         "CountStatusEnum": "stockscan.inventory.models.CountStatus",
         "UncountedPolicyEnum": "stockscan.inventory.models.UncountedPolicy",
+        "AssistantActionKindEnum": "stockscan.assistant.serializers.ACTION_KINDS",
+        # The alerts' kinds keep the name they had before the assistant's actions had a `kind`.
+        "KindEnum": [("low_stock", "low_stock"), ("expiry", "expiry")],
     },
     "APPEND_COMPONENTS": {
         "securitySchemes": {
@@ -317,12 +321,16 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # The SDK logs every call at INFO; billing logs the failures that matter itself.
         "stripe": {"level": "WARNING"},
+        # The openai SDK's HTTP client logs every call at INFO; the assistant records its own.
+        "httpx2": {"level": "WARNING"},
+        "openai": {"level": "WARNING"},
         # django-axes logs every admin login at INFO; failures and lockouts are WARNING.
         "axes": {"level": "WARNING"},
     },
 }
 
 from config.settings.admin_site import *  # noqa: E402, F403
+from config.settings.assistant import *  # noqa: E402, F403
 from config.settings.billing import *  # noqa: E402, F403
 from config.settings.cors import *  # noqa: E402, F403
 from config.settings.email import *  # noqa: E402, F403

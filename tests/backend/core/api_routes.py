@@ -26,6 +26,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 from drf_spectacular.generators import SchemaGenerator
 
+from stockscan.assistant.models import Conversation
 from stockscan.exports.models import ExportRecipient, ExportRecipientStatus
 from stockscan.inventory.models import Area, Category, CountLine, Loss, Product, StockCount
 from stockscan.orgs.models import Invitation, Membership, Role, Service
@@ -37,6 +38,7 @@ from tests.conftest import Workspace
 from tests.factories import (
     AreaFactory,
     CategoryFactory,
+    ConversationFactory,
     CountLineFactory,
     InvitationFactory,
     LossFactory,
@@ -90,6 +92,7 @@ CURRENT_TENANT_ROUTES: dict[str, str] = {
     "exports": "a CSV/XLSX file of the current tenant's counts and losses over a range of months; POST emails it",
     "tenant-settings": "the current tenant's own settings",
     "activity": "the current tenant's audit rows, in words",
+    "ai-assistant": "the assistant's answer about the current tenant's month, from its own figures",
 }
 
 # Query parameters a current-tenant route needs to answer (the walk's rows are in June 2019).
@@ -110,6 +113,7 @@ CURRENT_TENANT_BODY: dict[str, Callable[[Workspace], dict]] = {
         "format": "csv",
         "email": ws.user(Role.OWNER).email,
     },
+    "ai-assistant": lambda ws: {"service": ws.kitchen.pk, "month": "2019-06"},
 }
 
 
@@ -207,6 +211,12 @@ TENANT_MODELS: dict[type[models.Model], TenantRows] = {
             "reason": "breakage",
             "occurred_on": "2019-06-15",
         },
+    ),
+    # A member's own thread: the walk's requests are the owner's, so the owner's rows.
+    Conversation: TenantRows(
+        make=lambda ws: ConversationFactory(tenant=ws.tenant, user=ws.user(Role.OWNER)),
+        create_body=lambda ws: {},
+        service_scoped=False,
     ),
 }
 

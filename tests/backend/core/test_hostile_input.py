@@ -125,6 +125,7 @@ def _valid_bodies(ws: Workspace) -> dict[tuple[str, str], dict]:
         ("loss-list", "POST"): {**TENANT_MODELS[Loss].create_body(ws), **loss, "client_id": "a-1"},
         ("loss-detail", "PUT"): {"product": _kitchen_product(ws), **loss},
         ("loss-detail", "PATCH"): loss,
+        ("ai-assistant", "POST"): {"scope": "inventory", "month": "2019-06", "question": "Que surveiller ?"},
     }
 
 

@@ -22,6 +22,8 @@ from django.db import models
 from django_scopes import scopes_disabled
 
 import stockscan
+from stockscan.assistant.selectors import conversations, facts_cache
+from stockscan.assistant.selectors import facts as assistant_facts
 from stockscan.billing import selectors as billing
 from stockscan.core.audit import audit_record
 from stockscan.entitlements import selectors as entitlements
@@ -33,10 +35,10 @@ from stockscan.exports.models import ExportRecipient
 from stockscan.inventory.models import CountLine, ExpiryKind, Product
 from stockscan.inventory.selectors import alerts, listing, stats
 from stockscan.orgs import selectors as orgs
-from stockscan.orgs.models import Membership, Role
+from stockscan.orgs.models import Membership, Role, Service
 from tests.backend.core.api_routes import TENANT_MODELS, walk_month
 from tests.conftest import Workspace
-from tests.factories import CountLineFactory, LossFactory, ProductFactory
+from tests.factories import ConversationFactory, CountLineFactory, LossFactory, ProductFactory
 from tests.plans import set_plan
 
 MONTH, TODAY = date(2019, 6, 1), date(2019, 6, 15)
@@ -58,6 +60,16 @@ def _kitchens(*workspaces: Workspace) -> list[int]:
 
 def _every_recipient_email() -> list[str]:
     return list(ExportRecipient.objects.values_list("email", flat=True))
+
+
+def _services(ws: Workspace) -> dict:
+    return {service.pk: service for service in Service.objects.filter(tenant=ws.tenant)}
+
+
+def _owner_conversation(ws: Workspace):
+    owner = ws.user(Role.OWNER)
+    found = conversations.conversation_list(tenant=ws.tenant, user=owner).last()
+    return found or ConversationFactory(tenant=ws.tenant, user=owner)
 
 
 def _every_email() -> list[str]:
@@ -104,6 +116,18 @@ SELECTOR_CALLS = {
     billing.has_running_subscription: lambda a, o: billing.has_running_subscription(tenant=a.tenant),
     entitlements.monthly_usage: lambda a, o: entitlements.monthly_usage(a.tenant),
     entitlements.entitlements_summary: lambda a, o: entitlements.entitlements_summary(a.tenant),
+    assistant_facts.assistant_facts: lambda a, o: assistant_facts.assistant_facts(
+        tenant=a.tenant, membership=_owner(a), month=MONTH, services=_services(a), service=a.kitchen
+    ).as_list(),
+    facts_cache.cached_assistant_facts: lambda a, o: facts_cache.cached_assistant_facts(
+        tenant=a.tenant, membership=_owner(a), month=MONTH, services=_services(a), service=a.kitchen
+    ).as_list(),
+    conversations.conversation_list: lambda a, o: conversations.conversation_list(
+        tenant=a.tenant, user=a.user(Role.OWNER)
+    ),
+    conversations.member_conversation: lambda a, o: conversations.member_conversation(
+        tenant=a.tenant, user=a.user(Role.OWNER), conversation_id=_owner_conversation(a).pk
+    ),
 }
 
 # Selectors taking a tenant that read no tenant-owned rows, each with the reason.
@@ -112,6 +136,8 @@ NO_TENANT_ROWS = {
     entitlements.forget_effective_plan: "forgets the plan memoised on the tenant object; reads nothing",
     entitlements.current_period: "the tenant's calendar month; reads nothing",
     alerts.excluded_kinds: "the alert kinds the tenant's plan leaves out: reads only the tenant's plan",
+    assistant_facts.scoped_service_ids: "picks among the services it is given (the request's context): reads only "
+    "the tenant's plan",
 }
 
 

@@ -1,0 +1,302 @@
+"""The facts the assistant speaks from, computed by us from the business's own figures.
+
+Every figure is read through the inventory's selectors (stats, alerts) or its expressions
+(effective quantity, line value), within what the member sees: an operator limited to a
+service gets that service's facts, and a member from whom the business hides purchase costs
+gets no fact computed from one. A constant number of queries, whatever the size of the
+catalog (asserted in tests/backend/assistant/test_facts.py).
+
+Each fact has a stable id, a value (a Decimal), a unit (the tenant's currency, "%", "count",
+"days" or a product's unit) and a label in the request's language. Aggregates only: no
+customer data is ever a fact. (The credit book's outstanding and overdue totals are to be
+added here once the credits app exists on a floor the assistant may read; today the two apps
+share a floor and cannot import each other.)
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, F, Q, Sum, Window
+from django.utils.translation import gettext as _
+
+from stockscan.core.money import quantize_money
+from stockscan.core.months import format_month, previous_month
+from stockscan.entitlements.errors import FeatureNotIncluded
+from stockscan.entitlements.plans import Feature
+from stockscan.entitlements.retention import is_month_visible
+from stockscan.entitlements.selectors import effective_plan
+from stockscan.inventory.models import CountLine, CountStatus, LossReason, Product, StockCount
+from stockscan.inventory.selectors import alerts
+from stockscan.inventory.selectors.listing import EFFECTIVE_QUANTITY
+from stockscan.inventory.selectors.stats import STOCK_VALUE, inventory_stats
+from stockscan.orgs.tenancy.permissions import sees_purchase_costs
+
+COUNT, PERCENT, DAYS, MONTHS = "count", "%", "days", "months"
+# Products whose counted quantity has not moved for this many months are dead stock.
+DEAD_STOCK_MONTHS = 3
+# How many low-stock products are named among the facts.
+NAMED_LOW_STOCK = 3
+_PERCENT_STEP = Decimal("0.1")
+_QUANTITY_STEP = Decimal("0.001")
+
+
+@dataclass(frozen=True)
+class Fact:
+    id: str
+    label: str
+    value: Decimal
+    unit: str
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "label": self.label, "value": str(self.value), "unit": self.unit}
+
+
+@dataclass
+class FactSheet:
+    """The facts of one member's month, with what the rules need to phrase them."""
+
+    month: date
+    currency: str
+    service_ids: list[int]
+    service: object | None  # the one service the facts are about, or None for several
+    service_type: str
+    costs_visible: bool
+    facts: dict[str, Fact] = field(default_factory=dict)
+    top_category: str | None = None
+    top_loss_reason: str | None = None
+    low_stock_products: list[str] = field(default_factory=list)
+    count_status: str | None = None  # the month's count: open, closed, or None (not started)
+
+    @property
+    def names(self) -> list[str]:
+        """The names (user data) the facts' labels quote."""
+        return [*self.low_stock_products, *([self.top_category] if self.top_category else [])]
+
+    def add(self, fact_id: str, label: str, value, unit: str) -> None:
+        self.facts[fact_id] = Fact(fact_id, label, Decimal(value), unit)
+
+    def value(self, fact_id: str) -> Decimal | None:
+        fact = self.facts.get(fact_id)
+        return fact.value if fact else None
+
+    def as_list(self) -> list[dict]:
+        return [fact.as_dict() for fact in self.facts.values()]
+
+
+def _percent(part: Decimal, whole: Decimal) -> Decimal:
+    return (Decimal(part) * 100 / whole).quantize(_PERCENT_STEP, rounding=ROUND_HALF_UP)
+
+
+def scoped_service_ids(*, tenant, membership, services: dict, service) -> tuple[list[int], object | None]:
+    """The services the facts cover: the one asked for, else every service the member sees
+    when the plan compares services (`multi_service_analytics`), else the member's first one."""
+    if service is not None:
+        return [service.pk], service
+    if membership.service_id is not None:
+        return [membership.service_id], services.get(membership.service_id)
+    ids = sorted(services)
+    if len(ids) > 1 and not effective_plan(tenant).has(Feature.MULTI_SERVICE_ANALYTICS):
+        ids = ids[:1]
+    if len(ids) == 1:
+        return ids, services[ids[0]]
+    return ids, None
+
+
+def assistant_facts(*, tenant, membership, month: date, services: dict, service=None) -> FactSheet:
+    service_ids, single = scoped_service_ids(tenant=tenant, membership=membership, services=services, service=service)
+    sheet = FactSheet(
+        month=month,
+        currency=tenant.currency,
+        service_ids=service_ids,
+        service=single,
+        service_type=single.service_type if single is not None else "",
+        costs_visible=sees_purchase_costs(membership),
+    )
+    if not service_ids:  # a business without a service yet: nothing counted, nothing lost
+        for fact_id, label in (
+            ("stock.lines", _("Lines counted this month")),
+            ("losses.count", _("Losses recorded this month")),
+            ("catalog.active", _("Products in the catalog")),
+            ("counting.counted", _("Products counted this month")),
+        ):
+            sheet.add(fact_id, label, 0, COUNT)
+        return sheet
+    stats = inventory_stats(tenant=tenant, membership=membership, month=month, service=single)
+    _stock_facts(sheet, stats)
+    _loss_facts(sheet, stats)
+    _alert_facts(sheet, tenant=tenant)
+    _dead_stock_facts(sheet, tenant=tenant)
+    _catalog_and_counting_facts(sheet, tenant=tenant, counted_products=stats["totals"]["products"])
+    return sheet
+
+
+def _money(sheet: FactSheet, amount) -> Decimal:
+    return quantize_money(Decimal(amount), sheet.currency)
+
+
+def _stock_facts(sheet: FactSheet, stats: dict) -> None:
+    totals = stats["totals"]
+    sheet.add("stock.lines", _("Lines counted this month"), totals["lines"], COUNT)
+    if not sheet.costs_visible:
+        return
+    value = Decimal(totals["stock_value"])
+    sheet.add("stock.value", _("Stock value"), _money(sheet, value), sheet.currency)
+    if stats["previous"] is not None and Decimal(stats["previous"]["stock_value"]):
+        previous = Decimal(stats["previous"]["stock_value"])
+        sheet.add("stock.value_previous", _("Stock value last month"), _money(sheet, previous), sheet.currency)
+        sheet.add("stock.value_change", _("Change in stock value"), _money(sheet, value - previous), sheet.currency)
+        sheet.add(
+            "stock.value_change_percent", _("Change in stock value"), _percent(value - previous, previous), PERCENT
+        )
+    categories = [row for row in stats["by_category"] if Decimal(row["stock_value"]) > 0]
+    if value > 0 and categories:
+        top = max(categories, key=lambda row: Decimal(row["stock_value"]))
+        sheet.top_category = top["category_name"] or _("Uncategorised")
+        name = {"category": sheet.top_category}
+        sheet.add("category.count", _("Categories holding stock"), len(categories), COUNT)
+        sheet.add(
+            "category.top.value",
+            _("Stock value of “%(category)s”") % name,
+            _money(sheet, top["stock_value"]),
+            sheet.currency,
+        )
+        sheet.add(
+            "category.top.share",
+            _("Share of the stock value in “%(category)s”") % name,
+            _percent(Decimal(top["stock_value"]), value),
+            PERCENT,
+        )
+
+
+def _loss_facts(sheet: FactSheet, stats: dict) -> None:
+    losses = stats["losses"]
+    sheet.add("losses.count", _("Losses recorded this month"), losses["count"], COUNT)
+    by_reason = losses["by_reason"]
+    if not by_reason:
+        return
+    labels = dict(LossReason.choices)
+    if sheet.costs_visible:
+        sheet.add("losses.value", _("Value of this month's losses"), _money(sheet, losses["value"]), sheet.currency)
+        if stats["previous"] is not None:
+            previous = Decimal(stats["previous"]["losses_value"])
+            sheet.add(
+                "losses.value_previous", _("Value of last month's losses"), _money(sheet, previous), sheet.currency
+            )
+            sheet.add(
+                "losses.value_change",
+                _("Change in the value of losses"),
+                _money(sheet, Decimal(losses["value"]) - previous),
+                sheet.currency,
+            )
+        top = max(by_reason, key=lambda row: (Decimal(row["value"]), row["count"]))
+    else:
+        top = max(by_reason, key=lambda row: row["count"])
+    sheet.top_loss_reason = top["reason"]
+    for row in by_reason:
+        reason = {"reason": labels.get(row["reason"], row["reason"])}
+        sheet.add(f"losses.{row['reason']}.count", _("Losses this month: %(reason)s") % reason, row["count"], COUNT)
+        if sheet.costs_visible:
+            sheet.add(
+                f"losses.{row['reason']}.value",
+                _("Value of the losses: %(reason)s") % reason,
+                _money(sheet, row["value"]),
+                sheet.currency,
+            )
+
+
+def _alert_facts(sheet: FactSheet, *, tenant) -> None:
+    """Each kind's first rows with the number of them all, in one query (a window count)."""
+    today = tenant.today()
+    for kind in (alerts.LOW_STOCK, alerts.EXPIRY):
+        try:
+            rows = alerts.alert_rows(
+                tenant=tenant, service_ids=sheet.service_ids, month=sheet.month, today=today, kind=kind
+            )
+        except FeatureNotIncluded:
+            continue
+        first = [
+            dict(zip([*alerts.COLUMNS, "total"], row, strict=True))
+            for row in rows.annotate(total=Window(Count("*")))[:NAMED_LOW_STOCK]
+        ]
+        total = first[0]["total"] if first else 0
+        if kind == alerts.LOW_STOCK:
+            sheet.add("alerts.low_stock.count", _("Products below their minimum"), total, COUNT)
+            for position, item in enumerate(first, start=1):
+                sheet.low_stock_products.append(item["product_name"])
+                sheet.add(
+                    f"alerts.low_stock.{position}",
+                    _("Quantity left of “%(product)s”") % {"product": item["product_name"]},
+                    Decimal(item["alert_quantity"]).quantize(_QUANTITY_STEP, rounding=ROUND_HALF_UP).normalize(),
+                    COUNT,
+                )
+        else:
+            sheet.add("alerts.expiring.count", _("Stock lines near their date"), total, COUNT)
+            if first:
+                days = (first[0]["alert_expiry_date"] - today).days
+                sheet.add("alerts.expiring.soonest_days", _("Days until the nearest date"), days, DAYS)
+
+
+def _dead_stock_facts(sheet: FactSheet, *, tenant) -> None:
+    """Products counted in each of the last three months with the very same quantity."""
+    months = [sheet.month]
+    for _index in range(DEAD_STOCK_MONTHS - 1):
+        months.append(previous_month(months[-1]))
+    if not is_month_visible(tenant, months[-1]):  # the plan's history does not reach back that far
+        return
+    quantities = {
+        f"q{index}": Sum(EFFECTIVE_QUANTITY, filter=Q(count__month=month)) for index, month in enumerate(months)
+    }
+    unchanged = (
+        CountLine.objects.filter(tenant=tenant, count__service__in=sheet.service_ids, count__month__in=months)
+        .values("product_id")
+        .annotate(**quantities, month_value=Sum(STOCK_VALUE, filter=Q(count__month=sheet.month)))
+        .filter(q0__gt=0, **{f"q{index}": F("q0") for index in range(1, DEAD_STOCK_MONTHS)})
+    )
+    found = unchanged.aggregate(products=Count("product_id"), total_value=Sum("month_value"))
+    sheet.add(
+        "dead_stock.months", _("Months a product must stay unchanged to count as dead stock"), DEAD_STOCK_MONTHS, MONTHS
+    )
+    sheet.add(
+        "dead_stock.count",
+        _("Products unchanged for %(months)s months") % {"months": DEAD_STOCK_MONTHS},
+        found["products"],
+        COUNT,
+    )
+    if sheet.costs_visible and found["products"]:
+        sheet.add(
+            "dead_stock.value",
+            _("Value of the unchanged stock"),
+            _money(sheet, found["total_value"] or 0),
+            sheet.currency,
+        )
+
+
+def _catalog_and_counting_facts(sheet: FactSheet, *, tenant, counted_products: int) -> None:
+    catalog = Product.objects.filter(tenant=tenant, service__in=sheet.service_ids, archived=False).aggregate(
+        active=Count("id"),
+        unpriced=Count("id", filter=Q(selling_price__isnull=True)),
+        uncosted=Count("id", filter=Q(purchase_price__isnull=True)),
+        no_minimum=Count("id", filter=Q(min_quantity__isnull=True)),
+    )
+    sheet.add("catalog.active", _("Products in the catalog"), catalog["active"], COUNT)
+    sheet.add("catalog.unpriced", _("Products without a selling price"), catalog["unpriced"], COUNT)
+    if sheet.costs_visible:
+        sheet.add("catalog.uncosted", _("Products without a purchase price"), catalog["uncosted"], COUNT)
+    sheet.add("catalog.no_minimum", _("Products without a minimum quantity"), catalog["no_minimum"], COUNT)
+    statuses = list(
+        StockCount.objects.filter(tenant=tenant, service__in=sheet.service_ids, month=sheet.month).values_list(
+            "status", flat=True
+        )
+    )
+    if statuses:
+        sheet.count_status = CountStatus.OPEN if CountStatus.OPEN in statuses else CountStatus.CLOSED
+    sheet.add("counting.counted", _("Products counted this month"), counted_products, COUNT)
+    if catalog["active"]:
+        progress = min(_percent(counted_products, catalog["active"]), Decimal(100))
+        sheet.add(
+            "counting.progress",
+            _("Counting progress of %(month)s") % {"month": format_month(sheet.month)},
+            progress,
+            PERCENT,
+        )
