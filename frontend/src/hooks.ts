@@ -1,11 +1,14 @@
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from './api/client';
-import { useMe } from './auth';
+import { useMe, useSessionState } from './auth';
 import { unwrap } from './lib/errors';
 import { formatMoney, formatNumber, formatDate } from './lib/format';
 import { getServiceId, setServiceId } from './lib/session';
-import { useSessionState } from './auth';
+
+async function fetchServices() {
+  return unwrap(await api.GET('/api/auth/services/', { params: { query: { page_size: 100 } } }));
+}
 
 export function useServices() {
   const { tenantId } = useSessionState();
@@ -13,8 +16,16 @@ export function useServices() {
   return useQuery({
     queryKey: ['services', tenantId],
     enabled: Boolean(me.data?.tenant),
-    queryFn: async () =>
-      unwrap(await api.GET('/api/auth/services/', { params: { query: { page_size: 100 } } })),
+    // Remembered, like `me`, so the app opens offline on the service the person works in.
+    placeholderData: () => {
+      const raw = localStorage.getItem(`stockscan.services.${tenantId}`);
+      return raw ? (JSON.parse(raw) as Awaited<ReturnType<typeof fetchServices>>) : undefined;
+    },
+    queryFn: async () => {
+      const page = await fetchServices();
+      localStorage.setItem(`stockscan.services.${tenantId}`, JSON.stringify(page));
+      return page;
+    },
     select: (page) => {
       const restricted = me.data?.service ?? null;
       // An operator limited to one service sees only it.
