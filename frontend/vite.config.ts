@@ -2,10 +2,18 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
+import { APP_ROUTES } from './src/routes';
 
 export default defineConfig({
   plugins: [
     react(),
+    {
+      // dist/routes.json: the paths Django answers with index.html (config/settings/spa.py).
+      name: 'stockscan-routes',
+      generateBundle() {
+        this.emitFile({ type: 'asset', fileName: 'routes.json', source: JSON.stringify(APP_ROUTES) });
+      },
+    },
     VitePWA({
       // The service worker precaches the app shell (hashed JS/CSS, index.html) so the app opens
       // offline; API calls are never cached by it (the offline queue handles writes).

@@ -2,6 +2,8 @@
 app's routes, the hashed assets cached for good, the API, the admin and the health check never
 swallowed by the app's fallback; without a build, the root opens the API docs."""
 
+import os
+
 import pytest
 from django.test import Client
 
@@ -9,7 +11,10 @@ from config.settings.spa import spa_immutable_file_test
 
 pytestmark = pytest.mark.django_db
 
-INDEX = '<!doctype html><html lang="fr"><head><script type="module" src="/assets/index-AbC_d12x.js"></script></head><body><div id="root"></div></body></html>'
+INDEX = (
+    '<!doctype html><html lang="fr"><head><script type="module" src="/assets/index-AbC_d12x.js"></script>'
+    '</head><body><div id="root"></div></body></html>'
+)
 
 
 @pytest.fixture
@@ -20,6 +25,7 @@ def built(tmp_path, settings):
     (tmp_path / "assets" / "index-AbC_d12x.js").write_text("console.log('app')")
     (tmp_path / "sw.js").write_text("self.addEventListener('fetch', () => {})")
     (tmp_path / "manifest.webmanifest").write_text("{}")
+    (tmp_path / "routes.json").write_text('["login", "catalogue", "invitations", "reset-password"]')
     settings.SPA_DIST_DIR = tmp_path
     settings.WHITENOISE_ROOT = str(tmp_path)
     return Client()  # a new client loads the middleware again, with this WHITENOISE_ROOT
@@ -33,7 +39,8 @@ def not_built(tmp_path, settings):
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/login", "/catalogue", "/catalogue/12", "/invitations/accept?token=abc", "/reset-password?uid=1&token=x"]
+    "path",
+    ["/", "/login", "/catalogue", "/catalogue/12", "/invitations/accept?token=abc", "/reset-password?uid=1&token=x"],
 )
 def test_every_route_of_the_app_answers_its_page(built, path):
     response = built.get(path)
@@ -87,6 +94,22 @@ def test_the_admin_is_never_the_app(built, settings):
 
     assert response.status_code == 302
     assert "login" in response["Location"]
+
+
+@pytest.mark.parametrize("path", ["/no-such-page/", "/wp-login.php", "/catalogues", "/.env"])
+def test_a_path_that_is_no_route_of_the_app_is_a_real_404(built, path):
+    response = built.get(path)
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "NOT_FOUND"
+
+
+def test_a_new_build_with_new_routes_is_read_without_a_restart(built, settings):
+    assert built.get("/losses").status_code == 404
+    (settings.SPA_DIST_DIR / "routes.json").write_text('["login", "catalogue", "losses"]')
+    os.utime(settings.SPA_DIST_DIR / "routes.json", (1, 2_000_000_000))
+
+    assert built.get("/losses").status_code == 200
 
 
 def test_writes_to_an_app_route_are_refused(built):
