@@ -53,11 +53,14 @@ with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as co
   execFileSync(python, ['-c', script, databaseUrl], { stdio: 'inherit' });
   const env = { ...process.env, DJANGO_DEBUG: 'true', DATABASE_URL: databaseUrl };
   delete env.REDIS_URL;
-  const manage = (...args) =>
-    execFileSync(python, [resolve(root, 'backend/manage.py'), ...args], {
-      env,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+  // The demo's emails are printed on stderr: shown only if a command fails.
+  const manage = (...args) => {
+    try {
+      execFileSync(python, [resolve(root, 'backend/manage.py'), ...args], { env, stdio: 'pipe' });
+    } catch (error) {
+      throw new Error(`manage.py ${args.join(' ')} failed:\n${error.stderr ?? ''}`, { cause: error });
+    }
+  };
   manage('migrate', '--noinput');
   manage('seed_demo');
 }
