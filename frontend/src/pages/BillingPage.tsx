@@ -1,6 +1,8 @@
-import { useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { api } from '../api/client';
+import { api, type Schemas } from '../api/client';
+import { useMe } from '../auth';
+import { STRIPE_ENABLED } from '../config';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { useFormatters } from '../hooks';
 import { unwrap } from '../lib/errors';
@@ -25,10 +27,17 @@ export function BillingPage() {
     queryFn: async () => unwrap(await api.GET('/api/auth/me/org/entitlements/')),
   });
   const currentPlan = entitlements.data?.plan_effective;
+  const me = useMe();
+  const checkout = useMutation({
+    mutationFn: async (plan: Schemas['PlanEnum']) =>
+      unwrap(await api.POST('/api/auth/billing/checkout/', { body: { plan, cycle: 'MONTHLY' } })),
+    onSuccess: (answer) => window.location.assign(answer.url),
+  });
+  const canBuy = STRIPE_ENABLED && me.data?.role === 'owner';
   return (
     <>
       <h1>{t('billing.title')}</h1>
-      <ErrorNotice error={plans.error ?? entitlements.error} />
+      <ErrorNotice error={plans.error ?? entitlements.error ?? checkout.error} />
       {currentPlan && <p>{t('billing.current', { plan: currentPlan })}</p>}
       <ul className="cards plans">
         {plans.data?.map((plan) => (
@@ -56,6 +65,16 @@ export function BillingPage() {
                 </div>
               ))}
             </dl>
+            {canBuy && plan.purchasable && plan.code !== currentPlan && (
+              <button
+                type="button"
+                className="primary"
+                disabled={checkout.isPending}
+                onClick={() => checkout.mutate(plan.code as Schemas['PlanEnum'])}
+              >
+                {t('billing.choose', { plan: plan.name })}
+              </button>
+            )}
             <ul className="features">
               {plan.features.map((feature) => (
                 <li key={feature}>{t(`features.${feature}`)}</li>

@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api } from '../api/client';
 import { startSession } from '../auth';
+import { DEMO_MODE } from '../config';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { Field } from '../components/Field';
 import { ApiError, unwrap } from '../lib/errors';
@@ -33,6 +34,7 @@ export function LoginPage() {
   return (
     <main className="page narrow" id="main">
       <h1>{t('login.title')}</h1>
+      {DEMO_MODE && <p className="notice notice-plan">{t('login.demo')}</p>}
       <form onSubmit={form.handleSubmit((values) => login.mutate(values))} noValidate>
         <Field label={t('login.identifier')} error={errors.username?.message}>
           {({ id, describedBy, invalid }) => (
