@@ -3,6 +3,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSyncExternalStore } from 'react';
 import { api, type Schemas } from './api/client';
 import { ApiError, unwrap } from './lib/errors';
+import { writeQueue } from './lib/writeQueue';
 import {
   clearSession,
   getRefreshToken,
@@ -72,7 +73,12 @@ export function useLogout() {
       await api.POST('/api/auth/logout/', { body: { refresh } }).catch(() => undefined);
     }
     clearSession();
-    localStorage.removeItem(ME_KEY);
+    // Nothing of this person stays on a shared phone: what was remembered for offline use, and
+    // the queue (its writes would otherwise go out under the next person's session).
+    for (const key of Object.keys(localStorage)) {
+      if (key.startsWith('stockscan.') && key !== 'stockscan.language') localStorage.removeItem(key);
+    }
+    await writeQueue.clearAll();
     setTenantId(null);
     queryClient.clear();
   };

@@ -118,6 +118,7 @@ export function Shell() {
             <button
               type="button"
               onClick={async () => {
+                if (pending > 0 && !window.confirm(t('shell.logoutPending', { count: pending }))) return;
                 await logout();
                 navigate('/login');
               }}

@@ -46,6 +46,7 @@ export interface WriteQueue {
   retry(seq: number): Promise<void>;
   remove(seq: number): Promise<void>;
   clearSaved(): Promise<void>;
+  clearAll(): Promise<void>;
   subscribe(listener: () => void): () => void;
   close(): void;
 }
@@ -168,6 +169,10 @@ export function createWriteQueue(options: { dbName?: string; send: Sender }): Wr
       for (const item of await database.getAll('writes')) {
         if (item.status === 'saved' && item.seq !== undefined) await database.delete('writes', item.seq);
       }
+      notify();
+    },
+    async clearAll() {
+      await (await db()).clear('writes');
       notify();
     },
     subscribe(listener) {
