@@ -196,6 +196,14 @@ async function main() {
     await page.waitForURL('**/catalogue');
     await page.getByText(/\d+ produits/).waitFor();
     await axe(page, 'catalogue');
+    const serviceChoices = await page
+      .getByLabel('Service', { exact: true })
+      .locator('option')
+      .allTextContents();
+    check(
+      serviceChoices.length === 2,
+      `the owner switches between the kitchen and the bar: ${serviceChoices}`,
+    );
 
     step('catalogue: search, then create a product (API field errors beside the inputs)');
     const name = `Sirop e2e ${Date.now()}`;
@@ -246,15 +254,18 @@ async function main() {
     await page.getByRole('radio', { name: 'Casse' }).check();
     await page.getByLabel('Note (facultative)').fill(note);
     await page.getByRole('button', { name: 'Enregistrer la perte' }).click();
-    const queued = page.getByTestId('loss-queue').locator('li').first();
-    await queued.waitFor();
-    check((await queued.getAttribute('data-status')) === 'waiting', 'offline, the loss waits');
+    // Offline, the loss waits (the first try, 'sending', finds no network).
+    await page
+      .locator('[data-testid="loss-queue"] li[data-status="waiting"]')
+      .first()
+      .waitFor({ timeout: 10000 });
+    check((await page.getByTestId('loss-queue').locator('li').count()) === 1, 'one line in the queue');
     await page.reload(); // offline: the service worker serves the app shell
-    await page.getByTestId('loss-queue').locator('li').first().waitFor();
-    check(
-      (await page.getByTestId('loss-queue').locator('li').first().getAttribute('data-status')) === 'waiting',
-      'after an offline reload, the loss still waits',
-    );
+    // After an offline reload, the loss still waits.
+    await page
+      .locator('[data-testid="loss-queue"] li[data-status="waiting"]')
+      .first()
+      .waitFor({ timeout: 10000 });
     check((await page.getByText('Hors ligne').count()) > 0, 'the page says it is offline');
     await context.setOffline(false);
     await page
@@ -273,6 +284,48 @@ async function main() {
     await page.getByText('Camille').click();
     await page.getByRole('button', { name: 'Se déconnecter' }).click();
     await page.waitForURL('**/login');
+
+    step('an operator limited to the bar sees only the bar');
+    await page.getByLabel('Nom d’utilisateur ou e-mail').fill('demo-operator');
+    await page.getByLabel('Mot de passe').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await page.waitForURL('**/catalogue');
+    await page.locator('.service-name').waitFor();
+    check((await page.locator('.service-name').textContent()) === 'Bar', 'the operator works in the bar');
+    check(
+      (await page.getByLabel('Service', { exact: true }).count()) === 0,
+      'no service switcher for the operator',
+    );
+    await page.getByText('Lucas').click();
+    await page.getByRole('button', { name: 'Se déconnecter' }).click();
+    await page.waitForURL('**/login');
+
+    step(
+      'register a bakery: trade → services (its preset) → account, the API refusal shown beside its field',
+    );
+    await page.goto('/register');
+    await page.getByRole('radio', { name: 'Boulangerie' }).check();
+    await page.getByLabel('Nom du commerce').fill('Boulangerie e2e');
+    await page.getByRole('button', { name: 'Suivant' }).click();
+    check(
+      (await page.getByLabel('Type du premier service').inputValue()) === 'bakery',
+      'a bakery starts with a bakery service',
+    );
+    await axe(page, 'register-services');
+    await page.getByRole('button', { name: 'Suivant' }).click();
+    const suffix = Date.now();
+    await page.getByLabel('Nom d’utilisateur').fill(`boulanger${suffix}`);
+    await page.getByLabel('Adresse e-mail').fill(`boulanger${suffix}@example.com`);
+    await page.getByLabel('Mot de passe', { exact: true }).fill('Pain-Chaud-2026!');
+    await page.getByLabel('Confirmer le mot de passe').fill('Pain-Froid-2026!');
+    await page.getByRole('button', { name: 'Créer mon compte' }).click();
+    await page.locator('.field-invalid .field-error').first().waitFor();
+    await axe(page, 'register-account-error');
+    await page.getByLabel('Confirmer le mot de passe').fill('Pain-Chaud-2026!');
+    await page.getByRole('button', { name: 'Créer mon compte' }).click();
+    await page.waitForURL('**/catalogue');
+    await page.getByText('0 produit', { exact: true }).waitFor();
+    check((await page.locator('.tenant-name').textContent()) === 'Boulangerie e2e', 'in the new bakery');
     check(pageErrors.length === 0, `no uncaught error in the page: ${pageErrors.join('; ')}`);
   } finally {
     await browser.close();

@@ -65,36 +65,37 @@ export function Shell() {
       <header className="topbar">
         <span className="brand">StockScan</span>
         {data.memberships.length > 1 ? (
-          <label className="switcher">
-            <span className="visually-hidden">{t('shell.business')}</span>
-            <select
-              value={data.tenant?.id ?? ''}
-              onChange={(event) => {
-                setTenantId(Number(event.target.value));
-                void queryClient.invalidateQueries();
-              }}
-            >
-              {data.memberships.map((membership) => (
-                <option key={membership.tenant.id} value={membership.tenant.id}>
-                  {membership.tenant.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <select
+            className="switcher"
+            aria-label={t('shell.business')}
+            value={data.tenant?.id ?? ''}
+            onChange={(event) => {
+              setTenantId(Number(event.target.value));
+              void queryClient.invalidateQueries();
+            }}
+          >
+            {data.memberships.map((membership) => (
+              <option key={membership.tenant.id} value={membership.tenant.id}>
+                {membership.tenant.name}
+              </option>
+            ))}
+          </select>
         ) : (
           <span className="tenant-name">{data.tenant?.name}</span>
         )}
         {services.length > 1 ? (
-          <label className="switcher">
-            <span className="visually-hidden">{t('shell.service')}</span>
-            <select value={current?.id ?? ''} onChange={(event) => setServiceId(Number(event.target.value))}>
-              {services.map((service) => (
-                <option key={service.id} value={service.id}>
-                  {service.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <select
+            className="switcher"
+            aria-label={t('shell.service')}
+            value={current?.id ?? ''}
+            onChange={(event) => setServiceId(Number(event.target.value))}
+          >
+            {services.map((service) => (
+              <option key={service.id} value={service.id}>
+                {service.name}
+              </option>
+            ))}
+          </select>
         ) : (
           current && <span className="service-name">{current.name}</span>
         )}

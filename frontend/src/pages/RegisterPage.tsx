@@ -46,6 +46,8 @@ const TRADE_SERVICES: Record<BusinessType, ServiceType[]> = {
   retail: ['retail_general'],
   other: ['other'],
 };
+// The server takes at most four services besides the first (RegisterSerializer).
+const MAX_EXTRA_SERVICES = 4;
 const FOOD_TRADES: BusinessType[] = ['restaurant', 'bar', 'grocery', 'bakery'];
 
 type Values = {
@@ -139,7 +141,9 @@ export function RegisterPage() {
                   <input
                     type="radio"
                     value={trade}
-                    {...form.register('business_type', { onChange: () => chooseTrade(trade) })}
+                    {...form.register('business_type', {
+                      onChange: (event) => chooseTrade(event.target.value as BusinessType),
+                    })}
                   />
                   {t(`businessTypes.${trade}`)}
                 </label>
@@ -221,7 +225,11 @@ export function RegisterPage() {
                 </button>
               </div>
             ))}
-            <button type="button" onClick={() => extras.append({ name: '', service_type: 'other' })}>
+            <button
+              type="button"
+              disabled={extras.fields.length >= MAX_EXTRA_SERVICES}
+              onClick={() => extras.append({ name: '', service_type: 'other' })}
+            >
               {t('register.addService')}
             </button>
           </fieldset>
