@@ -24,13 +24,14 @@ export interface QueueItem {
   status: QueueStatus;
   attempts: number;
   createdAt: number;
-  error?: { status: number; code: string; detail: string };
+  /** The server's refusal: its status and error body (`code`, `detail`, and extras such as `limit`). */
+  error?: { status: number; code: string; detail: string; body?: Record<string, unknown> };
   result?: unknown;
 }
 
 export type SendOutcome =
   | { kind: 'saved'; result: unknown }
-  | { kind: 'refused'; status: number; code: string; detail: string }
+  | { kind: 'refused'; status: number; code: string; detail: string; body?: Record<string, unknown> }
   | { kind: 'unreachable' };
 
 export type Sender = (item: QueueItem) => Promise<SendOutcome>;
@@ -102,6 +103,7 @@ export function createWriteQueue(options: { dbName?: string; send: Sender }): Wr
       } else if (outcome.kind === 'refused') {
         item.status = 'failed';
         item.error = { status: outcome.status, code: outcome.code, detail: outcome.detail };
+        if (outcome.body) item.error.body = outcome.body;
         await update(item);
       } else {
         // Unreachable: this one and every later one wait, so the order holds.

@@ -21,7 +21,13 @@ export async function sendQueued(item: QueueItem): Promise<SendOutcome> {
   if (response.status === 401 || response.status === 429 || response.status >= 500)
     return { kind: 'unreachable' };
   const error = isErrorBody(body) ? body : { code: 'INTERNAL_ERROR', detail: String(response.status) };
-  return { kind: 'refused', status: response.status, code: error.code, detail: error.detail };
+  return {
+    kind: 'refused',
+    status: response.status,
+    code: error.code,
+    detail: error.detail,
+    body: error as Record<string, unknown>,
+  };
 }
 
 export const writeQueue = createWriteQueue({ send: sendQueued });

@@ -7,7 +7,7 @@ import { useMe } from '../auth';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { Field } from '../components/Field';
 import { useCurrentService, useFormatters } from '../hooks';
-import { ERROR_CODES, unwrap } from '../lib/errors';
+import { ApiError, unwrap, type ErrorBody } from '../lib/errors';
 import { currentMonth, formatMonth, today } from '../lib/format';
 import { newIdempotencyKey, type QueueItem } from '../lib/queue';
 import { getTenantId } from '../lib/session';
@@ -203,17 +203,15 @@ export function LossesPage() {
                 <span className={`badge badge-${item.status}`}>{t(`queue.status.${item.status}`)}</span>
                 {item.status === 'failed' && item.error && (
                   <>
-                    <span className="field-error">
-                      {item.error.code in ERROR_CODES
-                        ? t(`errors.${item.error.code}`, {
-                            limit: '',
-                            used: '',
-                            feature: '',
-                            plan: '',
-                            seconds: 60,
-                          })
-                        : item.error.detail}
-                    </span>
+                    <ErrorNotice
+                      error={
+                        new ApiError(item.error.status, {
+                          code: item.error.code,
+                          detail: item.error.detail,
+                          ...item.error.body,
+                        } as ErrorBody)
+                      }
+                    />
                     <span className="row-actions">
                       <button
                         type="button"
@@ -271,7 +269,12 @@ export function LossesPage() {
         {totals.length > 0 && (
           <p className="muted">
             {totals
-              .map((total) => `${t(`reasons.${total.reason}`)} : ${format.number(total.count)}`)
+              .map((total) =>
+                t('losses.total', {
+                  reason: t(`reasons.${total.reason}`),
+                  count: format.number(total.count),
+                }),
+              )
               .join(' · ')}
           </p>
         )}
