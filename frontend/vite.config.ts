@@ -32,7 +32,9 @@ export default defineConfig({
       workbox: {
         globPatterns: ['**/*.{js,css,html,svg,webmanifest}'],
         navigateFallback: '/index.html',
-        navigateFallbackDenylist: [/^\/api\//, /^\/admin\//, /^\/health/, /^\/static\//],
+        // Only the app's own routes get the app offline: the API docs, the admin (wherever
+        // DJANGO_ADMIN_URL puts it) and /health always go to the network.
+        navigateFallbackAllowlist: [new RegExp(`^/(?:$|(?:${APP_ROUTES.join('|')})(?:[/?#]|$))`)],
         runtimeCaching: [],
       },
     }),
