@@ -126,5 +126,50 @@ step "Tests (pytest)"
 step "API against its schema (schemathesis, 10 examples per operation)"
 "$PY" -m pytest tests/contract -q
 
+# --- The SPA (frontend/). Its dependencies are npm's lock file (npm ci); the typed client
+# (src/api/schema.d.ts) must be the current schema's (check:api: `npm run gen:api` rewrites it);
+# French and English catalogs complete (check:i18n); unit tests in jsdom (vitest); then the
+# build into dist/, which Django serves. The browser step runs the journeys of
+# frontend/e2e/run.mjs in Debian's Chromium (playwright-core, nothing downloaded) against
+# gunicorn and PostgreSQL (database <name>_e2e, made again) with the demo data.
+FRONTEND_START=$(date +%s)
+if command -v npm >/dev/null 2>&1; then
+  step "SPA: npm ci, lint (ESLint, Prettier), types (tsc), translations, typed client, unit tests (vitest), build"
+  (
+    cd frontend
+    npm ci --no-audit --no-fund --prefer-offline --loglevel=error
+    npm run --silent lint
+    npx tsc --noEmit
+    npm run --silent check:i18n
+    PYTHON="$PY" npm run --silent check:api
+    npx vitest run --reporter=dot
+  )
+  npm run --silent build:spa >/dev/null
+  echo "SPA built into dist/"
+elif [ "${VALIDATE_REQUIRE_SERVICES:-0}" = "1" ]; then
+  echo "npm is not installed and VALIDATE_REQUIRE_SERVICES=1: the SPA cannot be checked." >&2; exit 1
+else
+  echo "NOTICE: npm is not installed: the SPA's checks and build are skipped."
+fi
+
+step "SPA in the browser (Chromium: login, catalogue, a loss offline, axe on every page)"
+if ! command -v npm >/dev/null 2>&1; then
+  echo "NOTICE: npm is not installed: the browser tests are skipped."
+elif ! command -v chromium >/dev/null 2>&1; then
+  if [ "${VALIDATE_REQUIRE_SERVICES:-0}" = "1" ]; then
+    echo "chromium is not installed and VALIDATE_REQUIRE_SERVICES=1 (apt-get install -y chromium)." >&2; exit 1
+  fi
+  echo "NOTICE: chromium is not installed: the browser tests are skipped (apt-get install -y chromium)."
+elif [ "${DATABASE_URL:-}" = "" ] || [ "${DATABASE_URL#postgres}" = "$DATABASE_URL" ]; then
+  if [ "${VALIDATE_REQUIRE_SERVICES:-0}" = "1" ]; then
+    echo "The browser tests need PostgreSQL." >&2; exit 1
+  fi
+  echo "NOTICE: PostgreSQL is not reachable: the browser tests are skipped."
+else
+  E2E_DATABASE_URL="${DATABASE_URL%/*}/$(basename "${DATABASE_URL%%\?*}")_e2e" PYTHON="$PY" \
+    node frontend/e2e/run.mjs
+fi
+echo "SPA steps: $(( $(date +%s) - FRONTEND_START ))s"
+
 echo
 echo "validate.sh: all checks passed in $(( $(date +%s) - START ))s"

@@ -19,3 +19,8 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 # One process: its local-memory cache is shared by everything a test runs, so the tenant
 # context cache is exercised with or without Redis.
 TENANT_CONTEXT_CACHE_SECONDS = TENANT_CONTEXT_CACHE_MAX_SECONDS  # noqa: F405
+
+# The tests never serve a build left in dist/ by `npm run build`: the SPA's own tests
+# (tests/backend/core/test_spa_serving.py) point these at a build of their own.
+SPA_DIST_DIR = BASE_DIR / "tests-have-no-spa-build"  # noqa: F405
+WHITENOISE_ROOT = None

@@ -1,11 +1,12 @@
+import re
+
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
 from stockscan.billing.api import PlansView
-from stockscan.core import handlers
+from stockscan.core import handlers, spa
 from stockscan.core.api_docs import SwaggerUIView
 from stockscan.core.health import health
 from stockscan.core.routing import route
@@ -27,13 +28,19 @@ api_patterns = [
 ]
 
 urlpatterns = [
-    # Until the SPA is served here, the root opens the API's documentation.
-    path("", RedirectView.as_view(url="/api/docs/", permanent=False), name="root"),
+    # The SPA (its build, see config/settings/spa.py); without a build, the API's documentation.
+    path("", spa.index, name="root"),
     route("health/", health, "health-root"),
     path("api/", include(api_patterns)),
     # Anything else under /api/ answers a JSON 404, in DEBUG too (never Django's HTML page).
     re_path(r"^api/", handlers.not_found, name="api-not-found"),
     path(settings.ADMIN_URL, admin.site.urls),
+    # Every other path is a route of the SPA: its index.html (the files themselves are WhiteNoise's).
+    re_path(
+        rf"^(?!api/|{re.escape(settings.ADMIN_URL)}|health|static/)(?P<path>.+)$",
+        spa.index,
+        name="spa",
+    ),
 ]
 
 handler400 = "stockscan.core.handlers.bad_request"

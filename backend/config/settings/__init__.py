@@ -336,3 +336,4 @@ from config.settings.cors import *  # noqa: E402, F403
 from config.settings.email import *  # noqa: E402, F403
 from config.settings.exports import *  # noqa: E402, F403
 from config.settings.production import *  # noqa: E402, F403
+from config.settings.spa import *  # noqa: E402, F403

@@ -1,0 +1,345 @@
+// Browser tests of the built SPA in Debian's Chromium (playwright-core: nothing downloaded),
+// against gunicorn (production settings) on PostgreSQL with the demo data (seed_demo).
+//
+//   node e2e/run.mjs           (after `npm run build:spa` at the root: Django serves dist/)
+//
+// Variables: CHROMIUM (default: `chromium` on the PATH), E2E_DATABASE_URL (default
+// postgres://postgres@127.0.0.1:5432/stockscan_e2e, dropped and created again), E2E_REDIS_URL
+// (default: none, local memory), PYTHON (default .venv/bin/python).
+import AxeBuilder from '@axe-core/playwright';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../..');
+const python = process.env.PYTHON ?? resolve(root, '.venv/bin/python');
+const databaseUrl = process.env.E2E_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/stockscan_e2e';
+const chromiumPath =
+  process.env.CHROMIUM ?? execFileSync('sh', ['-c', 'command -v chromium || true']).toString().trim();
+const OWNER_EMAIL = 'demo-owner@demo.stockscan.local';
+const PASSWORD = 'Demo-StockScan-2026';
+const started = Date.now();
+const results = [];
+
+function step(name) {
+  console.log(`  · ${name}`);
+}
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+async function freePort() {
+  return new Promise((resolvePort) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+function prepareDatabase() {
+  const script = `
+import sys, psycopg
+url = sys.argv[1]
+name = url.rsplit("/", 1)[1]
+with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
+    connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    connection.execute(f'CREATE DATABASE "{name}"')
+`;
+  execFileSync(python, ['-c', script, databaseUrl], { stdio: 'inherit' });
+  const env = { ...process.env, DJANGO_DEBUG: 'true', DATABASE_URL: databaseUrl };
+  delete env.REDIS_URL;
+  // The demo's emails are printed on stderr: shown only if a command fails.
+  const manage = (...args) => {
+    try {
+      execFileSync(python, [resolve(root, 'backend/manage.py'), ...args], { env, stdio: 'pipe' });
+    } catch (error) {
+      throw new Error(`manage.py ${args.join(' ')} failed:\n${error.stderr ?? ''}`, { cause: error });
+    }
+  };
+  manage('migrate', '--noinput');
+  manage('seed_demo');
+}
+
+async function startServer(port) {
+  const env = {
+    ...process.env,
+    DJANGO_DEBUG: 'false',
+    DJANGO_SECRET_KEY: `e2e-${Math.random().toString(36).slice(2)}${'x'.repeat(60)}`,
+    DJANGO_ALLOWED_HOSTS: '127.0.0.1,localhost',
+    DATABASE_URL: databaseUrl,
+    FRONTEND_URL: `http://127.0.0.1:${port}`,
+    SECURE_SSL_REDIRECT: 'false',
+    SECURE_HSTS_SECONDS: '0',
+    SPA_DIST_DIR: resolve(root, 'dist'),
+  };
+  delete env.REDIS_URL;
+  if (process.env.E2E_REDIS_URL) env.REDIS_URL = process.env.E2E_REDIS_URL;
+  const gunicorn = resolve(dirname(python), 'gunicorn');
+  const server = spawn(
+    gunicorn,
+    [
+      'config.wsgi:application',
+      '--chdir',
+      resolve(root, 'backend'),
+      '--bind',
+      `127.0.0.1:${port}`,
+      '--workers',
+      '2',
+    ],
+    { env, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let log = '';
+  server.stderr.on('data', (chunk) => (log += chunk));
+  for (let attempt = 0; attempt < 100; attempt++) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/health`);
+      if (response.ok) return server;
+    } catch {
+      /* not up yet */
+    }
+    if (server.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  server.kill();
+  throw new Error(`gunicorn did not start:\n${log}`);
+}
+
+async function axe(page, name) {
+  const analysis = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  const bad = analysis.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  results.push({ page: name, serious: bad.length, all: analysis.violations.length });
+  check(
+    bad.length === 0,
+    `axe on ${name}: ${bad.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`).join('; ')}`,
+  );
+}
+
+async function apiLogin(base) {
+  const response = await fetch(`${base}/api/auth/login/`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: OWNER_EMAIL, password: PASSWORD }),
+  });
+  check(response.ok, `API login: ${response.status}`);
+  return (await response.json()).access;
+}
+
+async function lossesWithNote(base, token, note) {
+  const headers = { Authorization: `Bearer ${token}` };
+  const services = await (await fetch(`${base}/api/auth/services/?page_size=100`, { headers })).json();
+  let found = 0;
+  for (const service of services.results) {
+    const page = await (
+      await fetch(`${base}/api/losses/?service=${service.id}&page_size=200`, { headers })
+    ).json();
+    found += page.results.filter((loss) => loss.note === note).length;
+  }
+  return found;
+}
+
+async function main() {
+  check(chromiumPath && existsSync(chromiumPath), 'Chromium is not installed (apt-get install -y chromium).');
+  check(
+    existsSync(resolve(root, 'dist/index.html')),
+    'dist/index.html is missing: run `npm run build:spa` first.',
+  );
+  prepareDatabase();
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const server = await startServer(port);
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
+  try {
+    const context = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      locale: 'fr-FR',
+      baseURL: base,
+    });
+    const page = await context.newPage();
+    const pageErrors = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+
+    step('public pages: login, register, forgot and reset password, invitation, email confirmation (axe)');
+    for (const [path, name] of [
+      ['/register', 'register'],
+      ['/forgot-password', 'forgot-password'],
+      ['/reset-password?uid=x&token=y', 'reset-password'],
+      ['/invitations/accept?token=not-a-token', 'invitation'],
+      ['/confirm-email?token=x', 'confirm-email'],
+    ]) {
+      await page.goto(path);
+      await page.locator('h1').waitFor();
+      if (name === 'invitation') await page.getByRole('alert').waitFor();
+      await axe(page, name);
+    }
+    await page.goto('/invitations/accept?token=not-a-token');
+    check(
+      (await page.getByRole('alert').textContent()).includes('n’est plus valable'),
+      'an unknown invitation says it is no longer valid',
+    );
+
+    step('login as the demo owner by email');
+    await page.goto('/login');
+    await axe(page, 'login');
+    await page.getByLabel('Nom d’utilisateur ou e-mail').fill(OWNER_EMAIL);
+    await page.getByLabel('Mot de passe').fill('wrong-password');
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await page.getByText('Identifiant ou mot de passe incorrect.').waitFor();
+    await page.getByLabel('Mot de passe').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await page.waitForURL('**/catalogue');
+    await page.getByText(/\d+ produits/).waitFor();
+    await axe(page, 'catalogue');
+    const serviceChoices = await page
+      .getByLabel('Service', { exact: true })
+      .locator('option')
+      .allTextContents();
+    check(
+      serviceChoices.length === 2,
+      `the owner switches between the kitchen and the bar: ${serviceChoices}`,
+    );
+
+    step('catalogue: search, then create a product (API field errors beside the inputs)');
+    const name = `Sirop e2e ${Date.now()}`;
+    await page.getByRole('link', { name: 'Nouveau produit' }).click();
+    await page.getByRole('heading', { name: 'Nouveau produit' }).waitFor();
+    await axe(page, 'product-form');
+    await page.getByLabel('Nom', { exact: true }).fill(name);
+    await page.getByLabel('Prix de vente').fill('trois');
+    await page.getByRole('button', { name: 'Enregistrer' }).click();
+    const priceError = page
+      .locator('.field-invalid', { has: page.getByLabel('Prix de vente') })
+      .locator('.field-error');
+    await priceError.waitFor();
+    check((await priceError.textContent()).length > 0, 'the API error on selling_price is shown beside it');
+    await page.getByLabel('Prix de vente').fill('3,50');
+    await page.getByRole('button', { name: 'Enregistrer' }).click();
+    await page.waitForURL(/\/catalogue(\/\d+)?$/);
+    await page.goto('/catalogue');
+    await page.getByLabel('Rechercher (nom, code-barres, référence)').fill(name);
+    await page.getByRole('link', { name }).waitFor();
+    check((await page.getByText('1 produit', { exact: true }).count()) === 1, 'search finds the new product');
+
+    for (const [path, label] of [
+      ['/categories', 'categories'],
+      ['/alerts', 'alerts'],
+      ['/billing', 'billing'],
+    ]) {
+      await page.goto(path);
+      await page.locator('h1').waitFor();
+      await page.waitForLoadState('networkidle');
+      await axe(page, label);
+    }
+
+    step('losses: recorded offline, page reloaded offline, synced exactly once when the network returns');
+    await page.goto('/losses');
+    await page.locator('h1').waitFor();
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+    });
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 15000 });
+    await page.locator('select option').nth(1).waitFor({ state: 'attached' });
+    await page.waitForLoadState('networkidle');
+    await axe(page, 'losses');
+    const note = `e2e-offline-${Date.now()}`;
+    await context.setOffline(true);
+    await page.getByLabel('Chercher un produit').fill(name);
+    await page.getByLabel('Quantité perdue').fill('2');
+    await page.getByRole('radio', { name: 'Casse' }).check();
+    await page.getByLabel('Note (facultative)').fill(note);
+    await page.getByRole('button', { name: 'Enregistrer la perte' }).click();
+    // Offline, the loss waits (the first try, 'sending', finds no network).
+    await page
+      .locator('[data-testid="loss-queue"] li[data-status="waiting"]')
+      .first()
+      .waitFor({ timeout: 10000 });
+    check((await page.getByTestId('loss-queue').locator('li').count()) === 1, 'one line in the queue');
+    await page.reload(); // offline: the service worker serves the app shell
+    // After an offline reload, the loss still waits.
+    await page
+      .locator('[data-testid="loss-queue"] li[data-status="waiting"]')
+      .first()
+      .waitFor({ timeout: 10000 });
+    check((await page.getByText('Hors ligne').count()) > 0, 'the page says it is offline');
+    await context.setOffline(false);
+    await page
+      .locator('[data-testid="loss-queue"] li[data-status="saved"]')
+      .first()
+      .waitFor({ timeout: 30000 });
+    const token = await apiLogin(base);
+    check((await lossesWithNote(base, token, note)) === 1, 'exactly one loss on the server');
+    await page.reload();
+    await page.locator('[data-testid="loss-queue"] li[data-status="saved"]').first().waitFor();
+    await page.waitForTimeout(500);
+    check((await lossesWithNote(base, token, note)) === 1, 'still exactly one loss after another reload');
+    await page.getByTestId('loss-list').getByText(note).waitFor();
+
+    step('logout');
+    await page.getByText('Camille').click();
+    await page.getByRole('button', { name: 'Se déconnecter' }).click();
+    await page.waitForURL('**/login');
+
+    step('an operator limited to the bar sees only the bar');
+    await page.getByLabel('Nom d’utilisateur ou e-mail').fill('demo-operator');
+    await page.getByLabel('Mot de passe').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await page.waitForURL('**/catalogue');
+    await page.locator('.service-name').waitFor();
+    check((await page.locator('.service-name').textContent()) === 'Bar', 'the operator works in the bar');
+    check(
+      (await page.getByLabel('Service', { exact: true }).count()) === 0,
+      'no service switcher for the operator',
+    );
+    await page.getByText('Lucas').click();
+    await page.getByRole('button', { name: 'Se déconnecter' }).click();
+    await page.waitForURL('**/login');
+
+    step(
+      'register a bakery: trade → services (its preset) → account, the API refusal shown beside its field',
+    );
+    await page.goto('/register');
+    await page.getByRole('radio', { name: 'Boulangerie' }).check();
+    await page.getByLabel('Nom du commerce').fill('Boulangerie e2e');
+    await page.getByRole('button', { name: 'Suivant' }).click();
+    check(
+      (await page.getByLabel('Type du premier service').inputValue()) === 'bakery',
+      'a bakery starts with a bakery service',
+    );
+    await axe(page, 'register-services');
+    await page.getByRole('button', { name: 'Suivant' }).click();
+    const suffix = Date.now();
+    await page.getByLabel('Nom d’utilisateur').fill(`boulanger${suffix}`);
+    await page.getByLabel('Adresse e-mail').fill(`boulanger${suffix}@example.com`);
+    await page.getByLabel('Mot de passe', { exact: true }).fill('Pain-Chaud-2026!');
+    await page.getByLabel('Confirmer le mot de passe').fill('Pain-Froid-2026!');
+    await page.getByRole('button', { name: 'Créer mon compte' }).click();
+    await page.locator('.field-invalid .field-error').first().waitFor();
+    await axe(page, 'register-account-error');
+    await page.getByLabel('Confirmer le mot de passe').fill('Pain-Chaud-2026!');
+    await page.getByRole('button', { name: 'Créer mon compte' }).click();
+    await page.waitForURL('**/catalogue');
+    await page.getByText('0 produit', { exact: true }).waitFor();
+    check((await page.locator('.tenant-name').textContent()) === 'Boulangerie e2e', 'in the new bakery');
+    check(pageErrors.length === 0, `no uncaught error in the page: ${pageErrors.join('; ')}`);
+  } finally {
+    await browser.close();
+    server.kill();
+  }
+}
+
+main().then(
+  () => {
+    console.log(`axe: ${results.map((r) => `${r.page} ${r.serious}`).join(', ')} (serious or critical)`);
+    console.log(`e2e: all journeys passed in ${Math.round((Date.now() - started) / 1000)}s`);
+  },
+  (error) => {
+    console.error(`e2e FAILED: ${error.stack ?? error}`);
+    process.exit(1);
+  },
+);
