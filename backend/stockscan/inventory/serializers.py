@@ -55,6 +55,14 @@ class HidesPurchaseCosts:
         return data
 
 
+SERVING_SIZE_HELP = (
+    "Optional: what one serving is, in the product's unit (0.04 for a 4 cl shot of a spirit counted in litres). "
+    "With serving_price, potential sales are the quantity / serving_size x serving_price."
+)
+SERVING_PRICE_HELP = "Optional: the selling price of one serving (entered as selling prices are: see the tenant's "
+SERVING_PRICE_HELP += "prices_include_vat). Used for potential sales when serving_size is set."
+
+
 class ProductSerializer(HidesPurchaseCosts, serializers.ModelSerializer):
     purchase_cost_fields = ("purchase_price",)
     category_name = serializers.CharField(source="category.name", read_only=True, default=None)
@@ -73,6 +81,8 @@ class ProductSerializer(HidesPurchaseCosts, serializers.ModelSerializer):
             "purchase_price",
             "selling_price",
             "vat_rate",
+            "serving_size",
+            "serving_price",
             "min_quantity",
             "supplier",
             "brand",
@@ -82,6 +92,10 @@ class ProductSerializer(HidesPurchaseCosts, serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "serving_size": {"help_text": SERVING_SIZE_HELP},
+            "serving_price": {"help_text": SERVING_PRICE_HELP},
+        }
 
 
 class ProductWithWarningsSerializer(ProductSerializer):
@@ -107,6 +121,17 @@ class ProductWriteSerializer(serializers.Serializer):
     purchase_price = DecimalField(max_digits=12, decimal_places=4, min_value=0, allow_null=True, required=False)
     selling_price = DecimalField(max_digits=12, decimal_places=4, min_value=0, allow_null=True, required=False)
     vat_rate = DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100, allow_null=True, required=False)
+    serving_size = DecimalField(
+        max_digits=14,
+        decimal_places=3,
+        min_value=Decimal("0.001"),
+        allow_null=True,
+        required=False,
+        help_text=SERVING_SIZE_HELP,
+    )
+    serving_price = DecimalField(
+        max_digits=12, decimal_places=4, min_value=0, allow_null=True, required=False, help_text=SERVING_PRICE_HELP
+    )
     min_quantity = DecimalField(max_digits=14, decimal_places=3, min_value=0, allow_null=True, required=False)
     supplier = serializers.CharField(
         max_length=120, allow_blank=True, required=False, validators=[refuse_invisible_characters]
@@ -339,50 +364,78 @@ class LossCreateSerializer(LossWriteSerializer):
     client_id = serializers.RegexField(IDEMPOTENCY_KEY_PATTERN, required=False)
 
 
-class _StatsTotalsSerializer(serializers.Serializer):
+AMOUNT_HELP = "An amount in the tenant's currency, rounded half up to its minor unit (EUR 0.01, XOF 1)."
+
+
+def _amount(help_text: str = AMOUNT_HELP):
+    return serializers.DecimalField(max_digits=24, decimal_places=3, help_text=help_text)
+
+
+class _StatsQuantitySerializer(serializers.Serializer):
+    unit = serializers.ChoiceField(choices=Unit.choices)
+    quantity = serializers.DecimalField(max_digits=24, decimal_places=3)
+
+
+def _quantities():
+    return _StatsQuantitySerializer(
+        many=True, help_text="Quantities per unit (pieces, kg and litres are never added together)."
+    )
+
+
+class _StatsUnpricedSerializer(serializers.Serializer):
+    products = serializers.IntegerField()
+    lines = serializers.IntegerField()
+    stock_value = _amount("The stock value (HT) of the lines without a selling price.")
+
+
+class _StatsGroupSerializer(serializers.Serializer):
     lines = serializers.IntegerField()
     products = serializers.IntegerField()
-    quantity = serializers.DecimalField(max_digits=24, decimal_places=3)
-    stock_value = serializers.DecimalField(max_digits=24, decimal_places=2)
-    potential_sales_value = serializers.DecimalField(max_digits=24, decimal_places=2)
-    potential_margin = serializers.DecimalField(max_digits=24, decimal_places=2)
+    quantities = _quantities()
+    stock_value = _amount("The stock at purchase cost, excluding VAT: the sum of the lines, each rounded.")
+    potential_sales_value = _amount("Potential sales of the priced lines, excluding VAT (HT).")
+    potential_sales_vat = _amount("The VAT of the potential sales.")
+    potential_sales_value_incl_vat = _amount("Potential sales of the priced lines, including VAT (TTC).")
+    priced_stock_value = _amount("The stock value of the priced lines (what the margin is computed against).")
+    potential_margin = _amount("potential_sales_value (HT) - priced_stock_value: priced lines only.")
+    unpriced = _StatsUnpricedSerializer(help_text="Lines without a selling price, left out of sales and margin.")
 
 
-class _StatsCategorySerializer(serializers.Serializer):
+class _StatsTotalsSerializer(_StatsGroupSerializer):
+    pass
+
+
+class _StatsCategorySerializer(_StatsGroupSerializer):
     category = serializers.IntegerField(allow_null=True)
     category_name = serializers.CharField(allow_null=True)
-    lines = serializers.IntegerField()
-    quantity = serializers.DecimalField(max_digits=24, decimal_places=3)
-    stock_value = serializers.DecimalField(max_digits=24, decimal_places=2)
-    potential_sales_value = serializers.DecimalField(max_digits=24, decimal_places=2)
 
 
 class _StatsReasonSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=LossReason.choices)
     count = serializers.IntegerField()
-    quantity = serializers.DecimalField(max_digits=24, decimal_places=3)
-    value = serializers.DecimalField(max_digits=24, decimal_places=2)
+    quantities = _quantities()
+    value = _amount()
 
 
 class _StatsLossesSerializer(serializers.Serializer):
     count = serializers.IntegerField()
-    quantity = serializers.DecimalField(max_digits=24, decimal_places=3)
-    value = serializers.DecimalField(max_digits=24, decimal_places=2)
+    quantities = _StatsQuantitySerializer(many=True, help_text="In each product's unit, per unit.")
+    value = _amount("At purchase cost, excluding VAT.")
     by_reason = _StatsReasonSerializer(many=True)
 
 
 class _StatsPreviousSerializer(serializers.Serializer):
     lines = serializers.IntegerField()
-    quantity = serializers.DecimalField(max_digits=24, decimal_places=3)
-    stock_value = serializers.DecimalField(max_digits=24, decimal_places=2)
-    losses_value = serializers.DecimalField(max_digits=24, decimal_places=2)
+    quantities = _quantities()
+    stock_value = _amount()
+    losses_value = _amount()
 
 
 class _StatsChangeSerializer(serializers.Serializer):
-    quantity = serializers.DecimalField(max_digits=24, decimal_places=3)
-    stock_value = serializers.DecimalField(max_digits=24, decimal_places=2)
+    quantities = _quantities()
+    stock_value = _amount()
     stock_value_percent = serializers.DecimalField(max_digits=12, decimal_places=1, allow_null=True)
-    losses_value = serializers.DecimalField(max_digits=24, decimal_places=2)
+    losses_value = _amount()
 
 
 class InventoryStatsSerializer(serializers.Serializer):
@@ -391,6 +444,10 @@ class InventoryStatsSerializer(serializers.Serializer):
     month = MonthField()
     previous_month = MonthField()
     service = serializers.IntegerField(allow_null=True, help_text="The service's id, or null for all services.")
+    currency = serializers.CharField(help_text="ISO 4217 code of every amount.")
+    prices_include_vat = serializers.BooleanField(
+        help_text="Whether the business enters selling prices including VAT (the tenant's setting)."
+    )
     totals = _StatsTotalsSerializer()
     by_category = _StatsCategorySerializer(many=True)
     losses = _StatsLossesSerializer()
