@@ -28,7 +28,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import quote
 
 import xlsxwriter
-from xlsxwriter.utility import xl_col_to_name
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 
@@ -241,16 +240,12 @@ def _write_sheet(workbook, sheet: Sheet, header_format, formats, total_formats) 
 
 
 def _write_totals(worksheet, sheet: Sheet, totals: _Totals, last_row: int, total_formats) -> None:
-    """The totals row under the data: a SUM formula over the column (so a filtered or edited
-    sheet stays summed by the spreadsheet), with the exact total as its cached value (what a
-    reader that does not recalculate, and the accountant opening the file, first see)."""
+    """The totals row under the data, bold: numbers, not formulas (the file holds no formula
+    at all, see the module's docstring), each the exact sum of the rounded cells above it."""
     total_row = last_row + 1
     worksheet.write_string(total_row, 0, str(sheet.total_label), total_formats[ColumnKind.TEXT])
     for index, total in totals.sums.items():
-        column = sheet.columns[index]
-        letter = xl_col_to_name(index)
-        formula = f"=SUM({letter}2:{letter}{last_row + 1})" if last_row else "=0"
-        worksheet.write_formula(total_row, index, formula, total_formats[column.kind], total)
+        worksheet.write_number(total_row, index, total, total_formats[sheet.columns[index].kind])
 
 
 def _cell_writer(worksheet, column: Column) -> Callable:
