@@ -94,3 +94,12 @@ class DecimalField(serializers.DecimalField):
         if value is not None and value.is_zero() and value.is_signed():
             return value.copy_abs()
         return value
+
+
+def require_whole_number(value, *, field: str) -> None:
+    """Pieces are counted whole: 1.5 pieces is a typing mistake (a half-used container is an
+    opened line with what remains of it, not a fraction of a piece)."""
+    if value is not None and value != value.to_integral_value():
+        raise serializers.ValidationError(
+            {field: [_("Pieces are counted in whole numbers.")]}, code="whole_pieces"
+        )

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from stockscan.core.decimals import money
-from stockscan.core.fields import DecimalField, refuse_invisible_characters
+from stockscan.core.fields import DecimalField, refuse_invisible_characters, require_whole_number
 from stockscan.core.idempotency import IDEMPOTENCY_KEY_PATTERN
 from stockscan.core.months import MONTH_SCHEMA, MonthField, format_month, parse_month
 from stockscan.core.serializers import RoundedText, RowSerializer, TenantRelatedField, ToChar
@@ -312,6 +312,12 @@ class CountLineWriteSerializer(serializers.Serializer):
     expiry_kind = serializers.ChoiceField(choices=ExpiryKind.choices, required=False)
     lot = serializers.CharField(max_length=64, allow_blank=True, required=False)
 
+    def validate(self, attrs):
+        product = attrs.get("product") or getattr(self.instance, "product", None)
+        if product is not None and product.unit == Unit.PIECE:
+            require_whole_number(attrs.get("quantity"), field="quantity")
+        return attrs
+
 
 class CountLineCreateSerializer(CountLineWriteSerializer):
     count = TenantRelatedField(StockCount, restrict=rows_visible_to_requester)
@@ -358,6 +364,13 @@ class LossWriteSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=LossReason.choices)
     occurred_on = serializers.DateField()
     note = serializers.CharField(max_length=2000, allow_blank=True, required=False)
+
+    def validate(self, attrs):
+        product = attrs.get("product") or getattr(self.instance, "product", None)
+        unit = attrs.get("unit") or getattr(self.instance, "unit", None) or getattr(product, "unit", None)
+        if unit == Unit.PIECE:
+            require_whole_number(attrs.get("quantity"), field="quantity")
+        return attrs
 
 
 class LossCreateSerializer(LossWriteSerializer):
