@@ -83,6 +83,12 @@ class ExportView(_ExportView):
             month_parameter("to", description="YYYY-MM; `from` by default."),
             OpenApiParameter("service", OpenApiTypes.STR, description='A service id, or "all" (default).'),
             OpenApiParameter("mode", OpenApiTypes.STR, enum=["all", "sealed", "opened"], description="Containers."),
+            OpenApiParameter(
+                "kind",
+                OpenApiTypes.STR,
+                enum=["inventory", "losses", "summary"],
+                description="The sheet a CSV holds (default inventory); an XLSX holds all three.",
+            ),
             OpenApiParameter("sep", OpenApiTypes.STR, enum=[";", ","], description="CSV separator (default ;)."),
             OpenApiParameter("email", OpenApiTypes.STR, description="Members' addresses, comma-separated (≤ 5)."),
             OpenApiParameter("message", OpenApiTypes.STR, description="A note for the email (with email=)."),

@@ -480,6 +480,12 @@ class AlertSerializer(serializers.Serializer):
     expiry_kind = serializers.CharField(allow_blank=True)
     lot = serializers.CharField(allow_blank=True)
     days_left = serializers.IntegerField(allow_null=True)
+    unit = serializers.ChoiceField(choices=Unit.choices, help_text="The unit of quantity and min_quantity.")
+    value = serializers.CharField(
+        allow_null=True,
+        help_text="A decimal amount as a string, at purchase cost excl. VAT, rounded to the currency: the expiring line's value, or the counted "
+        "value of the product running low. Null when the purchase cost is unknown or hidden from the member.",
+    )
 
 
 # Why an alerts answer leaves a kind out (the error code a request for that kind answers).
