@@ -262,6 +262,11 @@ class InventoryExporter(Exporter):
         return line_value(currency), excl, vat, incl
 
     def _inventory_rows(self):
+        return self.inventory_queryset().iterator(chunk_size=CHUNK_ROWS)
+
+    def inventory_queryset(self):
+        """The inventory sheet's query (values_list rows, in column order): one SQL statement,
+        which the benchmark also runs through PostgreSQL's COPY as the CSV's floor."""
         value, excl, vat, incl = self._sales()
         return (
             self._lines()
@@ -292,7 +297,6 @@ class InventoryExporter(Exporter):
                 vat,
                 incl,
             )
-            .iterator(chunk_size=CHUNK_ROWS)
         )
 
     def _loss_rows(self):
