@@ -100,6 +100,4 @@ def require_whole_number(value, *, field: str) -> None:
     """Pieces are counted whole: 1.5 pieces is a typing mistake (a half-used container is an
     opened line with what remains of it, not a fraction of a piece)."""
     if value is not None and value != value.to_integral_value():
-        raise serializers.ValidationError(
-            {field: [_("Pieces are counted in whole numbers.")]}, code="whole_pieces"
-        )
+        raise serializers.ValidationError({field: [_("Pieces are counted in whole numbers.")]}, code="whole_pieces")

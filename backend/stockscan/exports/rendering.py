@@ -205,7 +205,9 @@ def write_xlsx(sheets: Sequence[Sheet], file, *, currency: str) -> None:
     )
     header_format = workbook.add_format(HEADER_STYLE)
     patterns = number_formats(currency)
-    formats = {kind: workbook.add_format({"num_format": pattern}) if pattern else None for kind, pattern in patterns.items()}
+    formats = {
+        kind: workbook.add_format({"num_format": pattern}) if pattern else None for kind, pattern in patterns.items()
+    }
     total_formats = {
         kind: workbook.add_format({"bold": True, "top": 1, **({"num_format": pattern} if pattern else {})})
         for kind, pattern in patterns.items()

@@ -483,8 +483,11 @@ class AlertSerializer(serializers.Serializer):
     unit = serializers.ChoiceField(choices=Unit.choices, help_text="The unit of quantity and min_quantity.")
     value = serializers.CharField(
         allow_null=True,
-        help_text="A decimal amount as a string, at purchase cost excl. VAT, rounded to the currency: the expiring line's value, or the counted "
-        "value of the product running low. Null when the purchase cost is unknown or hidden from the member.",
+        help_text=(
+            "A decimal amount as a string, at purchase cost excl. VAT, rounded to the currency: the expiring "
+            "line's value, or the counted value of the product running low. Null when the purchase cost is "
+            "unknown or hidden from the member."
+        ),
     )
 
 

@@ -107,7 +107,9 @@ def test_xlsx_columns_sum_to_their_totals_row_and_to_the_stats(month):
 
 def test_the_csv_shows_the_same_rounded_figures_and_totals(month):
     stats = stats_totals(month)
-    rows = read_csv(english(month).get(EXPORTS, {**MONTH, "format": "csv", "sep": ",", "service": month.bar.pk}), ",", totals=True)
+    rows = read_csv(
+        english(month).get(EXPORTS, {**MONTH, "format": "csv", "sep": ",", "service": month.bar.pk}), ",", totals=True
+    )
 
     data, total = rows[:-1], rows[-1]
     values = column(data, "Stock value excl. VAT")
@@ -181,7 +183,9 @@ def test_the_csv_can_hold_the_losses_in_the_products_unit(month):
 
 def test_a_one_month_export_names_the_month_once(month):
     response = english(month).get(EXPORTS, {**MONTH, "format": "xlsx", "service": month.bar.pk})
-    ranged = english(month).get(EXPORTS, {"from": "2026-10", "to": "2026-11", "format": "xlsx", "service": month.bar.pk})
+    ranged = english(month).get(
+        EXPORTS, {"from": "2026-10", "to": "2026-11", "format": "xlsx", "service": month.bar.pk}
+    )
 
     assert 'filename="stockscan_le-comptoir_bar_2026-11.xlsx"' in response["Content-Disposition"]
     assert 'filename="stockscan_le-comptoir_bar_2026-10_2026-11.xlsx"' in ranged["Content-Disposition"]

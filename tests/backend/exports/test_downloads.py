@@ -80,10 +80,14 @@ def test_csv_holds_the_months_lines_for_french_excel(stock):
     # Selling prices include VAT (the tenant's default); no VAT rate is a rate of 0.
     assert rows == [
         INVENTORY_HEADER,
-        cells(f"2026-10;Bar;Spiritueux;{rum};Sealed;4,000;piece;2,000;;;2027-03-31;L-42;18,90;45,00;;75,60;180,00;0,00;180,00"),
+        cells(
+            f"2026-10;Bar;Spiritueux;{rum};Sealed;4,000;piece;2,000;;;2027-03-31;L-42;18,90;45,00;;75,60;180,00;0,00;180,00"
+        ),
         cells(f"2026-10;Bar;Spiritueux;{rum};Opened;1,000;piece;2,000;0,4;;;;18,90;45,00;;7,56;18,00;0,00;18,00"),
         cells("2026-10;Bar;Softs;Cola 33cl;;;Sealed;24,000;piece;;;;;;0,6333;2,50;;15,20;60,00;0,00;60,00"),
-        cells(f"2026-10;Bar;;'{INJECTION};'+33123;'@SUM(A1);Sealed;1,000;piece;;;;;'-1+1;2,50;4,00;;2,50;4,00;0,00;4,00"),
+        cells(
+            f"2026-10;Bar;;'{INJECTION};'+33123;'@SUM(A1);Sealed;1,000;piece;;;;;'-1+1;2,50;4,00;;2,50;4,00;0,00;4,00"
+        ),
         cells(f"2026-10;Cuisine;;Farine T55;{flour};;Sealed;3,000;kg;;;;;;1,20;4,00;;3,60;12,00;0,00;12,00"),
     ]
 
@@ -142,8 +146,7 @@ def test_accented_names_get_an_ascii_filename_and_an_rfc5987_one(stock):
 
     exact = "stockscan_crêperie-dupré_cave-à-vins_2026-10.xlsx"
     assert response["Content-Disposition"] == (
-        'attachment; filename="stockscan_creperie-dupre_cave-a-vins_2026-10.xlsx"; '
-        f"filename*=utf-8''{quote(exact)}"
+        f"attachment; filename=\"stockscan_creperie-dupre_cave-a-vins_2026-10.xlsx\"; filename*=utf-8''{quote(exact)}"
     )
     body_of(response)
 
@@ -266,9 +269,7 @@ def test_the_summary_is_on_every_plan(stock):
 def test_month_route_exports_one_service(stock):
     response = stock.client(Role.MANAGER).get(EXPORT_EXCEL, {"service": stock.ws.bar.pk, "month": "2026-10"})
 
-    assert response["Content-Disposition"].startswith(
-        'attachment; filename="stockscan_le-comptoir_bar_2026-10.xlsx"'
-    )
+    assert response["Content-Disposition"].startswith('attachment; filename="stockscan_le-comptoir_bar_2026-10.xlsx"')
     rows = sheet_rows(open_xlsx(response)["Inventory"])
     assert [row[1] for row in rows[1:]] == ["Bar"] * 4
 
@@ -481,7 +482,13 @@ def test_each_download_is_audited_with_its_options_and_row_counts(stock):
     assert entries[1].after == {
         "exporter": "inventory",
         "format": "xlsx",
-        "options": {"from": "2026-10", "to": "2026-10", "service": str(stock.ws.bar.pk), "mode": "all", "kind": "inventory"},
+        "options": {
+            "from": "2026-10",
+            "to": "2026-10",
+            "service": str(stock.ws.bar.pk),
+            "mode": "all",
+            "kind": "inventory",
+        },
         "rows": {"inventory": 4, "losses": 2, "summary": 3},
     }
 

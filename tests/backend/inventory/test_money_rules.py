@@ -49,8 +49,12 @@ def kitchen_month(workspace, other_workspace):
     CountLineFactory(count=november, product=eggs, quantity=Decimal("60"))
     # 400 g and 300 g of butter, 500 ml of milk: as recorded by the losses service, in the
     # product's unit, at its cost in that unit.
-    LossFactory(product=butter, quantity=Decimal("400"), unit="g", product_quantity=Decimal("0.4"), occurred_on=NOVEMBER)
-    LossFactory(product=butter, quantity=Decimal("300"), unit="g", product_quantity=Decimal("0.3"), occurred_on=NOVEMBER)
+    LossFactory(
+        product=butter, quantity=Decimal("400"), unit="g", product_quantity=Decimal("0.4"), occurred_on=NOVEMBER
+    )
+    LossFactory(
+        product=butter, quantity=Decimal("300"), unit="g", product_quantity=Decimal("0.3"), occurred_on=NOVEMBER
+    )
     LossFactory(product=milk, quantity=Decimal("500"), unit="ml", product_quantity=Decimal("0.5"), occurred_on=NOVEMBER)
     foreign = StockCountFactory(tenant=other_workspace.tenant, service=other_workspace.kitchen, month=NOVEMBER)
     CountLineFactory(count=foreign, product__service=other_workspace.kitchen, product__unit="kg")
@@ -140,7 +144,9 @@ def test_a_bar_sells_its_spirits_by_the_serving(workspace):
         serving_price=Decimal("4.50"),
         vat_rate=Decimal("20"),
     )
-    CountLineFactory(count=StockCountFactory(tenant=tenant, service=bar, month=NOVEMBER), product=rum, quantity=Decimal("1.4"))
+    CountLineFactory(
+        count=StockCountFactory(tenant=tenant, service=bar, month=NOVEMBER), product=rum, quantity=Decimal("1.4")
+    )
 
     totals = month_stats(workspace, bar)["totals"]
 
@@ -219,9 +225,15 @@ def test_prices_entered_excluding_vat_get_vat_added(workspace):
     tenant, bar = workspace.tenant, workspace.bar
     set_tenant(tenant, prices_include_vat=False)
     cola = ProductFactory(
-        tenant=tenant, service=bar, purchase_price=Decimal("0.60"), selling_price=Decimal("2.37"), vat_rate=Decimal("5.5")
+        tenant=tenant,
+        service=bar,
+        purchase_price=Decimal("0.60"),
+        selling_price=Decimal("2.37"),
+        vat_rate=Decimal("5.5"),
     )
-    CountLineFactory(count=StockCountFactory(tenant=tenant, service=bar, month=NOVEMBER), product=cola, quantity=Decimal("7"))
+    CountLineFactory(
+        count=StockCountFactory(tenant=tenant, service=bar, month=NOVEMBER), product=cola, quantity=Decimal("7")
+    )
 
     body = month_stats(workspace, bar)
 

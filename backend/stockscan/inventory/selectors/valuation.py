@@ -46,9 +46,7 @@ def rounded_amount(expression, currency: str) -> Round:
     the line, as `core.money.quantize_money` rounds in Python (PostgreSQL's ROUND of a
     numeric and SQLite's round both round half away from zero; our amounts are never
     negative). Sums of these are the totals: an accountant's column sum equals them."""
-    return Round(
-        ExpressionWrapper(expression, output_field=AMOUNT), MINOR_UNITS[currency], output_field=AMOUNT
-    )
+    return Round(ExpressionWrapper(expression, output_field=AMOUNT), MINOR_UNITS[currency], output_field=AMOUNT)
 
 
 def line_value(currency: str) -> Round:
