@@ -70,6 +70,9 @@ class Sheet:
     row_count: int = 0
     total_label: str = "Total"
     currency: str = "EUR"  # the tenant's: the decimals of the amounts in a CSV
+    # The queryset `rows` iterates (values_list, in column order), when there is one: on
+    # PostgreSQL a CSV is then written by the database itself (`rendering.csv_chunks`).
+    query: Any = None
 
 
 class Exporter:

@@ -218,22 +218,26 @@ class InventoryExporter(Exporter):
 
     def sheets(self, file_format: FileFormat) -> list[Sheet]:
         builders = {
-            "inventory": (INVENTORY_COLUMNS, self._inventory_rows),
-            "losses": (LOSS_COLUMNS, self._loss_rows),
-            "summary": (SUMMARY_COLUMNS, self._summary_rows),
+            "inventory": (INVENTORY_COLUMNS, self.inventory_queryset),
+            "losses": (LOSS_COLUMNS, self._loss_queryset),
+            "summary": (SUMMARY_COLUMNS, self._summary_queryset),
         }
         kinds = KINDS if file_format == FileFormat.XLSX else (self.options["kind"],)
-        return [
-            Sheet(
-                kind,
-                SHEET_NAMES[kind],
-                builders[kind][0],
-                builders[kind][1](),
-                total_label=gettext("Total"),
-                currency=self.tenant.currency,
+        sheets = []
+        for kind in kinds:
+            columns, queryset = builders[kind][0], builders[kind][1]()
+            sheets.append(
+                Sheet(
+                    kind,
+                    SHEET_NAMES[kind],
+                    columns,
+                    queryset.iterator(chunk_size=CHUNK_ROWS),
+                    total_label=gettext("Total"),
+                    currency=self.tenant.currency,
+                    query=queryset,
+                )
             )
-            for kind in kinds
-        ]
+        return sheets
 
     def _of_services(self, queryset, service_field: str):
         service = self.options["service"]
@@ -260,9 +264,6 @@ class InventoryExporter(Exporter):
             prices_include_vat=self.tenant.prices_include_vat,
         )
         return line_value(currency), excl, vat, incl
-
-    def _inventory_rows(self):
-        return self.inventory_queryset().iterator(chunk_size=CHUNK_ROWS)
 
     def inventory_queryset(self):
         """The inventory sheet's query (values_list rows, in column order): one SQL statement,
@@ -299,7 +300,7 @@ class InventoryExporter(Exporter):
             )
         )
 
-    def _loss_rows(self):
+    def _loss_queryset(self):
         """Each loss in its product's unit (500 mL of a product kept in litres is 0.5 L),
         beside the unit cost in that unit and its value."""
         losses = Loss.objects.filter(
@@ -323,10 +324,9 @@ class InventoryExporter(Exporter):
                 "note",
                 "author__username",
             )
-            .iterator(chunk_size=CHUNK_ROWS)
         )
 
-    def _summary_rows(self):
+    def _summary_queryset(self):
         """Per month, service, category and unit (quantities of different units are never
         added): the sums of the lines' rounded amounts."""
         value, excl, vat, incl = self._sales()
@@ -367,5 +367,4 @@ class InventoryExporter(Exporter):
                 "margin",
                 "unpriced_value",
             )
-            .iterator(chunk_size=CHUNK_ROWS)
         )

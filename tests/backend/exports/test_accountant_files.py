@@ -2,11 +2,16 @@
 its column and to the stats' figure, in EUR and XOF; VAT columns with French labels; units in
 words; barcodes as text; losses in the product's unit, also as a CSV (`kind=losses`)."""
 
+import csv
+import io
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection  # noqa: F401  (the skipif condition below reads it)
+from django_scopes import scope, scopes_disabled
 
+from stockscan.inventory.models import StockCount
 from stockscan.orgs.models import Role
 from tests.backend.exports.conftest import EXPORTS, open_xlsx, read_csv, sheet_rows
 from tests.factories import CountLineFactory, LossFactory, ProductFactory, StockCountFactory
@@ -189,3 +194,45 @@ def test_a_one_month_export_names_the_month_once(month):
 
     assert 'filename="stockscan_le-comptoir_bar_2026-11.xlsx"' in response["Content-Disposition"]
     assert 'filename="stockscan_le-comptoir_bar_2026-10_2026-11.xlsx"' in ranged["Content-Disposition"]
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL writes the CSV with COPY")
+@pytest.mark.parametrize("kind", ["inventory", "losses", "summary"])
+@pytest.mark.parametrize("separator", [";", ","])
+@pytest.mark.parametrize("currency", ["EUR", "XOF"])
+def test_postgresql_and_python_write_the_same_csv(month, kind, separator, currency):
+    """On PostgreSQL the CSV is written by COPY, formatted in SQL; elsewhere by Python: the
+    same cells, totals row included."""
+    from stockscan.exports.base import FileFormat
+    from stockscan.exports.inventory import InventoryExporter
+    from stockscan.exports.rendering import _python_csv_chunks, csv_chunks
+
+    month.tenant.currency = currency
+    month.tenant.save()
+    trap = ProductFactory(tenant=month.tenant, service=month.bar, name='=Sirop; "maison"', barcode="")
+    with scopes_disabled():
+        november = StockCount.objects.get(service=month.bar, month=NOVEMBER)
+    CountLineFactory(
+        count=november,
+        product=trap,
+        quantity=Decimal("0.125"),
+        container_state="OPENED",
+        remaining_fraction=Decimal("0.5"),
+    )
+
+    def cells(write) -> list:
+        with scope(tenant=month.tenant.pk):
+            exporter = InventoryExporter(
+                tenant=month.tenant,
+                membership=month.members[Role.OWNER],
+                options={**MONTH, "service": str(month.bar.pk), "kind": kind},
+            )
+            [sheet] = exporter.sheets(FileFormat.CSV)
+            text = b"".join(write(sheet, separator=separator)).decode("utf-8-sig")
+        return list(csv.reader(io.StringIO(text), delimiter=separator))
+
+    by_postgresql, by_python = cells(csv_chunks), cells(_python_csv_chunks)
+
+    assert by_postgresql == by_python
+    assert by_postgresql[-1][0] == "Total"
+    assert len(by_postgresql) > 2
