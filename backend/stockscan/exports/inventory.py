@@ -309,21 +309,18 @@ class InventoryExporter(Exporter):
             occurred_on__lt=next_month(self.options["end"]),
         )
         losses = visible_months(self._of_services(losses, "service"), tenant=self.tenant, month_field="occurred_on")
-        return (
-            losses.order_by("occurred_on", "service__name", "id")
-            .values_list(
-                "occurred_on",
-                "service__name",
-                "product__category__name",
-                "product__name",
-                "product_quantity",
-                choice_labels("product__unit", UNIT_LABELS.items()),
-                choice_labels("reason", LossReason.choices),
-                "unit_cost",
-                loss_value(self.tenant.currency),
-                "note",
-                "author__username",
-            )
+        return losses.order_by("occurred_on", "service__name", "id").values_list(
+            "occurred_on",
+            "service__name",
+            "product__category__name",
+            "product__name",
+            "product_quantity",
+            choice_labels("product__unit", UNIT_LABELS.items()),
+            choice_labels("reason", LossReason.choices),
+            "unit_cost",
+            loss_value(self.tenant.currency),
+            "note",
+            "author__username",
         )
 
     def _summary_queryset(self):

@@ -196,9 +196,7 @@ SQL_CELL_FORMATS = {
 
 
 def _sql_cell(kind: ColumnKind, value: str, *, point: str, digits: int) -> str:
-    return (
-        SQL_CELL_FORMATS[kind].replace("{point}", point).replace("{digits}", str(digits)).replace("{value}", value)
-    )
+    return SQL_CELL_FORMATS[kind].replace("{point}", point).replace("{digits}", str(digits)).replace("{value}", value)
 
 
 def _copy_statement(sheet: Sheet, *, point: str) -> tuple[str, list]:
