@@ -2,7 +2,9 @@
 month on PostgreSQL, serves it with gunicorn (2 workers) and measures, over repeated
 requests:
 
-- stats of the month: median time and the number of SQL queries of one request;
+- stats of the month: median time and the number of SQL queries of one request (target ≤ 10),
+  beside the floor measured in the same run: the SQL the stats selector runs, captured and
+  run again directly through psycopg (target ≤ 1.5x it);
 - the whole month of 1,000 items fetched as the SPA does (pages of 1,000): the server's time
   per 1,000 items (from gunicorn's access log), and the time the client saw, for each writer
   of the lines' JSON (PostgreSQL, Python: one server each, taking turns), beside the floor
@@ -125,6 +127,38 @@ def throughput(server: Server, path: str, token: str | None, clients: int = 8, s
     return sum(done) / seconds
 
 
+def stats_floor(service: int):
+    """The floor of the stats: the statements the stats selector runs (captured from one call,
+    with their parameters written in), run again through psycopg and fetched, no Django in
+    between. Returns a function that does it once."""
+    import psycopg
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django_scopes import scope, scopes_disabled
+
+    from stockscan.inventory.selectors.stats import inventory_stats
+    from stockscan.orgs.models import Membership, Service
+
+    with scopes_disabled():
+        bar = Service.objects.select_related("tenant").get(pk=service)
+        membership = Membership.objects.select_related("tenant").get(tenant=bar.tenant)
+    with scope(tenant=bar.tenant_id), CaptureQueriesContext(connection) as queries:
+        inventory_stats(tenant=bar.tenant, membership=membership, month=MONTH, service=bar)
+    statements = [query["sql"] for query in queries.captured_queries]
+    database = psycopg.connect(DATABASE_URL, autocommit=True)
+
+    def once() -> int:
+        rows = 0
+        with database.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+                rows += len(cursor.fetchall())
+        return rows
+
+    assert once() > 0
+    return once
+
+
 def month_floor(service: int):
     """The floor of the month's page: the same 1,000 rows (the page's own SQL) fetched with
     psycopg and written with json.dumps, no Django or DRF in between. Returns a function
@@ -218,7 +252,12 @@ def run(size: int) -> dict:
         stats_path = f"/api/inventory-stats/?month={MONTH:%Y-%m}&service={service}"
         status, body = server.get(stats_path, token)
         assert status == 200, (status, body[:300])
-        stats_ms = timed(lambda: server.get(stats_path, token), repeat=15)
+        stats_floor_once = stats_floor(service)
+        stats_samples, stats_floor_samples = [], []
+        for _ in range(15):  # in turns, so that the machine's changes of speed weigh on both
+            stats_samples.append(timed(lambda: server.get(stats_path, token), repeat=1))
+            stats_floor_samples.append(timed(stats_floor_once, repeat=1))
+        stats_ms, stats_floor_ms = statistics.median(stats_samples), statistics.median(stats_floor_samples)
 
         def whole_month(server: Server) -> tuple[float, float]:
             """The month's first 1,000 items, page after page: (client ms, server ms)."""
@@ -264,6 +303,8 @@ def run(size: int) -> dict:
     return {
         "products": size,
         "stats_median_ms": round(stats_ms, 1),
+        "stats_floor_ms": round(stats_floor_ms, 1),
+        "stats_vs_floor": round(stats_ms / stats_floor_ms, 2),
         "stats_queries": query_count(stats_path, token),
         "first_1000_items_floor_ms": round(floor_ms, 1),
         **{f"first_1000_items_server_ms_{writer}": round(ms, 1) for writer, ms in month_server_ms.items()},

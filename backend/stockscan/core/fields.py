@@ -68,12 +68,36 @@ class EmailField(serializers.EmailField):
         super().__init__(**kwargs)
 
 
+class ExponentNumber(float):
+    """A JSON number written with an exponent (`1e3`), as the API's JSON parser reads it
+    (core.parsers): a float that remembers how it was written."""
+
+
+def written_with_exponent(data) -> bool:
+    return isinstance(data, ExponentNumber) or (isinstance(data, str) and ("e" in data or "E" in data))
+
+
 class DecimalField(serializers.DecimalField):
-    """DRF's DecimalField, without negative zero: `-0.0` is stored and shown as `0`, as
-    every other way of writing zero is."""
+    """DRF's DecimalField, without negative zero (`-0.0` is stored and shown as `0`, as every
+    other way of writing zero is) and without exponents: `1e3` or `"2E-1"` is refused, not
+    read as 1000 or 0.2 — a quantity typed or scanned as 1e3 is a mistake, and no one
+    writes a price or a quantity that way on purpose."""
+
+    default_error_messages = {
+        "exponent": _("Write the number in full, without an exponent (1000, not 1e3)."),
+    }
 
     def to_internal_value(self, data):
+        if written_with_exponent(data):
+            self.fail("exponent")
         value = super().to_internal_value(data)
         if value is not None and value.is_zero() and value.is_signed():
             return value.copy_abs()
         return value
+
+
+def require_whole_number(value, *, field: str) -> None:
+    """Pieces are counted whole: 1.5 pieces is a typing mistake (a half-used container is an
+    opened line with what remains of it, not a fraction of a piece)."""
+    if value is not None and value != value.to_integral_value():
+        raise serializers.ValidationError({field: [_("Pieces are counted in whole numbers.")]}, code="whole_pieces")

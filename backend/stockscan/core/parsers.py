@@ -7,8 +7,13 @@ that error is a malformed body, and so is any body nested deeper than MAX_JSON_D
 body of this API nests more than a few levels), so no view ever receives one.
 """
 
+import codecs
+
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import JSONParser, get_encoding
+from rest_framework.utils import json
+
+from stockscan.core.fields import ExponentNumber
 
 MAX_JSON_DEPTH = 32
 
@@ -28,17 +33,33 @@ def json_depth(value, limit: int = MAX_JSON_DEPTH) -> int:
     return deepest
 
 
+def parse_json_float(text: str) -> float:
+    """A JSON number with a fraction or an exponent, as the float json would make of it;
+    marked when it was written with an exponent."""
+    return ExponentNumber(text) if "e" in text or "E" in text else float(text)
+
+
 class BoundedJSONParser(JSONParser):
     """DRF's JSONParser (same media type, charset checks and strictness), refusing bodies
     nested deeper than MAX_JSON_DEPTH with the ParseError every malformed body gets (400
-    MALFORMED_JSON)."""
+    MALFORMED_JSON).
+
+    A number written with an exponent (`1e3`) is kept as an `ExponentNumber`, so that the
+    decimal fields can refuse it (core.fields.DecimalField) instead of reading 1000."""
 
     max_depth = MAX_JSON_DEPTH
 
     def parse(self, stream, media_type=None, parser_context=None):
         refusal = f"JSON parse error - nested deeper than {self.max_depth} levels"
+        encoding = get_encoding(parser_context or {})
         try:
-            data = super().parse(stream, media_type, parser_context)
+            data = json.load(
+                codecs.getreader(encoding)(stream),
+                parse_constant=json.strict_constant if self.strict else None,
+                parse_float=parse_json_float,
+            )
+        except ValueError as exc:
+            raise ParseError(f"JSON parse error - {exc}") from None
         except RecursionError:
             raise ParseError(refusal) from None
         if json_depth(data, self.max_depth) > self.max_depth:

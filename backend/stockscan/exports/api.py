@@ -100,6 +100,12 @@ DOWNLOAD_PARAMETERS = [
     month_parameter("to", description="YYYY-MM; `from` by default."),
     OpenApiParameter("service", OpenApiTypes.STR, description='A service id, or "all" (default).'),
     OpenApiParameter("mode", OpenApiTypes.STR, enum=["all", "sealed", "opened"], description="Containers."),
+    OpenApiParameter(
+        "kind",
+        OpenApiTypes.STR,
+        enum=["inventory", "losses", "summary"],
+        description="The sheet a CSV holds (default inventory); an XLSX holds all three.",
+    ),
     OpenApiParameter("sep", OpenApiTypes.STR, enum=[";", ","], description="CSV separator (default ;)."),
 ]
 IDEMPOTENCY_PARAM = OpenApiParameter(
@@ -133,7 +139,7 @@ def _body_options(data) -> dict[str, str]:
 class ExportView(_ExportView):
     """The stock of one or more months (at most 24) and services, as CSV (streamed; `;` and
     decimal commas for French Excel by default, `sep=,` for a comma and decimal points) or
-    XLSX (inventory, losses and, with `reports_advanced`, a summary per category). A GET
+    XLSX (inventory, losses and a summary per category and unit). A GET
     downloads the file; a POST with `email` builds it in the background and emails it
     (`exports_email`): the answer is 202. Each format has its monthly quota."""
 
@@ -205,8 +211,8 @@ class ExportView(_ExportView):
 
 
 class MonthExportView(_ExportView):
-    """One service's month (this month by default) as an XLSX file: inventory, losses and,
-    with `reports_advanced`, a summary per category. Draws on the monthly XLSX quota."""
+    """One service's month (this month by default) as an XLSX file: inventory, losses and a
+    summary per category and unit. Draws on the monthly XLSX quota."""
 
     error_codes = [
         (400, OrgsErrorCode.SERVICE_REQUIRED),

@@ -35,7 +35,8 @@ class ColumnKind(StrEnum):
     INTEGER = "integer"
     QUANTITY = "quantity"
     PRICE = "price"  # a unit price: kept to its stored precision (up to 4 decimals)
-    MONEY = "money"  # an amount: to the cent
+    MONEY = "money"  # an amount, rounded to the currency's minor unit at the line; summed
+    RATE = "rate"  # a percentage as typed (a VAT rate: 5.5 for 5.5 %)
     FRACTION = "fraction"
     DATE = "date"
     MONTH = "month"
@@ -47,18 +48,31 @@ class Column:
     kind: ColumnKind = ColumnKind.TEXT
     width: int = 14
 
+    @property
+    def summed(self) -> bool:
+        """Whether the sheet's totals row sums this column: amounts and counts. Quantities are
+        not (a sheet mixes pieces, kilograms and litres), nor unit prices."""
+        return self.kind in (ColumnKind.MONEY, ColumnKind.INTEGER)
+
 
 @dataclass
 class Sheet:
     """A table of the export. `rows` yields one tuple per row, in column order, straight from
     the database (`values_list(...).iterator()`): it is consumed once, never held whole.
-    The renderer records how many rows it wrote in `row_count`."""
+    The renderer records how many rows it wrote in `row_count`, and ends the sheet with a
+    totals row: `total_label` in the first column, the sum of every summed column (sums of
+    the rounded amounts the rows show, so a column summed by hand gives the same figure)."""
 
     key: str  # a stable name for the audit: "inventory", "losses"…
     name: str  # the translated sheet name
     columns: Sequence[Column]
     rows: Iterable[Sequence]
     row_count: int = 0
+    total_label: str = "Total"
+    currency: str = "EUR"  # the tenant's: the decimals of the amounts in a CSV
+    # The queryset `rows` iterates (values_list, in column order), when there is one: on
+    # PostgreSQL a CSV is then written by the database itself (`rendering.csv_chunks`).
+    query: Any = None
 
 
 class Exporter:

@@ -1,26 +1,42 @@
 """The inventory export: the counted lines of one or more months and services, the losses of
-those months, and (with `reports_advanced`) a summary per category aggregated in the
-database. Each sheet is one SQL query — joins, choice labels and line values computed in
-SQL — whose rows are streamed in chunks, never loaded whole."""
+those months, and a summary per category and unit aggregated in the database (on every
+plan). Each sheet is one SQL query — joins, choice labels and line values computed in SQL —
+whose rows are streamed in chunks, never loaded whole.
+
+Every amount is rounded half up to the tenant's currency once, at the line, in SQL (as the
+stats round them), and every sheet ends with a totals row that sums them: the file shows the
+figures the API shows. Lines are valued as `inventory.selectors.valuation` says (an open
+month at the product's current cost and price, a closed one at what it froze). Sales
+columns come excluding VAT (HT), VAT and including VAT (TTC); purchase values are HT.
+
+A CSV holds one sheet: the inventory, or the losses with `kind=losses`, or the summary with
+`kind=summary`; an XLSX holds the three."""
 
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Case, CharField, Count, DecimalField, F, Sum, Value, When
+from django.db.models import Case, CharField, Count, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from stockscan.core.months import InvalidMonth, format_month, next_month, parse_month
-from stockscan.entitlements.plans import Feature
 from stockscan.entitlements.retention import require_month_visible, visible_months
-from stockscan.entitlements.selectors import current_period, effective_plan
+from stockscan.entitlements.selectors import current_period
 from stockscan.exports.base import Column, ColumnKind, Exporter, FileFormat, Sheet, register
 from stockscan.exports.errors import InvalidMonthRange, MonthRangeTooLong
-from stockscan.inventory.models import ContainerState, CountLine, Loss, LossReason
-from stockscan.inventory.selectors.listing import EFFECTIVE_QUANTITY
-from stockscan.inventory.selectors.stats import LOSS_VALUE, SALES_VALUE, STOCK_VALUE
+from stockscan.inventory.models import ContainerState, CountLine, Loss, LossReason, Unit
+from stockscan.inventory.selectors.quantities import EFFECTIVE_QUANTITY
+from stockscan.inventory.selectors.valuation import (
+    AMOUNT,
+    LINE_UNIT_COST,
+    LINE_UNIT_PRICE,
+    line_sales,
+    line_value,
+    loss_value,
+    sales_split,
+)
 from stockscan.orgs.tenancy.resolution import member_service, restrict_to_member_services
 
 MAX_MONTHS = 24
@@ -29,9 +45,18 @@ ALL_SERVICES = "all"
 CHUNK_ROWS = 2000
 # Which lines `mode` keeps, by container state.
 MODES = {"all": None, "sealed": ContainerState.SEALED, "opened": ContainerState.OPENED}
+ZERO = Value(Decimal(0), output_field=AMOUNT)
+# Which sheet a CSV holds (an XLSX holds them all).
+KINDS = ("inventory", "losses", "summary")
 
-_AMOUNT = DecimalField(max_digits=24, decimal_places=6)
-_ZERO = Value(Decimal(0), output_field=_AMOUNT)
+# Units as an accountant reads them: a word for pieces, the usual symbols otherwise.
+UNIT_LABELS = {
+    Unit.PIECE: _("piece"),
+    Unit.KILOGRAM: "kg",
+    Unit.GRAM: "g",
+    Unit.LITRE: "L",
+    Unit.MILLILITRE: "mL",
+}
 
 INVENTORY_COLUMNS = [
     Column(_("Month"), ColumnKind.MONTH, 10),
@@ -42,15 +67,19 @@ INVENTORY_COLUMNS = [
     Column(_("SKU"), ColumnKind.TEXT, 12),
     Column(_("Container"), ColumnKind.TEXT, 11),
     Column(_("Quantity"), ColumnKind.QUANTITY, 11),
-    Column(_("Unit"), ColumnKind.TEXT, 7),
+    Column(_("Unit"), ColumnKind.TEXT, 8),
     Column(_("Minimum"), ColumnKind.QUANTITY, 10),
     Column(_("Remaining fraction"), ColumnKind.FRACTION, 11),
     Column(_("Remaining quantity"), ColumnKind.QUANTITY, 11),
     Column(_("Expiry date"), ColumnKind.DATE, 12),
     Column(_("Lot"), ColumnKind.TEXT, 12),
-    Column(_("Purchase price"), ColumnKind.PRICE, 13),
+    Column(_("Unit cost excl. VAT"), ColumnKind.PRICE, 13),
     Column(_("Selling price"), ColumnKind.PRICE, 13),
-    Column(_("Line value"), ColumnKind.MONEY, 14),
+    Column(_("VAT rate"), ColumnKind.RATE, 9),
+    Column(_("Stock value excl. VAT"), ColumnKind.MONEY, 14),
+    Column(_("Potential sales excl. VAT"), ColumnKind.MONEY, 14),
+    Column(_("VAT"), ColumnKind.MONEY, 12),
+    Column(_("Potential sales incl. VAT"), ColumnKind.MONEY, 14),
 ]
 
 LOSS_COLUMNS = [
@@ -59,10 +88,10 @@ LOSS_COLUMNS = [
     Column(_("Category"), ColumnKind.TEXT, 18),
     Column(_("Product"), ColumnKind.TEXT, 32),
     Column(_("Quantity"), ColumnKind.QUANTITY, 11),
-    Column(_("Unit"), ColumnKind.TEXT, 7),
+    Column(_("Unit"), ColumnKind.TEXT, 8),
     Column(_("Reason"), ColumnKind.TEXT, 14),
-    Column(_("Unit cost"), ColumnKind.PRICE, 13),
-    Column(_("Value"), ColumnKind.MONEY, 14),
+    Column(_("Unit cost excl. VAT"), ColumnKind.PRICE, 13),
+    Column(_("Value excl. VAT"), ColumnKind.MONEY, 14),
     Column(_("Note"), ColumnKind.TEXT, 40),
     Column(_("Recorded by"), ColumnKind.TEXT, 16),
 ]
@@ -71,11 +100,15 @@ SUMMARY_COLUMNS = [
     Column(_("Month"), ColumnKind.MONTH, 10),
     Column(_("Service"), ColumnKind.TEXT, 16),
     Column(_("Category"), ColumnKind.TEXT, 24),
+    Column(_("Unit"), ColumnKind.TEXT, 8),
     Column(_("Lines"), ColumnKind.INTEGER, 9),
     Column(_("Quantity"), ColumnKind.QUANTITY, 12),
-    Column(_("Stock value"), ColumnKind.MONEY, 15),
-    Column(_("Potential sales value"), ColumnKind.MONEY, 15),
-    Column(_("Potential margin"), ColumnKind.MONEY, 15),
+    Column(_("Stock value excl. VAT"), ColumnKind.MONEY, 15),
+    Column(_("Potential sales excl. VAT"), ColumnKind.MONEY, 15),
+    Column(_("VAT"), ColumnKind.MONEY, 12),
+    Column(_("Potential sales incl. VAT"), ColumnKind.MONEY, 15),
+    Column(_("Potential margin excl. VAT (priced lines)"), ColumnKind.MONEY, 15),
+    Column(_("Stock value without a selling price"), ColumnKind.MONEY, 15),
 ]
 
 
@@ -88,12 +121,16 @@ def choice_labels(field: str, choices) -> Case:
     )
 
 
+SHEET_NAMES = {"inventory": _("Inventory"), "losses": _("Losses"), "summary": _("Summary")}
+
+
 class InventoryExportOptions(serializers.Serializer):
     """Parses `from`/`to` (YYYY-MM), `service` (an id, or `all`) and `mode` (sealed, opened or
     all containers); the exporter decides what they mean for the tenant and member."""
 
     service = serializers.CharField(required=False, allow_blank=True, default=ALL_SERVICES)
     mode = serializers.ChoiceField(choices=list(MODES), default="all")
+    kind = serializers.ChoiceField(choices=list(KINDS), default="inventory")
 
     def get_fields(self):
         fields = super().get_fields()
@@ -108,6 +145,7 @@ class InventoryExportOptions(serializers.Serializer):
             "end": _month_option(attrs, "to"),
             "service": attrs["service"].strip(),
             "mode": attrs["mode"],
+            "kind": attrs["kind"],
         }
 
 
@@ -142,7 +180,7 @@ class InventoryExporter(Exporter):
         service = (
             None if raw_service in ("", ALL_SERVICES) else member_service(self.membership, raw_service, required=True)
         )
-        return {"start": start, "end": end, "service": service, "mode": parsed["mode"]}
+        return {"start": start, "end": end, "service": service, "mode": parsed["mode"], "kind": parsed["kind"]}
 
     def stored_options(self) -> dict[str, str]:
         service = self.options["service"]
@@ -151,6 +189,7 @@ class InventoryExporter(Exporter):
             "to": format_month(self.options["end"]),
             "service": str(service.pk) if service else ALL_SERVICES,
             "mode": self.options["mode"],
+            "kind": self.options["kind"],
         }
 
     def readable_by(self, membership) -> bool:
@@ -162,24 +201,42 @@ class InventoryExporter(Exporter):
         return start if start == end else f"{start} to {end}"
 
     def filename_parts(self) -> list[str]:
+        """The month once when the export holds one (`…_2026-11.xlsx`), else `from_to`; a CSV
+        of losses or of the summary says so."""
         service = self.options["service"]
-        return [
-            self.tenant.name,
-            service.name if service else ALL_SERVICES,
-            format_month(self.options["start"]),
-            format_month(self.options["end"]),
-        ]
+        start, end = format_month(self.options["start"]), format_month(self.options["end"])
+        parts = [self.tenant.name, service.name if service else ALL_SERVICES, start]
+        if end != start:
+            parts.append(end)
+        if self.options["kind"] != "inventory":
+            parts.append(str(SHEET_NAMES[self.options["kind"]]))
+        return parts
 
     def description(self) -> str:
         service = self.options["service"]
         return f"{self._months()}, {service.name if service else gettext('all services')}"
 
     def sheets(self, file_format: FileFormat) -> list[Sheet]:
-        sheets = [Sheet("inventory", _("Inventory"), INVENTORY_COLUMNS, self._inventory_rows())]
-        if file_format == FileFormat.XLSX:
-            sheets.append(Sheet("losses", _("Losses"), LOSS_COLUMNS, self._loss_rows()))
-            if effective_plan(self.tenant).has(Feature.REPORTS_ADVANCED):
-                sheets.append(Sheet("summary", _("Summary"), SUMMARY_COLUMNS, self._summary_rows()))
+        builders = {
+            "inventory": (INVENTORY_COLUMNS, self.inventory_queryset),
+            "losses": (LOSS_COLUMNS, self._loss_queryset),
+            "summary": (SUMMARY_COLUMNS, self._summary_queryset),
+        }
+        kinds = KINDS if file_format == FileFormat.XLSX else (self.options["kind"],)
+        sheets = []
+        for kind in kinds:
+            columns, queryset = builders[kind][0], builders[kind][1]()
+            sheets.append(
+                Sheet(
+                    kind,
+                    SHEET_NAMES[kind],
+                    columns,
+                    queryset.iterator(chunk_size=CHUNK_ROWS),
+                    total_label=gettext("Total"),
+                    currency=self.tenant.currency,
+                    query=queryset,
+                )
+            )
         return sheets
 
     def _of_services(self, queryset, service_field: str):
@@ -197,7 +254,21 @@ class InventoryExporter(Exporter):
         state = MODES[self.options["mode"]]
         return lines if state is None else lines.filter(container_state=state)
 
-    def _inventory_rows(self):
+    def _sales(self):
+        """(stock value, sales HT, VAT, sales TTC) of a line, each rounded to the currency."""
+        currency = self.tenant.currency
+        excl, vat, incl = sales_split(
+            line_sales(currency),
+            vat_rate=F("product__vat_rate"),
+            currency=currency,
+            prices_include_vat=self.tenant.prices_include_vat,
+        )
+        return line_value(currency), excl, vat, incl
+
+    def inventory_queryset(self):
+        """The inventory sheet's query (values_list rows, in column order): one SQL statement,
+        which the benchmark also runs through PostgreSQL's COPY as the CSV's floor."""
+        value, excl, vat, incl = self._sales()
         return (
             self._lines()
             # Each month and service in counting order, as the app lists them: sorting 50,000
@@ -213,65 +284,84 @@ class InventoryExporter(Exporter):
                 "product__sku",
                 choice_labels("container_state", ContainerState.choices),
                 "quantity",
-                "product__unit",
+                choice_labels("product__unit", UNIT_LABELS.items()),
                 "product__min_quantity",
                 "remaining_fraction",
                 "remaining_quantity",
                 "expiry_date",
                 "lot",
-                "unit_cost",
-                "unit_price",
-                STOCK_VALUE,
+                LINE_UNIT_COST,
+                LINE_UNIT_PRICE,
+                "product__vat_rate",
+                value,
+                excl,
+                vat,
+                incl,
             )
-            .iterator(chunk_size=CHUNK_ROWS)
         )
 
-    def _loss_rows(self):
+    def _loss_queryset(self):
+        """Each loss in its product's unit (500 mL of a product kept in litres is 0.5 L),
+        beside the unit cost in that unit and its value."""
         losses = Loss.objects.filter(
             tenant=self.tenant,
             occurred_on__gte=self.options["start"],
             occurred_on__lt=next_month(self.options["end"]),
         )
         losses = visible_months(self._of_services(losses, "service"), tenant=self.tenant, month_field="occurred_on")
-        return (
-            losses.order_by("occurred_on", "service__name", "id")
-            .values_list(
-                "occurred_on",
-                "service__name",
-                "product__category__name",
-                "product__name",
-                "quantity",
-                "unit",
-                choice_labels("reason", LossReason.choices),
-                "unit_cost",
-                LOSS_VALUE,
-                "note",
-                "author__username",
-            )
-            .iterator(chunk_size=CHUNK_ROWS)
+        return losses.order_by("occurred_on", "service__name", "id").values_list(
+            "occurred_on",
+            "service__name",
+            "product__category__name",
+            "product__name",
+            "product_quantity",
+            choice_labels("product__unit", UNIT_LABELS.items()),
+            choice_labels("reason", LossReason.choices),
+            "unit_cost",
+            loss_value(self.tenant.currency),
+            "note",
+            "author__username",
         )
 
-    def _summary_rows(self):
+    def _summary_queryset(self):
+        """Per month, service, category and unit (quantities of different units are never
+        added): the sums of the lines' rounded amounts."""
+        value, excl, vat, incl = self._sales()
+        unpriced = Q(line_unit_price__isnull=True)
         return (
             self._lines()
-            .values("count__month", "count__service__name", "product__category__name")
+            .annotate(line_unit_price=LINE_UNIT_PRICE)
+            .values("count__month", "count__service__name", "product__category__name", "product__unit")
             .annotate(
                 line_count=Count("id"),
                 total_quantity=Sum(EFFECTIVE_QUANTITY),
-                stock_value=Coalesce(Sum(STOCK_VALUE), _ZERO),
-                sales_value=Coalesce(Sum(SALES_VALUE), _ZERO),
+                stock_value=Sum(value),
+                sales_excl=Sum(excl),
+                sales_vat=Sum(vat),
+                sales_incl=Sum(incl),
+                priced_value=Sum(value, filter=~unpriced),
+                unpriced_value=Sum(value, filter=unpriced),
+                unit_label=choice_labels("product__unit", UNIT_LABELS.items()),
             )
-            .annotate(margin=F("sales_value") - F("stock_value"))
-            .order_by("count__month", "count__service__name", F("product__category__name").asc(nulls_last=True))
+            .annotate(margin=Coalesce(F("sales_excl"), ZERO) - Coalesce(F("priced_value"), ZERO))
+            .order_by(
+                "count__month",
+                "count__service__name",
+                F("product__category__name").asc(nulls_last=True),
+                "product__unit",
+            )
             .values_list(
                 "count__month",
                 "count__service__name",
                 "product__category__name",
+                "unit_label",
                 "line_count",
                 "total_quantity",
                 "stock_value",
-                "sales_value",
+                "sales_excl",
+                "sales_vat",
+                "sales_incl",
                 "margin",
+                "unpriced_value",
             )
-            .iterator(chunk_size=CHUNK_ROWS)
         )

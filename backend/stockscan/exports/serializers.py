@@ -43,7 +43,7 @@ class ExportQuerySerializer(serializers.Serializer):
 
 class EmailedExportRequestSerializer(ExportQuerySerializer):
     """POST /api/exports/: the options of the download (`format`, `from`, `to`, `service`,
-    `mode`, `sep`, strings as in the query string) and whom to email the file to."""
+    `mode`, `kind`, `sep`, strings as in the query string) and whom to email the file to."""
 
     email = serializers.CharField(
         max_length=1000,
@@ -55,6 +55,11 @@ class EmailedExportRequestSerializer(ExportQuerySerializer):
         required=False, allow_blank=True, max_length=20, help_text='A service id, or "all" (default).'
     )
     mode = serializers.ChoiceField(choices=["all", "sealed", "opened"], required=False, help_text="Containers.")
+    kind = serializers.ChoiceField(
+        choices=["inventory", "losses", "summary"],
+        required=False,
+        help_text="The sheet a CSV holds (default inventory); an XLSX holds all three.",
+    )
 
     def get_fields(self):
         fields = super().get_fields()

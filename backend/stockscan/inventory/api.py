@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from stockscan.core.errors import ApiError, ErrorCode, NotFound, ObjectInUse
 from stockscan.core.idempotency import IDEMPOTENCY_HEADER, idempotency_key
+from stockscan.core.money import quantize_money
 from stockscan.core.months import InvalidMonth, month_parameter, parse_month
 from stockscan.core.pagination import MonthPagination
 from stockscan.entitlements.errors import EntitlementsErrorCode, FeatureNotIncluded, MonthOutsideHistory
@@ -33,8 +34,6 @@ from stockscan.inventory.selectors import listing as selectors
 from stockscan.inventory.selectors.catalog import product_warnings
 from stockscan.inventory.selectors.checklist import checklist, checklist_totals
 from stockscan.inventory.serializers import (
-    COUNT_LINE_ROWS,
-    COUNT_LINE_ROWS_WITHOUT_COSTS,
     AlertExclusionSerializer,
     AlertPageSerializer,
     AlertSerializer,
@@ -58,6 +57,7 @@ from stockscan.inventory.serializers import (
     StockCountDetailSerializer,
     StockCountSerializer,
     StockCountStartSerializer,
+    count_line_rows,
 )
 from stockscan.inventory.services import areas, counting, losses
 from stockscan.inventory.services import catalog as services
@@ -478,7 +478,7 @@ class CountLineViewSet(TenantModelViewSet):
 
     def _rows(self):
         hidden = self.get_serializer_context()["hide_purchase_costs"]
-        return COUNT_LINE_ROWS_WITHOUT_COSTS if hidden else COUNT_LINE_ROWS
+        return count_line_rows(self.request.tenant.currency, hide_purchase_costs=hidden)
 
     def retrieve(self, request, *args, **kwargs):
         return Response(self._row(parse_id(kwargs["pk"], not_found=NotFound)))
@@ -643,14 +643,19 @@ class AlertsView(TenantGenericAPIView):
         today = tenant.today()
         rows = alerts.alert_rows(tenant=tenant, service_ids=service_ids, month=month, today=today, kind=kind)
         page = [dict(zip(alerts.COLUMNS, row, strict=True)) for row in self.paginate_queryset(rows)]
-        response = self.get_paginated_response(AlertSerializer([_alert(row, today) for row in page], many=True).data)
+        hidden = self.get_serializer_context()["hide_purchase_costs"]
+        found = [_alert(row, today, currency=None if hidden else tenant.currency) for row in page]
+        response = self.get_paginated_response(AlertSerializer(found, many=True).data)
         excluded = alerts.excluded_kinds(tenant, kind)
         response.data["excluded"] = AlertExclusionSerializer(excluded, many=True).data
         return response
 
 
-def _alert(row: dict, today) -> dict:
+def _alert(row: dict, today, *, currency: str | None) -> dict:
+    """An alert row as the API shows it; `currency` None hides its value (a member who may
+    not see purchase costs)."""
     expiry = row["alert_expiry_date"]
+    value = row["alert_value"]
     return {
         "kind": row["kind"],
         "product": row["product_id"],
@@ -663,4 +668,6 @@ def _alert(row: dict, today) -> dict:
         "expiry_kind": row["alert_expiry_kind"],
         "lot": row["alert_lot"],
         "days_left": (expiry - today).days if expiry else None,
+        "unit": row["alert_unit"],
+        "value": str(quantize_money(value, currency)) if currency and value is not None else None,
     }

@@ -83,6 +83,15 @@ class Product(TenantOwnedModel):
     vat_rate = models.DecimalField(
         max_digits=5, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(100)]
     )
+    # Sold by the serving rather than as counted (a spirit bought by the 0.7 l bottle, sold by
+    # the 0.04 l shot): the serving in the product's unit and its price. With both set, the
+    # potential sales of a line are its quantity / serving_size x serving_price.
+    serving_size = models.DecimalField(
+        _("serving size"), **QUANTITY, null=True, blank=True, validators=[MinValueValidator(Decimal("0.001"))]
+    )
+    serving_price = models.DecimalField(
+        _("price per serving"), **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
     min_quantity = models.DecimalField(**QUANTITY, null=True, blank=True, validators=[MinValueValidator(0)])
     supplier = models.CharField(max_length=120, blank=True)
     brand = models.CharField(max_length=120, blank=True)

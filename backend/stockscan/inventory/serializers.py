@@ -1,4 +1,5 @@
 from decimal import Decimal
+from functools import cache
 
 from django.db import models
 from django.db.models import ExpressionWrapper, F, TextField, Value
@@ -6,9 +7,9 @@ from django.db.models.functions import Cast
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from stockscan.core.decimals import money
-from stockscan.core.fields import DecimalField, refuse_invisible_characters
+from stockscan.core.fields import DecimalField, refuse_invisible_characters, require_whole_number
 from stockscan.core.idempotency import IDEMPOTENCY_KEY_PATTERN
+from stockscan.core.money import MINOR_UNITS, quantize_money
 from stockscan.core.months import MONTH_SCHEMA, MonthField, format_month, parse_month
 from stockscan.core.serializers import RoundedText, RowSerializer, TenantRelatedField, Text, ToChar
 from stockscan.inventory.models import (
@@ -72,6 +73,14 @@ class HidesPurchaseCosts:
         return data
 
 
+SERVING_SIZE_HELP = (
+    "Optional: what one serving is, in the product's unit (0.04 for a 4 cl shot of a spirit counted in litres). "
+    "With serving_price, potential sales are the quantity / serving_size x serving_price."
+)
+SERVING_PRICE_HELP = "Optional: the selling price of one serving (entered as selling prices are: see the tenant's "
+SERVING_PRICE_HELP += "prices_include_vat). Used for potential sales when serving_size is set."
+
+
 class ProductSerializer(HidesPurchaseCosts, serializers.ModelSerializer):
     purchase_cost_fields = ("purchase_price",)
     category_name = serializers.CharField(source="category.name", read_only=True, default=None)
@@ -90,6 +99,8 @@ class ProductSerializer(HidesPurchaseCosts, serializers.ModelSerializer):
             "purchase_price",
             "selling_price",
             "vat_rate",
+            "serving_size",
+            "serving_price",
             "min_quantity",
             "supplier",
             "brand",
@@ -101,6 +112,10 @@ class ProductSerializer(HidesPurchaseCosts, serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "serving_size": {"help_text": SERVING_SIZE_HELP},
+            "serving_price": {"help_text": SERVING_PRICE_HELP},
+        }
 
 
 class ProductWithWarningsSerializer(ProductSerializer):
@@ -126,6 +141,17 @@ class ProductWriteSerializer(serializers.Serializer):
     purchase_price = DecimalField(max_digits=12, decimal_places=4, min_value=0, allow_null=True, required=False)
     selling_price = DecimalField(max_digits=12, decimal_places=4, min_value=0, allow_null=True, required=False)
     vat_rate = DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100, allow_null=True, required=False)
+    serving_size = DecimalField(
+        max_digits=14,
+        decimal_places=3,
+        min_value=Decimal("0.001"),
+        allow_null=True,
+        required=False,
+        help_text=SERVING_SIZE_HELP,
+    )
+    serving_price = DecimalField(
+        max_digits=12, decimal_places=4, min_value=0, allow_null=True, required=False, help_text=SERVING_PRICE_HELP
+    )
     min_quantity = DecimalField(max_digits=14, decimal_places=3, min_value=0, allow_null=True, required=False)
     supplier = serializers.CharField(
         max_length=120, allow_blank=True, required=False, validators=[refuse_invisible_characters]
@@ -331,21 +357,23 @@ class CountLineSerializer(HidesPurchaseCosts, serializers.ModelSerializer):
     def get_month(self, line) -> str:
         return format_month(line.count.month)
 
-    @extend_schema_field(serializers.DecimalField(max_digits=20, decimal_places=2, allow_null=True))
+    @extend_schema_field(serializers.DecimalField(max_digits=20, decimal_places=3, allow_null=True))
     def get_line_value(self, line) -> str | None:
-        return _line_value(line.effective_quantity, line.line_unit_cost)
+        return _line_value(line.effective_quantity, line.line_unit_cost, _currency(self.context))
 
 
-def _line_value(effective_quantity, unit_cost) -> str | None:
+def _currency(context: dict) -> str:
+    return context["request"].tenant.currency
+
+
+def _line_value(effective_quantity, unit_cost, currency: str) -> str | None:
+    """The line's value rounded once to the currency's minor unit, as stats and exports
+    round it (`selectors.valuation.line_value`)."""
     if unit_cost is None:
         return None
-    return money(effective_quantity * unit_cost)
+    return str(quantize_money(effective_quantity * unit_cost, currency))
 
 
-# The line value as PostgreSQL writes it: round() takes ties away from zero, as money() does.
-_LINE_VALUE_TEXT = RoundedText(
-    ExpressionWrapper(F("effective_quantity") * F("line_unit_cost"), output_field=models.DecimalField()), 2
-)
 # A line's unit cost and price are expressions (selectors.valuation): written as numeric(12,4),
 # as their columns would be.
 _COST_TYPE = models.DecimalField(max_digits=12, decimal_places=4)
@@ -362,41 +390,52 @@ def _cost(value) -> str | None:
 _MONTH_TEXT = ToChar(F("count__month"), "YYYY-MM")
 _NULL_TEXT = Value(None, output_field=TextField())
 
-COUNT_LINE_ROWS = RowSerializer(
-    CountLineSerializer,
-    computed={
-        "month": lambda row: format_month(row["count__month"]),
-        "unit_cost": lambda row: _cost(row["line_unit_cost"]),
-        "unit_price": lambda row: _cost(row["line_unit_price"]),
-        "line_value": lambda row: _line_value(row["effective_quantity"], row["line_unit_cost"]),
-    },
-    needs=("count__month", "effective_quantity", "line_unit_cost", "line_unit_price"),
-    # The same fields written by PostgreSQL; a test compares both ways on the same lines.
-    database={
-        "month": _MONTH_TEXT,
-        "unit_cost": _cost_text("line_unit_cost"),
-        "unit_price": _cost_text("line_unit_price"),
-        "line_value": _LINE_VALUE_TEXT,
-    },
-)
-# The same rows for a member who may not see purchase costs (CountLineSerializer's
-# `purchase_cost_fields`): null, in Python and in PostgreSQL alike.
-COUNT_LINE_ROWS_WITHOUT_COSTS = RowSerializer(
-    CountLineSerializer,
-    computed={
-        "month": lambda row: format_month(row["count__month"]),
-        "unit_cost": lambda row: None,
-        "unit_price": lambda row: _cost(row["line_unit_price"]),
-        "line_value": lambda row: None,
-    },
-    needs=("count__month", "line_unit_price"),
-    database={
-        "month": _MONTH_TEXT,
-        "unit_cost": _NULL_TEXT,
-        "unit_price": _cost_text("line_unit_price"),
-        "line_value": _NULL_TEXT,
-    },
-)
+
+@cache
+def count_line_rows(currency: str, *, hide_purchase_costs: bool) -> RowSerializer:
+    """The month's lines as rows, their values rounded to `currency`; for a member who may not
+    see purchase costs (CountLineSerializer's `purchase_cost_fields`), those are null, in
+    Python and in PostgreSQL alike."""
+    if hide_purchase_costs:
+        return RowSerializer(
+            CountLineSerializer,
+            computed={
+                "month": lambda row: format_month(row["count__month"]),
+                "unit_cost": lambda row: None,
+                "unit_price": lambda row: _cost(row["line_unit_price"]),
+                "line_value": lambda row: None,
+            },
+            needs=("count__month", "line_unit_price"),
+            database={
+                "month": _MONTH_TEXT,
+                "unit_cost": _NULL_TEXT,
+                "unit_price": _cost_text("line_unit_price"),
+                "line_value": _NULL_TEXT,
+            },
+        )
+    # The line value as PostgreSQL writes it: round() takes ties away from zero, as
+    # quantize_money() does.
+    line_value_text = RoundedText(
+        ExpressionWrapper(F("effective_quantity") * F("line_unit_cost"), output_field=models.DecimalField()),
+        MINOR_UNITS[currency],
+    )
+    return RowSerializer(
+        CountLineSerializer,
+        computed={
+            "month": lambda row: format_month(row["count__month"]),
+            "unit_cost": lambda row: _cost(row["line_unit_cost"]),
+            "unit_price": lambda row: _cost(row["line_unit_price"]),
+            "line_value": lambda row: _line_value(row["effective_quantity"], row["line_unit_cost"], currency),
+        },
+        needs=("count__month", "effective_quantity", "line_unit_cost", "line_unit_price"),
+        # The same fields written by PostgreSQL; a test compares both ways on the same lines.
+        database={
+            "month": _MONTH_TEXT,
+            "unit_cost": _cost_text("line_unit_cost"),
+            "unit_price": _cost_text("line_unit_price"),
+            "line_value": line_value_text,
+        },
+    )
 
 
 class CountLineWriteSerializer(serializers.Serializer):
@@ -425,6 +464,12 @@ class CountLineWriteSerializer(serializers.Serializer):
         required=False,
         help_text="Where it was counted; the product's default area when left out.",
     )
+
+    def validate(self, attrs):
+        product = attrs.get("product") or getattr(self.instance, "product", None)
+        if product is not None and product.unit == Unit.PIECE:
+            require_whole_number(attrs.get("quantity"), field="quantity")
+        return attrs
 
 
 class CountLineCreateSerializer(CountLineWriteSerializer):
@@ -467,11 +512,12 @@ class LossSerializer(HidesPurchaseCosts, serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(serializers.DecimalField(max_digits=20, decimal_places=2, allow_null=True))
+    @extend_schema_field(serializers.DecimalField(max_digits=20, decimal_places=3, allow_null=True))
     def get_value(self, loss) -> str | None:
+        """Rounded to the currency's minor unit, as stats and exports round a loss."""
         if loss.unit_cost is None:
             return None
-        return money(loss.product_quantity * loss.unit_cost)
+        return str(quantize_money(loss.product_quantity * loss.unit_cost, _currency(self.context)))
 
 
 class LossWriteSerializer(serializers.Serializer):
@@ -482,55 +528,90 @@ class LossWriteSerializer(serializers.Serializer):
     occurred_on = serializers.DateField()
     note = serializers.CharField(max_length=2000, allow_blank=True, required=False)
 
+    def validate(self, attrs):
+        product = attrs.get("product") or getattr(self.instance, "product", None)
+        unit = attrs.get("unit") or getattr(self.instance, "unit", None) or getattr(product, "unit", None)
+        if unit == Unit.PIECE:
+            require_whole_number(attrs.get("quantity"), field="quantity")
+        return attrs
+
 
 class LossCreateSerializer(LossWriteSerializer):
     client_id = serializers.RegexField(IDEMPOTENCY_KEY_PATTERN, required=False)
 
 
-class _StatsTotalsSerializer(serializers.Serializer):
+AMOUNT_HELP = "An amount in the tenant's currency, rounded half up to its minor unit (EUR 0.01, XOF 1)."
+
+
+def _amount(help_text: str = AMOUNT_HELP):
+    return serializers.DecimalField(max_digits=24, decimal_places=3, help_text=help_text)
+
+
+class _StatsQuantitySerializer(serializers.Serializer):
+    unit = serializers.ChoiceField(choices=Unit.choices)
+    quantity = serializers.DecimalField(max_digits=24, decimal_places=3)
+
+
+def _quantities():
+    return _StatsQuantitySerializer(
+        many=True, help_text="Quantities per unit (pieces, kg and litres are never added together)."
+    )
+
+
+class _StatsUnpricedSerializer(serializers.Serializer):
+    products = serializers.IntegerField()
+    lines = serializers.IntegerField()
+    stock_value = _amount("The stock value (HT) of the lines without a selling price.")
+
+
+class _StatsGroupSerializer(serializers.Serializer):
     lines = serializers.IntegerField()
     products = serializers.IntegerField()
-    quantity = serializers.DecimalField(max_digits=24, decimal_places=3)
-    stock_value = serializers.DecimalField(max_digits=24, decimal_places=2)
-    potential_sales_value = serializers.DecimalField(max_digits=24, decimal_places=2)
-    potential_margin = serializers.DecimalField(max_digits=24, decimal_places=2)
+    quantities = _quantities()
+    stock_value = _amount("The stock at purchase cost, excluding VAT: the sum of the lines, each rounded.")
+    potential_sales_value = _amount("Potential sales of the priced lines, excluding VAT (HT).")
+    potential_sales_vat = _amount("The VAT of the potential sales.")
+    potential_sales_value_incl_vat = _amount("Potential sales of the priced lines, including VAT (TTC).")
+    priced_stock_value = _amount("The stock value of the priced lines (what the margin is computed against).")
+    potential_margin = _amount("potential_sales_value (HT) - priced_stock_value: priced lines only.")
+    unpriced = _StatsUnpricedSerializer(help_text="Lines without a selling price, left out of sales and margin.")
 
 
-class _StatsCategorySerializer(serializers.Serializer):
+class _StatsTotalsSerializer(_StatsGroupSerializer):
+    pass
+
+
+class _StatsCategorySerializer(_StatsGroupSerializer):
     category = serializers.IntegerField(allow_null=True)
     category_name = serializers.CharField(allow_null=True)
-    lines = serializers.IntegerField()
-    quantity = serializers.DecimalField(max_digits=24, decimal_places=3)
-    stock_value = serializers.DecimalField(max_digits=24, decimal_places=2)
-    potential_sales_value = serializers.DecimalField(max_digits=24, decimal_places=2)
 
 
 class _StatsReasonSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=LossReason.choices)
     count = serializers.IntegerField()
-    quantity = serializers.DecimalField(max_digits=24, decimal_places=3)
-    value = serializers.DecimalField(max_digits=24, decimal_places=2)
+    quantities = _quantities()
+    value = _amount()
 
 
 class _StatsLossesSerializer(serializers.Serializer):
     count = serializers.IntegerField()
-    quantity = serializers.DecimalField(max_digits=24, decimal_places=3)
-    value = serializers.DecimalField(max_digits=24, decimal_places=2)
+    quantities = _StatsQuantitySerializer(many=True, help_text="In each product's unit, per unit.")
+    value = _amount("At purchase cost, excluding VAT.")
     by_reason = _StatsReasonSerializer(many=True)
 
 
 class _StatsPreviousSerializer(serializers.Serializer):
     lines = serializers.IntegerField()
-    quantity = serializers.DecimalField(max_digits=24, decimal_places=3)
-    stock_value = serializers.DecimalField(max_digits=24, decimal_places=2)
-    losses_value = serializers.DecimalField(max_digits=24, decimal_places=2)
+    quantities = _quantities()
+    stock_value = _amount()
+    losses_value = _amount()
 
 
 class _StatsChangeSerializer(serializers.Serializer):
-    quantity = serializers.DecimalField(max_digits=24, decimal_places=3)
-    stock_value = serializers.DecimalField(max_digits=24, decimal_places=2)
+    quantities = _quantities()
+    stock_value = _amount()
     stock_value_percent = serializers.DecimalField(max_digits=12, decimal_places=1, allow_null=True)
-    losses_value = serializers.DecimalField(max_digits=24, decimal_places=2)
+    losses_value = _amount()
 
 
 class InventoryStatsSerializer(serializers.Serializer):
@@ -539,6 +620,10 @@ class InventoryStatsSerializer(serializers.Serializer):
     month = MonthField()
     previous_month = MonthField()
     service = serializers.IntegerField(allow_null=True, help_text="The service's id, or null for all services.")
+    currency = serializers.CharField(help_text="ISO 4217 code of every amount.")
+    prices_include_vat = serializers.BooleanField(
+        help_text="Whether the business enters selling prices including VAT (the tenant's setting)."
+    )
     totals = _StatsTotalsSerializer()
     by_category = _StatsCategorySerializer(many=True)
     losses = _StatsLossesSerializer()
@@ -558,6 +643,15 @@ class AlertSerializer(serializers.Serializer):
     expiry_kind = serializers.CharField(allow_blank=True)
     lot = serializers.CharField(allow_blank=True)
     days_left = serializers.IntegerField(allow_null=True)
+    unit = serializers.ChoiceField(choices=Unit.choices, help_text="The unit of quantity and min_quantity.")
+    value = serializers.CharField(
+        allow_null=True,
+        help_text=(
+            "A decimal amount as a string, at purchase cost excl. VAT, rounded to the currency: the expiring "
+            "line's value, or the counted value of the product running low. Null when the purchase cost is "
+            "unknown or hidden from the member."
+        ),
+    )
 
 
 # Why an alerts answer leaves a kind out (the error code a request for that kind answers).

@@ -87,3 +87,13 @@ SERVICE_PRESETS: dict[str, dict] = {
 def preset_for(service_type: str) -> dict:
     preset = SERVICE_PRESETS[service_type]
     return {"counting_mode": str(preset["counting_mode"]), "features": dict(preset["features"])}
+
+
+# Services whose stock is not sold as counted: a kitchen's ingredients become dishes, so a
+# missing selling price there is normal (no warning) and its potential sales are not shown
+# as a loss-making margin.
+NOT_SOLD_AS_COUNTED = frozenset({ServiceType.KITCHEN})
+
+
+def sells_as_counted(service_type: str) -> bool:
+    return service_type not in NOT_SOLD_AS_COUNTED

@@ -4,6 +4,7 @@ and on PostgreSQL, the JSON the database writes for the same rows must be the sa
 import json
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -14,7 +15,7 @@ from rest_framework import serializers
 from stockscan.core.serializers import RowSerializer, iso_offset_sql
 from stockscan.inventory.models import CountLine
 from stockscan.inventory.selectors.listing import count_line_list
-from stockscan.inventory.serializers import COUNT_LINE_ROWS, CountLineSerializer
+from stockscan.inventory.serializers import CountLineSerializer, count_line_rows
 from tests.factories import CategoryFactory, CountLineFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -155,21 +156,29 @@ def test_utc_offsets_are_written_as_isoformat_writes_them(offset, written):
         assert cursor.fetchone()[0] == written
 
 
+COUNT_LINE_ROWS = count_line_rows("EUR", hide_purchase_costs=False)
+
+
 @postgresql_only
 @pytest.mark.parametrize("zone", ZONES)
-def test_count_lines_read_the_same_from_the_database_and_from_python(workspace, other_workspace, zone):
-    """The month and the line value are computed twice (Python, SQL): they must agree."""
+@pytest.mark.parametrize(("currency", "values"), [("EUR", ["8.74", None, "2.01"]), ("XOF", ["9", None, "2"])])
+def test_count_lines_read_the_same_from_the_database_and_from_python(
+    workspace, other_workspace, zone, currency, values
+):
+    """The month and the line value (rounded to the currency) are computed twice (Python,
+    SQL): they must agree."""
     _lines(workspace, other_workspace)
     membership = workspace.members["owner"]
+    rows = count_line_rows(currency, hide_purchase_costs=False)
 
     with scopes_disabled(), timezone.override(zone):
         lines = count_line_list(tenant=workspace.tenant, membership=membership)
-        in_python = COUNT_LINE_ROWS.many(COUNT_LINE_ROWS.rows(lines))
-        in_database = [json.loads(text) for text in COUNT_LINE_ROWS.json_rows(lines)]
+        in_python = rows.many(rows.rows(lines))
+        in_database = [json.loads(text) for text in rows.json_rows(lines)]
 
     assert in_database == in_python
     assert list(in_database[0]) == list(CountLineSerializer().fields)
-    assert [line["line_value"] for line in in_database] == ["8.74", None, "2.01"]
+    assert [line["line_value"] for line in in_database] == values
     assert [line["month"] for line in in_database[:2]] == ["2026-10", "2026-11"]
 
 
@@ -180,7 +189,8 @@ def test_count_lines_serialize_the_same_as_instances_and_as_rows(workspace, othe
 
     with scopes_disabled(), timezone.override(zone):
         lines = count_line_list(tenant=workspace.tenant, membership=membership)
-        from_instances = CountLineSerializer(lines, many=True).data
+        request = SimpleNamespace(tenant=workspace.tenant)
+        from_instances = CountLineSerializer(lines, many=True, context={"request": request}).data
         from_rows = COUNT_LINE_ROWS.many(COUNT_LINE_ROWS.rows(lines))
 
     assert [dict(line) for line in from_instances] == from_rows

@@ -98,22 +98,30 @@ def body_of(response) -> bytes:
     return b"".join(response.streaming_content)
 
 
-def open_xlsx(response) -> openpyxl.Workbook:
+def open_xlsx(response, *, data_only=False) -> openpyxl.Workbook:
+    """The workbook; with `data_only`, the totals row's cached values instead of its SUM
+    formulas (what a reader shows before it recalculates)."""
     assert response.status_code == 200, response.content if not response.streaming else response
     assert response["Content-Type"] == XLSX_TYPE
-    return openpyxl.load_workbook(io.BytesIO(body_of(response)))
+    return openpyxl.load_workbook(io.BytesIO(body_of(response)), data_only=data_only)
 
 
-def read_csv(response, separator=";") -> list[list[str]]:
+def _without_totals(rows: list, totals: bool) -> list:
+    """Every sheet ends with its totals row: the header and data rows, or all of them."""
+    assert rows and rows[-1][0] == "Total", rows[-1:]
+    return rows if totals else rows[:-1]
+
+
+def read_csv(response, separator=";", *, totals=False) -> list[list[str]]:
     assert response.status_code == 200, response.content if not response.streaming else response
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     raw = body_of(response)
     assert raw.startswith("\ufeff".encode()), "Excel needs the byte order mark to read UTF-8"
-    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=separator))
+    return _without_totals(list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=separator)), totals)
 
 
-def sheet_rows(sheet) -> list[tuple]:
-    return [tuple(row) for row in sheet.iter_rows(values_only=True)]
+def sheet_rows(sheet, *, totals=False) -> list[tuple]:
+    return _without_totals([tuple(row) for row in sheet.iter_rows(values_only=True)], totals)
 
 
 def quota_used(tenant, metric: Metric) -> int:

@@ -2,11 +2,12 @@
 values, formats, sheets and filters; formula injection; roles, retention, isolation; the
 audit; and a query count that does not grow with the rows."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from urllib.parse import quote
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_scopes import scopes_disabled
@@ -49,9 +50,13 @@ INVENTORY_HEADER = [
     "Remaining quantity",
     "Expiry date",
     "Lot",
-    "Purchase price",
+    "Unit cost excl. VAT",
     "Selling price",
-    "Line value",
+    "VAT rate",
+    "Stock value excl. VAT",
+    "Potential sales excl. VAT",
+    "VAT",
+    "Potential sales incl. VAT",
 ]
 
 
@@ -72,13 +77,18 @@ def test_csv_holds_the_months_lines_for_french_excel(stock):
 
     flour = _barcode_of(stock, "Farine T55")
     rum = "Rhum ambré;3760000000017;BAR-0001"
+    # Selling prices include VAT (the tenant's default); no VAT rate is a rate of 0.
     assert rows == [
         INVENTORY_HEADER,
-        cells(f"2026-10;Bar;Spiritueux;{rum};Sealed;4,000;pcs;2,000;;;2027-03-31;L-42;18,90;45,00;75,60"),
-        cells(f"2026-10;Bar;Spiritueux;{rum};Opened;1,000;pcs;2,000;0,4;;;;18,90;45,00;7,56"),
-        cells("2026-10;Bar;Softs;Cola 33cl;;;Sealed;24,000;pcs;;;;;;0,6333;2,50;15,20"),
-        cells(f"2026-10;Bar;;'{INJECTION};'+33123;'@SUM(A1);Sealed;1,000;pcs;;;;;'-1+1;2,50;4,00;2,50"),
-        cells(f"2026-10;Cuisine;;Farine T55;{flour};;Sealed;3,000;kg;;;;;;1,20;4,00;3,60"),
+        cells(
+            f"2026-10;Bar;Spiritueux;{rum};Sealed;4,000;piece;2,000;;;2027-03-31;L-42;18,90;45,00;;75,60;180,00;0,00;180,00"
+        ),
+        cells(f"2026-10;Bar;Spiritueux;{rum};Opened;1,000;piece;2,000;0,4;;;;18,90;45,00;;7,56;18,00;0,00;18,00"),
+        cells("2026-10;Bar;Softs;Cola 33cl;;;Sealed;24,000;piece;;;;;;0,6333;2,50;;15,20;60,00;0,00;60,00"),
+        cells(
+            f"2026-10;Bar;;'{INJECTION};'+33123;'@SUM(A1);Sealed;1,000;piece;;;;;'-1+1;2,50;4,00;;2,50;4,00;0,00;4,00"
+        ),
+        cells(f"2026-10;Cuisine;;Farine T55;{flour};;Sealed;3,000;kg;;;;;;1,20;4,00;;3,60;12,00;0,00;12,00"),
     ]
 
 
@@ -90,7 +100,7 @@ def test_csv_with_a_comma_separator_uses_decimal_points(stock):
     assert rows[0] == INVENTORY_HEADER
     cola = rows[3]
     assert cola[3] == "Cola 33cl"
-    assert cola[7:] == ["24.000", "pcs", "", "", "", "", "", "0.6333", "2.50", "15.20"]
+    assert cola[7:] == ["24.000", "piece", "", "", "", "", "", "0.6333", "2.50", "", "15.20", "60.00", "0.00", "60.00"]
     assert {row[1] for row in rows[1:]} == {"Bar"}
 
 
@@ -109,7 +119,7 @@ def test_a_line_worth_half_a_cent_is_rounded_up_in_the_csv(stock, separator, pri
     )
 
     [line] = [dict(zip(INVENTORY_HEADER, row, strict=True)) for row in rows if row[3] == "Fleur de sel"]
-    assert (line["Purchase price"], line["Line value"]) == (price, value)
+    assert (line["Unit cost excl. VAT"], line["Stock value excl. VAT"]) == (price, value)
 
 
 def test_csv_is_streamed_with_a_named_attachment(stock):
@@ -117,8 +127,8 @@ def test_csv_is_streamed_with_a_named_attachment(stock):
 
     assert response.streaming
     assert response["Content-Disposition"] == (
-        'attachment; filename="stockscan_le-comptoir_bar_2026-10_2026-10.csv"; '
-        "filename*=utf-8''stockscan_le-comptoir_bar_2026-10_2026-10.csv"
+        'attachment; filename="stockscan_le-comptoir_bar_2026-10.csv"; '
+        "filename*=utf-8''stockscan_le-comptoir_bar_2026-10.csv"
     )
     assert response["Cache-Control"] == "private, no-store"
     body_of(response)
@@ -134,10 +144,9 @@ def test_accented_names_get_an_ascii_filename_and_an_rfc5987_one(stock):
 
     response = stock.client().get(EXPORT_EXCEL, {"service": bar.pk, "month": "2026-10"})
 
-    exact = "stockscan_crêperie-dupré_cave-à-vins_2026-10_2026-10.xlsx"
+    exact = "stockscan_crêperie-dupré_cave-à-vins_2026-10.xlsx"
     assert response["Content-Disposition"] == (
-        'attachment; filename="stockscan_creperie-dupre_cave-a-vins_2026-10_2026-10.xlsx"; '
-        f"filename*=utf-8''{quote(exact)}"
+        f"attachment; filename=\"stockscan_creperie-dupre_cave-a-vins_2026-10.xlsx\"; filename*=utf-8''{quote(exact)}"
     )
     body_of(response)
 
@@ -163,11 +172,13 @@ def test_xlsx_has_inventory_losses_and_summary_sheets_with_typed_cells(stock):
     assert list(rows[0]) == INVENTORY_HEADER
     october = datetime(2026, 10, 1)
     rum = (october, "Bar", "Spiritueux", "Rhum ambré", "3760000000017", "BAR-0001")
-    assert rows[1] == (*rum, "Sealed", 4, "pcs", 2, None, None, datetime(2027, 3, 31), "L-42", 18.9, 45, 75.6)
-    assert rows[2][6:11] == ("Opened", 1, "pcs", 2, 0.4)
-    assert rows[2][-1] == pytest.approx(7.56)
+    sealed = ("Sealed", 4, "piece", 2, None, None, datetime(2027, 3, 31), "L-42", 18.9, 45, None, 75.6, 180, 0, 180)
+    assert rows[1] == (*rum, *sealed)
+    assert rows[2][6:11] == ("Opened", 1, "piece", 2, 0.4)
+    assert rows[2][17] == 7.56
     cola = (october, "Bar", "Softs", "Cola 33cl", None, None)
-    assert rows[3] == (*cola, "Sealed", 24, "pcs", None, None, None, None, None, 0.6333, 2.5, 15.1992)
+    # The line is worth 24 x 0.6333 = 15.1992: the cell holds the rounded 15.2, as the API does.
+    assert rows[3] == (*cola, "Sealed", 24, "piece", None, None, None, None, None, 0.6333, 2.5, None, 15.2, 60, 0, 60)
     assert rows[5][:4] == (october, "Cuisine", None, "Farine T55")
     assert len(rows) == 6
     # Real dates and numbers, with formats a French accountant reads.
@@ -176,11 +187,11 @@ def test_xlsx_has_inventory_losses_and_summary_sheets_with_typed_cells(stock):
     assert sealed_rum[7].data_type == "n" and sealed_rum[7].number_format == "#,##0.000"
     assert sealed_rum[12].is_date and sealed_rum[12].number_format == "dd/mm/yyyy"
     assert sealed_rum[14].number_format == '#,##0.00## "€"'
-    assert sealed_rum[16].number_format == '#,##0.00 "€"'
+    assert sealed_rum[17].number_format == '#,##0.00 "€"'
     assert opened_rum[10].number_format == "0%"
     # A header people can sort and filter by, that stays in view.
     assert inventory.freeze_panes == "A2"
-    assert inventory.auto_filter.ref == "A1:Q6"
+    assert inventory.auto_filter.ref == "A1:U6"
     assert inventory["A1"].font.b
     assert inventory["A1"].fill.fgColor.rgb.endswith("1F4E78")
 
@@ -197,8 +208,8 @@ def test_xlsx_losses_sheet_holds_the_months_losses(stock):
         "Quantity",
         "Unit",
         "Reason",
-        "Unit cost",
-        "Value",
+        "Unit cost excl. VAT",
+        "Value excl. VAT",
         "Note",
         "Recorded by",
     ]
@@ -208,20 +219,20 @@ def test_xlsx_losses_sheet_holds_the_months_losses(stock):
         "Spiritueux",
         "Rhum ambré",
         1,
-        "pcs",
+        "piece",
         "Breakage",
         18.9,
         18.9,
         "@chef",
         None,
     )
-    assert rows[2][:7] == (datetime(2026, 10, 20), "Bar", "Softs", "Cola 33cl", 6, "pcs", "Expired")
-    assert rows[2][8] == pytest.approx(3.7998)
+    assert rows[2][:7] == (datetime(2026, 10, 20), "Bar", "Softs", "Cola 33cl", 6, "piece", "Expired")
+    assert rows[2][8] == 3.8  # 6 x 0.6333 = 3.7998, rounded once, at the loss
     assert len(rows) == 3, "September's loss and the other tenant's are not October's"
     assert workbook["Losses"]["H2"].number_format == '#,##0.00## "€"'
 
 
-def test_xlsx_summary_per_category_is_aggregated(stock):
+def test_xlsx_summary_per_category_and_unit_is_aggregated(stock):
     workbook = open_xlsx(stock.client().get(EXPORTS, {**OCTOBER, "format": "xlsx"}))
 
     rows = sheet_rows(workbook["Summary"])
@@ -230,33 +241,35 @@ def test_xlsx_summary_per_category_is_aggregated(stock):
         "Month",
         "Service",
         "Category",
+        "Unit",
         "Lines",
         "Quantity",
-        "Stock value",
-        "Potential sales value",
-        "Potential margin",
+        "Stock value excl. VAT",
+        "Potential sales excl. VAT",
+        "VAT",
+        "Potential sales incl. VAT",
+        "Potential margin excl. VAT (priced lines)",
+        "Stock value without a selling price",
     ]
-    assert rows[1] == (october, "Bar", "Softs", 1, 24, pytest.approx(15.1992), 60, pytest.approx(44.8008))
-    assert rows[2] == (october, "Bar", "Spiritueux", 2, 4.4, pytest.approx(83.16), 198, pytest.approx(114.84))
-    assert rows[3] == (october, "Bar", None, 1, 1, 2.5, 4, 1.5)
-    assert rows[4] == (october, "Cuisine", None, 1, 3, pytest.approx(3.6), 12, pytest.approx(8.4))
+    assert rows[1] == (october, "Bar", "Softs", "piece", 1, 24, 15.2, 60, 0, 60, 44.8, None)
+    assert rows[2] == (october, "Bar", "Spiritueux", "piece", 2, 4.4, 83.16, 198, 0, 198, 114.84, None)
+    assert rows[3] == (october, "Bar", None, "piece", 1, 1, 2.5, 4, 0, 4, 1.5, None)
+    assert rows[4] == (october, "Cuisine", None, "kg", 1, 3, 3.6, 12, 0, 12, 8.4, None)
     assert len(rows) == 5
 
 
-def test_summary_needs_reports_advanced(stock):
-    set_plan(stock.ws.tenant, PlanCode.BOUTIQUE)
+def test_the_summary_is_on_every_plan(stock):
+    set_plan(stock.ws.tenant, PlanCode.ESSENTIEL)
+    with time_machine.travel(datetime(2026, 10, 20, tzinfo=UTC), tick=False):
+        workbook = open_xlsx(stock.client().get(EXPORTS, {**OCTOBER, "format": "xlsx"}))
 
-    workbook = open_xlsx(stock.client().get(EXPORTS, {**OCTOBER, "format": "xlsx"}))
-
-    assert workbook.sheetnames == ["Inventory", "Losses"]
+    assert workbook.sheetnames == ["Inventory", "Losses", "Summary"]
 
 
 def test_month_route_exports_one_service(stock):
     response = stock.client(Role.MANAGER).get(EXPORT_EXCEL, {"service": stock.ws.bar.pk, "month": "2026-10"})
 
-    assert response["Content-Disposition"].startswith(
-        'attachment; filename="stockscan_le-comptoir_bar_2026-10_2026-10.xlsx"'
-    )
+    assert response["Content-Disposition"].startswith('attachment; filename="stockscan_le-comptoir_bar_2026-10.xlsx"')
     rows = sheet_rows(open_xlsx(response)["Inventory"])
     assert [row[1] for row in rows[1:]] == ["Bar"] * 4
 
@@ -324,7 +337,7 @@ def test_range_covers_each_month_in_order(stock):
         ("2026-10", "Bar", "'" + INJECTION),
         ("2026-10", "Cuisine", "Farine T55"),
     ]
-    assert rows[1][14:] == ["17,50", "45,00", "87,50"], "September keeps the cost it was counted at"
+    assert rows[1][14:18] == ["18,90", "45,00", "", "94,50"], "September is open: valued at today's cost"
 
 
 @pytest.mark.parametrize(
@@ -462,14 +475,20 @@ def test_each_download_is_audited_with_its_options_and_row_counts(stock):
     assert entries[0].after == {
         "exporter": "inventory",
         "format": "csv",
-        "options": {"from": "2026-10", "to": "2026-10", "service": "all", "mode": "sealed"},
+        "options": {"from": "2026-10", "to": "2026-10", "service": "all", "mode": "sealed", "kind": "inventory"},
         "rows": {"inventory": 4},
         "separator": ",",
     }
     assert entries[1].after == {
         "exporter": "inventory",
         "format": "xlsx",
-        "options": {"from": "2026-10", "to": "2026-10", "service": str(stock.ws.bar.pk), "mode": "all"},
+        "options": {
+            "from": "2026-10",
+            "to": "2026-10",
+            "service": str(stock.ws.bar.pk),
+            "mode": "all",
+            "kind": "inventory",
+        },
         "rows": {"inventory": 4, "losses": 2, "summary": 3},
     }
 

@@ -82,7 +82,7 @@ def test_emailed_xlsx_arrives_as_an_attachment_that_opens(stock, django_capture_
     assert message.to == [address]
     assert "Le Comptoir" in message.subject
     ((filename, content, mimetype),) = message.attachments
-    assert (filename, mimetype) == ("stockscan_le-comptoir_all_2026-10_2026-10.xlsx", XLSX_TYPE)
+    assert (filename, mimetype) == ("stockscan_le-comptoir_all_2026-10.xlsx", XLSX_TYPE)
     workbook = openpyxl.load_workbook(io.BytesIO(content))
     assert workbook.sheetnames == ["Inventory", "Losses", "Summary"]
     assert workbook["Inventory"]["D2"].value == "Rhum ambré"
@@ -119,7 +119,7 @@ def test_emailed_csv_goes_to_each_member_with_the_message_escaped(stock, django_
         assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;<br>À vérifier avant lundi" in html
         assert note in message.body
         ((filename, content, mimetype),) = message.attachments
-        assert (filename, mimetype) == ("stockscan_le-comptoir_bar_2026-10_2026-10.csv", "text/csv")
+        assert (filename, mimetype) == ("stockscan_le-comptoir_bar_2026-10.csv", "text/csv")
         assert content.startswith("\ufeff")
         lines = content.splitlines()
         assert lines[1].startswith("2026-10,Bar,Spiritueux,Rhum ambré,3760000000017")

@@ -75,9 +75,10 @@ def test_the_post_takes_the_download_options(stock, django_capture_on_commit_cal
     assert job.csv_separator == ","
     [message] = mail.outbox
     ((filename, content, _),) = message.attachments
-    assert filename == "stockscan_le-comptoir_bar_2026-10_2026-10.csv"
-    rows = content.splitlines()[1:]
+    assert filename == "stockscan_le-comptoir_bar_2026-10.csv"
+    *rows, totals = content.splitlines()[1:]
     assert rows and all(",Scellé," in row or ",Sealed," in row for row in rows), rows
+    assert totals.startswith(("Total,", "Totaux,"))
 
 
 def test_the_same_request_sent_again_answers_the_first_export(stock, django_capture_on_commit_callbacks):

@@ -24,6 +24,7 @@ def test_the_options_serializer_parses_without_a_tenant():
         "end": OCTOBER,
         "service": "12",
         "mode": "sealed",
+        "kind": "inventory",
     }
 
 

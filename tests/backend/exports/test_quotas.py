@@ -48,7 +48,8 @@ def fail_queries_on(table: str):
     """A database that fails the query reading `table`: an outage while the export runs."""
 
     def execute(run, sql, params, many, context):
-        if table in sql and sql.lstrip().upper().startswith("SELECT"):
+        # A SELECT, or the COPY that writes a CSV on PostgreSQL.
+        if table in sql and sql.lstrip().upper().startswith(("SELECT", "COPY")):
             raise ConnectionError(f"the database went away while reading {table}")
         return run(sql, params, many, context)
 

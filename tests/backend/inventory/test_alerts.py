@@ -165,3 +165,28 @@ def test_an_operator_sees_the_alerts_of_its_service_only(workspace, november):
 def test_bad_parameters(workspace, november, params, status, code):
     response = workspace.client().get(ALERTS, params)
     assert (response.status_code, response.json()["code"]) == (status, code)
+
+
+def test_alerts_show_the_unit_and_the_value_at_the_products_current_cost(workspace, november):
+    """The month is open: lines are valued at the product's cost of today, each line rounded
+    to the cent (inventory.selectors.valuation), whatever cost the line was counted at."""
+    set_plan(workspace.tenant, PlanCode.PRO)
+    milk = product(workspace, name="Lait", unit="l", purchase_price=Decimal("1.0950"), min_quantity=Decimal("10"))
+    CountLineFactory(count=november, product=milk, quantity=Decimal("5"), unit_cost=Decimal("0.80"))
+    CountLineFactory(
+        count=november,
+        product=milk,
+        quantity=Decimal("1"),
+        unit_cost=Decimal("0.80"),
+        expiry_date=TODAY + timedelta(days=3),
+    )
+
+    found = {alert["kind"]: alert for alert in alerts(workspace.client(Role.MANAGER)) if alert["product"] == milk.pk}
+    workspace.tenant.operators_see_costs = False
+    workspace.tenant.save()
+    hidden = [alert["value"] for alert in alerts(workspace.client("operator_bar")) if alert["product"] == milk.pk]
+
+    # 5 x 1.095 = 5.475 -> 5.48, and 1 x 1.095 -> 1.10: 6.58 (not 6.57 from 6 x 1.095).
+    assert (found["low_stock"]["unit"], found["low_stock"]["value"]) == ("l", "6.58")
+    assert (found["expiry"]["unit"], found["expiry"]["value"]) == ("l", "1.10")
+    assert hidden == [None, None], "an operator who may not see costs does not see them here either"

@@ -23,15 +23,26 @@ OCTOBER, SEPTEMBER = date(2026, 10, 1), date(2026, 9, 1)
 
 @pytest.fixture
 def bar(workspace, other_workspace):
-    """October and September of the bar, a kitchen line, and another tenant's bar."""
+    """October and September (closed, at September's costs) of the bar, a kitchen line, and
+    another tenant's bar. Selling prices include VAT (the tenant's default)."""
     tenant, service = workspace.tenant, workspace.bar
     spirits = CategoryFactory(tenant=tenant, service=service, name="Spiritueux")
     softs = CategoryFactory(tenant=tenant, service=service, name="Softs")
     rum = ProductFactory(
-        tenant=tenant, service=service, category=spirits, purchase_price=Decimal("18.90"), selling_price=Decimal("45")
+        tenant=tenant,
+        service=service,
+        category=spirits,
+        purchase_price=Decimal("18.90"),
+        selling_price=Decimal("45"),
+        vat_rate=Decimal("20"),
     )
     cola = ProductFactory(
-        tenant=tenant, service=service, category=softs, purchase_price=Decimal("0.6333"), selling_price=Decimal("2.50")
+        tenant=tenant,
+        service=service,
+        category=softs,
+        purchase_price=Decimal("0.6333"),
+        selling_price=Decimal("2.50"),
+        vat_rate=Decimal("5.5"),
     )
     lemons = ProductFactory(tenant=tenant, service=service, purchase_price=Decimal("0.25"), selling_price=None)
 
@@ -46,7 +57,7 @@ def bar(workspace, other_workspace):
     LossFactory(product=cola, quantity=Decimal("6"), reason="expired", occurred_on=date(2026, 10, 20))
     LossFactory(product=cola, quantity=Decimal("2"), reason="expired", occurred_on=date(2026, 10, 31))
 
-    september = StockCountFactory(tenant=tenant, service=service, month=SEPTEMBER)
+    september = StockCountFactory(tenant=tenant, service=service, month=SEPTEMBER, status="closed")
     CountLineFactory(count=september, product=rum, quantity=Decimal("5"), unit_cost=Decimal("17.50"))
     CountLineFactory(count=september, product=cola, quantity=Decimal("12"), unit_cost=Decimal("0.60"))
     LossFactory(product=rum, quantity=Decimal("1"), reason="theft", occurred_on=date(2026, 9, 30))
@@ -66,62 +77,79 @@ def stats(client, **params):
     return client.get(STATS, {"month": "2026-10", **params})
 
 
+def pieces(amount: str) -> list[dict]:
+    return [{"unit": "pcs", "quantity": amount}]
+
+
+def no_unpriced() -> dict:
+    return {"products": 0, "lines": 0, "stock_value": "0.00"}
+
+
 def test_figures_match_the_hand_computed_ones(bar):
     response = stats(bar.client(Role.MANAGER), service=bar.bar.pk)
 
     assert response.status_code == 200, response.content
     body = response.json()
     assert (body["month"], body["previous_month"], body["service"]) == ("2026-10", "2026-09", bar.bar.pk)
-    # value: 4x18.90 + 1x0.4x18.90 + 24x0.6333 + 10x0.25 = 75.60 + 7.56 + 15.1992 + 2.50
+    assert (body["currency"], body["prices_include_vat"]) == ("EUR", True)
+    # Each line rounded to the cent, then summed:
+    #   rum 4 x 18.90 = 75.60, sales 180.00 TTC = 150.00 HT + 30.00 VAT (20 %)
+    #   rum opened 0.4 x 18.90 = 7.56, sales 18.00 TTC = 15.00 HT + 3.00 VAT
+    #   cola 24 x 0.6333 = 15.1992 -> 15.20, sales 60.00 TTC = 56.87 HT (60 / 1.055) + 3.13 VAT
+    #   lemons 10 x 0.25 = 2.50, no selling price: out of sales and margin
     assert body["totals"] == {
         "lines": 4,
         "products": 3,
-        "quantity": "38.400",
+        "quantities": pieces("38.400"),
         "stock_value": "100.86",
-        "potential_sales_value": "258.00",  # 4x45 + 0.4x45 + 24x2.50 (lemons have no price)
-        "potential_margin": "157.14",
+        "potential_sales_value": "221.87",
+        "potential_sales_vat": "36.13",
+        "potential_sales_value_incl_vat": "258.00",
+        "priced_stock_value": "98.36",
+        "potential_margin": "123.51",  # 221.87 - 98.36: the unpriced lemons are not a loss
+        "unpriced": {"products": 1, "lines": 1, "stock_value": "2.50"},
     }
-    assert body["by_category"] == [
-        {
-            "category": body["by_category"][0]["category"],
-            "category_name": "Softs",
-            "lines": 1,
-            "quantity": "24.000",
-            "stock_value": "15.20",
-            "potential_sales_value": "60.00",
-        },
-        {
-            "category": body["by_category"][1]["category"],
-            "category_name": "Spiritueux",
-            "lines": 2,
-            "quantity": "4.400",
-            "stock_value": "83.16",
-            "potential_sales_value": "198.00",
-        },
-        {
-            "category": None,
-            "category_name": None,
-            "lines": 1,
-            "quantity": "10.000",
-            "stock_value": "2.50",
-            "potential_sales_value": "0.00",
-        },
-    ]
+    softs, spirits, uncategorised = body["by_category"]
+    assert softs == {
+        "category": softs["category"],
+        "category_name": "Softs",
+        "lines": 1,
+        "products": 1,
+        "quantities": pieces("24.000"),
+        "stock_value": "15.20",
+        "potential_sales_value": "56.87",
+        "potential_sales_vat": "3.13",
+        "potential_sales_value_incl_vat": "60.00",
+        "priced_stock_value": "15.20",
+        "potential_margin": "41.67",
+        "unpriced": no_unpriced(),
+    }
+    assert spirits["category_name"] == "Spiritueux"
+    assert (spirits["lines"], spirits["quantities"], spirits["stock_value"]) == (2, pieces("4.400"), "83.16")
+    assert (spirits["potential_sales_value"], spirits["potential_sales_vat"]) == ("165.00", "33.00")
+    assert uncategorised["category"] is None
+    assert (uncategorised["potential_sales_value"], uncategorised["potential_margin"]) == ("0.00", "0.00")
+    assert uncategorised["unpriced"] == {"products": 1, "lines": 1, "stock_value": "2.50"}
     assert body["losses"] == {
         "count": 3,
-        "quantity": "9.000",
-        "value": "23.97",  # 18.90 + 8 x 0.6333
+        "quantities": pieces("9.000"),
+        "value": "23.97",  # 18.90 + 3.80 (6 x 0.6333 = 3.7998) + 1.27 (2 x 0.6333 = 1.2666)
         "by_reason": [
-            {"reason": "breakage", "count": 1, "quantity": "1.000", "value": "18.90"},
-            {"reason": "expired", "count": 2, "quantity": "8.000", "value": "5.07"},
+            {"reason": "breakage", "count": 1, "quantities": pieces("1.000"), "value": "18.90"},
+            {"reason": "expired", "count": 2, "quantities": pieces("8.000"), "value": "5.07"},
         ],
     }
-    # September was counted at 17.50 a bottle and 0.60 a can: the snapshot, not today's prices.
+    # September is closed: valued at the costs it froze, 17.50 a bottle and 0.60 a can.
     # 5 x 17.50 + 12 x 0.60 = 87.50 + 7.20
-    assert body["previous"] == {"lines": 2, "quantity": "17.000", "stock_value": "94.70", "losses_value": "18.90"}
-    # 100.8592 - 94.70 = 6.1592, i.e. 6.5% of 94.70
+    assert body["previous"] == {
+        "lines": 2,
+        "quantities": pieces("17.000"),
+        "stock_value": "94.70",
+        "losses_value": "18.90",
+    }
+    # 100.86 - 94.70 = 6.16, i.e. 6.5% of 94.70
     assert body["change"] == {
-        "quantity": "21.400",
+        "quantities": pieces("21.400"),
         "stock_value": "6.16",
         "stock_value_percent": "6.5",
         "losses_value": "5.07",

@@ -28,8 +28,9 @@ from stockscan.entitlements.retention import is_month_visible
 from stockscan.entitlements.selectors import effective_plan
 from stockscan.inventory.models import CountLine, CountStatus, LossReason, Product, StockCount
 from stockscan.inventory.selectors import alerts
-from stockscan.inventory.selectors.listing import EFFECTIVE_QUANTITY
-from stockscan.inventory.selectors.stats import STOCK_VALUE, inventory_stats
+from stockscan.inventory.selectors.quantities import EFFECTIVE_QUANTITY
+from stockscan.inventory.selectors.stats import inventory_stats
+from stockscan.inventory.selectors.valuation import line_value
 from stockscan.orgs.tenancy.permissions import sees_purchase_costs
 
 COUNT, PERCENT, DAYS, MONTHS = "count", "%", "days", "months"
@@ -250,7 +251,7 @@ def _dead_stock_facts(sheet: FactSheet, *, tenant) -> None:
     unchanged = (
         CountLine.objects.filter(tenant=tenant, count__service__in=sheet.service_ids, count__month__in=months)
         .values("product_id")
-        .annotate(**quantities, month_value=Sum(STOCK_VALUE, filter=Q(count__month=sheet.month)))
+        .annotate(**quantities, month_value=Sum(line_value(tenant.currency), filter=Q(count__month=sheet.month)))
         .filter(q0__gt=0, **{f"q{index}": F("q0") for index in range(1, DEAD_STOCK_MONTHS)})
     )
     found = unchanged.aggregate(products=Count("product_id"), total_value=Sum("month_value"))
@@ -275,7 +276,10 @@ def _dead_stock_facts(sheet: FactSheet, *, tenant) -> None:
 def _catalog_and_counting_facts(sheet: FactSheet, *, tenant, counted_products: int) -> None:
     catalog = Product.objects.filter(tenant=tenant, service__in=sheet.service_ids, archived=False).aggregate(
         active=Count("id"),
-        unpriced=Count("id", filter=Q(selling_price__isnull=True)),
+        # Priced: a selling price, or a price per serving (a bar's shot).
+        unpriced=Count(
+            "id", filter=Q(selling_price__isnull=True) & (Q(serving_price__isnull=True) | Q(serving_size__isnull=True))
+        ),
         uncosted=Count("id", filter=Q(purchase_price__isnull=True)),
         no_minimum=Count("id", filter=Q(min_quantity__isnull=True)),
     )

@@ -4,7 +4,11 @@
 Both read the month's counted lines: a product not counted yet this month has no known
 stock, so it raises no alert (at the start of a month, every product would). Each kind needs
 its entitlement (`alerts_stock`, `alerts_expiry`), and the month must be within the plan's
-history: `alert_rows` checks both, whoever calls it."""
+history: `alert_rows` checks both, whoever calls it.
+
+Each alert says its quantity's unit and what the stock concerned is worth at cost (the lines
+valued as `valuation` says, each rounded to the currency): the value at risk of an expiring
+line, the counted value of a product running low."""
 
 from datetime import date, timedelta
 
@@ -17,7 +21,8 @@ from stockscan.entitlements.plans import Feature, cheapest_plan_with
 from stockscan.entitlements.retention import require_month_visible
 from stockscan.entitlements.selectors import effective_plan
 from stockscan.inventory.models import CountLine, ExpiryKind
-from stockscan.inventory.selectors.listing import EFFECTIVE_QUANTITY
+from stockscan.inventory.selectors.quantities import EFFECTIVE_QUANTITY
+from stockscan.inventory.selectors.valuation import line_value
 
 EXPIRY_WINDOWS = {ExpiryKind.DLC: timedelta(days=30), ExpiryKind.DDM: timedelta(days=90)}
 LOW_STOCK, EXPIRY = "low_stock", "expiry"
@@ -34,6 +39,8 @@ COLUMNS = (
     "alert_expiry_date",
     "alert_expiry_kind",
     "alert_lot",
+    "alert_unit",
+    "alert_value",
 )
 _QUANTITY = DecimalField(max_digits=24, decimal_places=6)
 
@@ -42,12 +49,12 @@ def _month_lines(*, tenant, service_ids: list[int], month: date):
     return CountLine.objects.filter(tenant=tenant, count__service__in=service_ids, count__month=month)
 
 
-def _low_stock(lines):
+def _low_stock(lines, *, currency: str):
     # An archived product is no longer bought: running low on it is not news.
     return (
         lines.filter(product__min_quantity__isnull=False, product__archived=False)
-        .values("product_id", "product__name", "count__service_id", "product__min_quantity")
-        .annotate(total=Sum(EFFECTIVE_QUANTITY))
+        .values("product_id", "product__name", "count__service_id", "product__min_quantity", "product__unit")
+        .annotate(total=Sum(EFFECTIVE_QUANTITY), value=Sum(line_value(currency)))
         .filter(total__lt=F("product__min_quantity"))
         .annotate(
             kind=Value(LOW_STOCK, output_field=CharField()),
@@ -59,13 +66,15 @@ def _low_stock(lines):
             alert_expiry_date=Value(None, output_field=DateField()),
             alert_expiry_kind=Value("", output_field=CharField()),
             alert_lot=Value("", output_field=CharField()),
+            alert_unit=F("product__unit"),
+            alert_value=Cast("value", _QUANTITY),
         )
         .values_list(*COLUMNS)
         .order_by()
     )
 
 
-def _expiring(lines, *, today: date):
+def _expiring(lines, *, today: date, currency: str):
     near = Q()
     for kind, window in EXPIRY_WINDOWS.items():
         near |= Q(expiry_kind=kind, expiry_date__lte=today + window)
@@ -81,6 +90,8 @@ def _expiring(lines, *, today: date):
             alert_expiry_date=F("expiry_date"),
             alert_expiry_kind=F("expiry_kind"),
             alert_lot=F("lot"),
+            alert_unit=F("product__unit"),
+            alert_value=Cast(line_value(currency), _QUANTITY),
         )
         .values_list(*COLUMNS)
         .order_by()
@@ -122,9 +133,9 @@ def alert_rows(*, tenant, service_ids: list[int], month: date, today: date, kind
     lines = _month_lines(tenant=tenant, service_ids=service_ids, month=month)
     parts = []
     if LOW_STOCK in kinds:
-        parts.append(_low_stock(lines))
+        parts.append(_low_stock(lines, currency=tenant.currency))
     if EXPIRY in kinds:
-        parts.append(_expiring(lines, today=today))
+        parts.append(_expiring(lines, today=today, currency=tenant.currency))
     if not parts:
         return CountLine.objects.none().values_list("id")
     rows = parts[0] if len(parts) == 1 else parts[0].union(parts[1], all=True)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from stockscan.inventory.models import Product
 from stockscan.orgs.models import Service
+from stockscan.orgs.presets import sells_as_counted
 
 # Fields a service's features recommend: missing ones produce a warning, never a refusal.
 RECOMMENDED_BY_FEATURE = {
@@ -44,6 +45,9 @@ def product_warnings(product: Product, service: Service) -> list[dict]:
     recommended = [
         field for feature, fields in RECOMMENDED_BY_FEATURE.items() if service.features.get(feature) for field in fields
     ]
+    if not sells_as_counted(service.service_type):
+        # A kitchen's ingredients are not sold as such: no selling price to recommend.
+        recommended = [field for field in recommended if field != "selling_price"]
     for field in [*recommended, "min_quantity"]:
         if getattr(product, field) in (None, ""):
             message = _("Recommended for this service: %(field)s.") % {"field": FIELD_LABELS[field]}

@@ -15,7 +15,7 @@ started and left empty) does not lose the references.
 from django.db.models import Count, F, FilteredRelation, Min, Q, Sum
 
 from stockscan.inventory.models import Product, StockCount
-from stockscan.inventory.selectors.listing import effective_quantity
+from stockscan.inventory.selectors.quantities import effective_quantity
 
 
 def previous_count(count: StockCount) -> StockCount | None:

@@ -1,8 +1,9 @@
-from django.db.models import Case, DecimalField, ExpressionWrapper, F, Q, When
+from django.db.models import Q
 
 from stockscan.core.months import next_month
 from stockscan.entitlements.retention import visible_months
-from stockscan.inventory.models import Area, Category, ContainerState, CountLine, Loss, Product, StockCount
+from stockscan.inventory.models import Area, Category, CountLine, Loss, Product, StockCount
+from stockscan.inventory.selectors.quantities import EFFECTIVE_QUANTITY
 from stockscan.inventory.selectors.valuation import LINE_UNIT_COST, LINE_UNIT_PRICE
 from stockscan.orgs.tenancy.permissions import Perm, role_has
 from stockscan.orgs.tenancy.resolution import restrict_to_member_services
@@ -51,30 +52,6 @@ def product_by_barcode(*, tenant, membership, barcode: str, service=None):
     if service is not None:
         products.sort(key=lambda product: product.service_id != service.pk)
     return products[0] if products else None
-
-
-def effective_quantity(prefix: str = "") -> Case:
-    """What a line holds in the product's unit: a sealed line its quantity; an opened one the
-    fraction left of each container, or the quantity left. `prefix`: the path to the line
-    from the queried model ("lines__" from a product)."""
-    return Case(
-        When(
-            **{f"{prefix}container_state": ContainerState.OPENED, f"{prefix}remaining_fraction__isnull": False},
-            then=ExpressionWrapper(
-                F(f"{prefix}quantity") * F(f"{prefix}remaining_fraction"),
-                output_field=DecimalField(max_digits=20, decimal_places=6),
-            ),
-        ),
-        When(
-            **{f"{prefix}container_state": ContainerState.OPENED, f"{prefix}remaining_quantity__isnull": False},
-            then=F(f"{prefix}remaining_quantity"),
-        ),
-        default=F(f"{prefix}quantity"),
-        output_field=DecimalField(max_digits=20, decimal_places=6),
-    )
-
-
-EFFECTIVE_QUANTITY = effective_quantity()
 
 
 def count_list(*, tenant, membership, service=None, month=None):

@@ -49,6 +49,7 @@ from stockscan.inventory.models import (
     UncountedPolicy,
 )
 from stockscan.inventory.selectors.checklist import uncounted_products
+from stockscan.inventory.selectors.valuation import product_unit_price
 
 # How many months before the business was created a count may be started (its history).
 MONTHS_BEFORE_CREATION = 12
@@ -183,11 +184,13 @@ def count_close(*, count: StockCount, actor, uncounted: str = "") -> StockCount:
 
 
 def _freeze_costs(count: StockCount) -> None:
-    """One UPDATE: each line takes its product's current purchase and selling prices."""
+    """One UPDATE: each line takes its product's current purchase price and unit selling
+    price (by the serving when it is sold so: `selectors.valuation`), as the open month was
+    valued."""
     product = Product.objects.filter(tenant_id=count.tenant_id, pk=OuterRef("product_id"))
     CountLine.objects.filter(tenant_id=count.tenant_id, count=count).update(
         unit_cost=Subquery(product.values("purchase_price")[:1]),
-        unit_price=Subquery(product.values("selling_price")[:1]),
+        unit_price=Subquery(product.annotate(unit_price=product_unit_price(prefix="")).values("unit_price")[:1]),
     )
 
 
