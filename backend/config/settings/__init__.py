@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "stockscan.inventory",
     "stockscan.mail",
     "stockscan.exports",
+    "stockscan.credits",
     "stockscan.demo",
 ]
 
@@ -249,9 +250,18 @@ REST_FRAMEWORK = {
         "password_reset_email": env.string("PASSWORD_RESET_THROTTLE_RATE_EMAIL", "5/hour"),
         "register_ip": env.string("REGISTER_THROTTLE_RATE_IP", "20/hour"),
         "invitation_ip": env.string("INVITATION_THROTTLE_RATE_IP", "60/hour"),
+        # The public credit-book access by code (stockscan.credits): per client address, and
+        # per code prefix (the first characters), so neither one address nor many addresses
+        # trying the same neighbourhood of codes can walk the code space.
+        "customer_access_ip": env.string("CUSTOMER_ACCESS_THROTTLE_RATE_IP", "30/hour"),
+        "customer_access_prefix": env.string("CUSTOMER_ACCESS_THROTTLE_RATE_PREFIX", "10/hour"),
+        "statement_link_ip": env.string("STATEMENT_LINK_THROTTLE_RATE_IP", "120/hour"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+
+# How long a shared credit-book statement link stays valid.
+CREDIT_STATEMENT_LINK_DAYS = env.integer("CREDIT_STATEMENT_LINK_DAYS", 30)
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.integer("JWT_ACCESS_MINUTES", 15)),
