@@ -291,6 +291,12 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "stockscan.orgs.models.Role",
         "ServiceTypeEnum": "stockscan.orgs.presets.ServiceType",
         "BusinessTypeEnum": "stockscan.orgs.models.BusinessType",
+        "EntryKindEnum": "stockscan.credits.models.EntryKind",
+        # The alerts' kinds keep the name they had before the credit book's entry kinds came.
+        "KindEnum": [("low_stock", "low_stock"), ("expiry", "expiry")],
+        "CustomerStatusEnum": "stockscan.credits.models.CustomerStatus",
+        "CreditStatusEnum": "stockscan.credits.models.CreditStatus",
+        "PaymentMethodEnum": "stockscan.credits.models.PaymentMethod",
         "LanguageEnum": "config.settings.LANGUAGES",
         "MembershipStatusEnum": "stockscan.orgs.models.MembershipStatus",
         "InvitationStatusEnum": "stockscan.orgs.models.InvitationStatus",

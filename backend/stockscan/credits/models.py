@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from django_scopes import ScopedManager
+
 from stockscan.core.models import TenantOwnedModel
 
 # Up to 14 digits with 3 decimals: TND has 3, XOF 0; the tenant's currency decides.
@@ -68,6 +70,16 @@ class EntryKind(models.TextChoices):
     CREDIT = "CREDIT", _("Credit")
     PAYMENT = "PAYMENT", _("Payment")
     REVERSAL = "REVERSAL", _("Reversal")
+
+
+class CreditStatus(models.TextChoices):
+    """What a credit's state is, derived when read (never stored)."""
+
+    OPEN = "open", _("Open")
+    PARTLY_PAID = "partly_paid", _("Partly paid")
+    PAID = "paid", _("Paid")
+    OVERDUE = "overdue", _("Overdue")
+    REVERSED = "reversed", _("Reversed")
 
 
 class PaymentMethod(models.TextChoices):
@@ -130,6 +142,34 @@ class LedgerEntry(TenantOwnedModel):
 
     def delete(self, *args, **kwargs):
         raise AppendOnly("Ledger entries are append-only: reverse an entry instead of deleting it.")
+
+
+class _Credits(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(kind=EntryKind.CREDIT)
+
+
+class _Payments(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(kind=EntryKind.PAYMENT)
+
+
+class CreditEntry(LedgerEntry):
+    """The ledger's credits (the rows /api/credits/ serves)."""
+
+    objects = ScopedManager(_Credits, tenant="tenant")
+
+    class Meta:
+        proxy = True
+
+
+class PaymentEntry(LedgerEntry):
+    """The ledger's payments (the rows /api/payments/ serves)."""
+
+    objects = ScopedManager(_Payments, tenant="tenant")
+
+    class Meta:
+        proxy = True
 
 
 class CreditLine(TenantOwnedModel):

@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 from stockscan.core.money import quantize_money
 from stockscan.credits.models import (
     CreditBookSettings,
+    CreditStatus,
     Customer,
     CustomerStatus,
     EntryKind,
@@ -25,16 +26,6 @@ from stockscan.credits.models import (
 
 ZERO = Decimal(0)
 MONEY_OUTPUT = DecimalField(max_digits=14, decimal_places=3)
-
-
-class CreditStatus:
-    OPEN = "open"
-    PARTLY_PAID = "partly_paid"
-    PAID = "paid"
-    OVERDUE = "overdue"
-    REVERSED = "reversed"
-
-    choices = [OPEN, PARTLY_PAID, PAID, OVERDUE, REVERSED]
 
 
 def active_customer_count(tenant) -> int:
