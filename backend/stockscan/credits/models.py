@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-
 from django_scopes import ScopedManager
 
 from stockscan.core.models import TenantOwnedModel
