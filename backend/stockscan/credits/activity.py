@@ -28,5 +28,6 @@ def register() -> None:
     register_activity(
         "entry.reversed", _("%(actor)s reversed an entry of %(amount)s for %(name)s"), _after("amount", "name")
     )
+    register_activity("customer.statement_emailed", _("%(actor)s emailed %(name)s their statement"), _after("name"))
     register_activity("customer.reminded", _("%(actor)s sent %(name)s a reminder"), _after("name"))
     register_activity("credit_settings.updated", _("%(actor)s changed the credit book settings"))

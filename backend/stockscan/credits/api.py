@@ -20,10 +20,14 @@ from stockscan.credits.errors import (
     CreditLimitExceeded,
     CustomerArchived,
     ManagerOnly,
+    NoEmail,
+    NothingOwed,
     Overpayment,
     ReversalNotReversible,
     StatementLinkInvalid,
 )
+from stockscan.credits.exporters import StatementExporter
+from stockscan.credits.links import statement_link_url
 from stockscan.credits.models import CreditEntry, CreditLine, Customer, EntryKind, LedgerEntry, PaymentEntry
 from stockscan.credits.serializers import (
     AccessCodeSerializer,
@@ -40,17 +44,25 @@ from stockscan.credits.serializers import (
     EntrySerializer,
     PaymentCreateSerializer,
     PublicStatementSerializer,
+    ReminderSerializer,
     ReverseSerializer,
     StatementLinkSerializer,
+    StatementQuerySerializer,
+    StatementSendSerializer,
+    StatementSentSerializer,
+    StatementSerializer,
     StatementTokenSerializer,
 )
-from stockscan.credits.services import access, customers, ledger
+from stockscan.credits.services import access, customers, ledger, reminders
 from stockscan.credits.throttles import (
     CustomerAccessIPThrottle,
     CustomerAccessPrefixThrottle,
     StatementLinkIPThrottle,
 )
 from stockscan.entitlements.errors import EntitlementsErrorCode, FeatureNotIncluded
+from stockscan.exports.api import ExportContentNegotiation, file_response, stream_response
+from stockscan.exports.base import FileFormat
+from stockscan.exports.services import csv_download, xlsx_download
 from stockscan.orgs.tenancy.permissions import Perm
 from stockscan.orgs.tenancy.views import TenantAPIView, TenantScopedMixin
 
@@ -62,11 +74,6 @@ IDEMPOTENCY_ERRORS = [(400, ErrorCode.INVALID_IDEMPOTENCY_KEY), (409, ErrorCode.
 
 def _currency_context(view) -> dict:
     return {"currency": view.request.tenant.currency}
-
-
-def statement_link_url(token: str) -> str:
-    """The page the customer opens: the SPA reads the statement from /api/customers/statement/."""
-    return f"{settings.FRONTEND_URL}/statement/{token}"
 
 
 class CreditBookMixin(TenantScopedMixin):
@@ -106,9 +113,19 @@ class CustomerViewSet(CreditBookMixin, viewsets.ModelViewSet):
         "destroy": Perm.MANAGE_CREDITS,
         "access_code": Perm.MANAGE_CREDITS,
         "statement_link": Perm.MANAGE_CREDITS,
+        "statement": Perm.VIEW_CREDITS,
+        "send_statement": Perm.RECORD_CREDITS,
+        "remind": Perm.RECORD_CREDITS,
     }
     _PLAN_ERRORS = [FeatureNotIncluded, (403, EntitlementsErrorCode.LIMIT_MAX_CUSTOMERS)]
+    _QUOTA_ERRORS = [
+        (403, EntitlementsErrorCode.LIMIT_EXPORT_CSV_MONTH),
+        (403, EntitlementsErrorCode.LIMIT_EXPORT_XLSX_MONTH),
+    ]
     error_codes = {
+        "statement": _QUOTA_ERRORS,
+        "send_statement": [*_QUOTA_ERRORS, NoEmail],
+        "remind": [NothingOwed],
         "create": _PLAN_ERRORS,
         "update": [*_PLAN_ERRORS, ManagerOnly],
         "partial_update": [*_PLAN_ERRORS, ManagerOnly],
@@ -188,6 +205,60 @@ class CustomerViewSet(CreditBookMixin, viewsets.ModelViewSet):
         token = customers.statement_link_token(tenant=request.tenant, customer=customer, actor=request.user)
         expires_at = timezone.now() + timedelta(days=settings.CREDIT_STATEMENT_LINK_DAYS)
         return Response({"url": statement_link_url(token), "token": token, "expires_at": expires_at})
+
+    def _statement_exporter(self, customer: Customer, period: dict) -> StatementExporter:
+        options = {"customer": customer.pk, "start": period.get("start"), "end": period.get("end")}
+        return StatementExporter(tenant=self.request.tenant, membership=self.request.membership, options=options)
+
+    @extend_schema(
+        parameters=[StatementQuerySerializer],
+        responses={
+            200: StatementSerializer,
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY,
+        },
+        description="The customer's statement for a period: opening balance, each entry with the running "
+        "balance, closing balance. As JSON, or a CSV/XLSX file (monthly export quotas).",
+    )
+    @action(detail=True, methods=["get"], content_negotiation_class=ExportContentNegotiation)
+    def statement(self, request, pk=None):
+        customer = self.get_object()
+        params = StatementQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        period = params.validated_data
+        file_format = period.pop("format")
+        if file_format == FileFormat.XLSX:
+            return file_response(xlsx_download(exporter=self._statement_exporter(customer, period), actor=request.user))
+        if file_format == FileFormat.CSV:
+            exporter = self._statement_exporter(customer, period)
+            return stream_response(csv_download(exporter=exporter, actor=request.user, separator=";"))
+        found = selectors.statement(
+            customer=customer, start=period.get("start"), end=period.get("end") or request.tenant.today()
+        )
+        return Response(StatementSerializer(found, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=StatementSendSerializer, responses={202: StatementSentSerializer})
+    @action(detail=True, methods=["post"], url_path="send-statement")
+    def send_statement(self, request, pk=None):
+        """Emails the statement file to the customer (through the outbox; monthly export quotas)."""
+        customer = self.get_object()
+        params = StatementSendSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        period = dict(params.validated_data)
+        file_format = FileFormat(period.pop("format"))
+        reminders.statement_email(
+            exporter=self._statement_exporter(customer, period), actor=request.user, file_format=file_format
+        )
+        body = {"status": "queued", "email": customer.email, "format": file_format}
+        return Response(StatementSentSerializer(body).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses=ReminderSerializer)
+    @action(detail=True, methods=["post"])
+    def remind(self, request, pk=None):
+        """A reminder to send from the shopkeeper's phone (WhatsApp link, SMS text) with a fresh
+        statement link; also emailed (outbox) when the customer has an address."""
+        body = reminders.customer_remind(tenant=request.tenant, customer=self.get_object(), actor=request.user)
+        return Response(ReminderSerializer(body, context=self.get_serializer_context()).data)
 
 
 def _entries_page(view, entries: list[LedgerEntry]) -> list[LedgerEntry]:
@@ -389,7 +460,12 @@ class SharedStatementView(APIView):
     throttle_classes = [StatementLinkIPThrottle]
     error_codes = [StatementLinkInvalid]
 
-    @extend_schema(parameters=[StatementTokenSerializer], responses=PublicStatementSerializer, auth=[])
+    @extend_schema(
+        operation_id="customers_shared_statement",
+        parameters=[StatementTokenSerializer],
+        responses=PublicStatementSerializer,
+        auth=[],
+    )
     def get(self, request):
         params = StatementTokenSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)

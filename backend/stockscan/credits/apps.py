@@ -7,7 +7,10 @@ class CreditsConfig(AppConfig):
     verbose_name = "Credit book"
 
     def ready(self):
-        from stockscan.credits import activity
+        from stockscan.credits import (
+            activity,
+            exporters,  # noqa: F401  (the statement exporter registers itself when imported)
+        )
         from stockscan.credits.selectors import active_customer_count
         from stockscan.entitlements.plans import Limit
         from stockscan.entitlements.usage import register_usage_counter

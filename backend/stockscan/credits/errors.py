@@ -11,13 +11,10 @@ class CreditsErrorCode(StrEnum):
     CUSTOMER_ARCHIVED = "CUSTOMER_ARCHIVED"
     ALREADY_REVERSED = "ALREADY_REVERSED"
     REVERSAL_NOT_REVERSIBLE = "REVERSAL_NOT_REVERSIBLE"
-    AMOUNT_NOT_EXACT = "AMOUNT_NOT_EXACT"
-    INVALID_PHONE = "INVALID_PHONE"
     ACCESS_CODE_INVALID = "ACCESS_CODE_INVALID"
     STATEMENT_LINK_INVALID = "STATEMENT_LINK_INVALID"
-    NO_CONTACT = "NO_CONTACT"
+    NO_EMAIL = "NO_EMAIL"
     NOTHING_OWED = "NOTHING_OWED"
-    INVALID_FILTER = "INVALID_FILTER"
     MANAGER_ONLY = "MANAGER_ONLY"
 
 
@@ -61,15 +58,11 @@ class StatementLinkInvalid(NotFound):
     default_detail = _("This statement link is invalid, has expired or was revoked. Ask the shop for a new one.")
 
 
-class NoContact(ApiError):
-    error_code = CreditsErrorCode.NO_CONTACT
-    default_detail = _("This customer has neither a phone number nor an email address.")
+class NoEmail(ApiError):
+    error_code = CreditsErrorCode.NO_EMAIL
+    default_detail = _("This customer has no email address.")
 
 
 class NothingOwed(ApiError):
     error_code = CreditsErrorCode.NOTHING_OWED
     default_detail = _("This customer owes nothing.")
-
-
-class InvalidFilter(ApiError):
-    error_code = CreditsErrorCode.INVALID_FILTER

@@ -202,16 +202,30 @@ class ReminderSerializer(serializers.Serializer):
     email_queued = serializers.BooleanField()
 
 
-class StatementQuerySerializer(serializers.Serializer):
+class StatementPeriodSerializer(serializers.Serializer):
     start = serializers.DateField(required=False, help_text="First day (default: the first entry).")
     end = serializers.DateField(required=False, help_text="Last day (default: today).")
-    format = serializers.ChoiceField(choices=["json", "csv", "xlsx"], default="json")
-    email = serializers.BooleanField(default=False, help_text="Email the file to the requester instead.")
 
     def validate(self, attrs):
         if attrs.get("start") and attrs.get("end") and attrs["start"] > attrs["end"]:
             raise serializers.ValidationError({"start": [_("The start must not be after the end.")]})
         return attrs
+
+
+class StatementQuerySerializer(StatementPeriodSerializer):
+    format = serializers.ChoiceField(
+        choices=["json", "csv", "xlsx"], default="json", help_text="csv and xlsx draw on the monthly export quotas."
+    )
+
+
+class StatementSendSerializer(StatementPeriodSerializer):
+    format = serializers.ChoiceField(choices=["csv", "xlsx"], default="xlsx")
+
+
+class StatementSentSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    email = serializers.EmailField()
+    format = serializers.CharField()
 
 
 class StatementLineSerializer(serializers.Serializer):

@@ -128,6 +128,7 @@ def _valid_bodies(ws: Workspace) -> dict[tuple[str, str], dict]:
         ("entry-reverse", "POST"): {"reason": "erreur de saisie"},
         ("credit-settings", "PATCH"): {"payment_term_days": 15, "reminders_enabled": True},
         ("customer-access", "POST"): {"code": "ABCDEFGHJKM"},
+        ("customer-send-statement", "POST"): {"start": "2026-01-01", "end": "2026-02-01", "format": "xlsx"},
     }
 
 
