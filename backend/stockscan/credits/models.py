@@ -94,9 +94,11 @@ class AppendOnly(ValidationError):
 
 
 class LedgerEntry(TenantOwnedModel):
-    """One line of a customer's ledger. Append-only: `save` refuses an update, `delete` refuses."""
+    """One line of a customer's ledger. Append-only: `save` refuses an update, `delete` refuses.
+    RESTRICT, not PROTECT: a customer with entries cannot be deleted, but deleting the whole
+    tenant (which takes its entries with it) can."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="entries")
+    customer = models.ForeignKey(Customer, on_delete=models.RESTRICT, related_name="entries")
     kind = models.CharField(max_length=16, choices=EntryKind.choices)
     # As entered, always positive; `signed_amount` is what it does to the balance.
     amount = models.DecimalField(**MONEY)
@@ -107,7 +109,9 @@ class LedgerEntry(TenantOwnedModel):
     method = models.CharField(max_length=16, choices=PaymentMethod.choices, blank=True)  # payments
     reference = models.CharField(max_length=100, blank=True)  # payments: e.g. a mobile-money transaction id
     # A reversal names the one entry it undoes; an entry is reversed at most once.
-    reverses = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by")
+    reverses = models.OneToOneField(
+        "self", on_delete=models.RESTRICT, null=True, blank=True, related_name="reversed_by"
+    )
     reason = models.CharField(max_length=255, blank=True)  # reversals
     # Entries recorded over an owner's or manager's explicit override of the credit limit.
     limit_overridden = models.BooleanField(default=False)
@@ -174,7 +178,7 @@ class PaymentEntry(LedgerEntry):
 class CreditLine(TenantOwnedModel):
     """What a credit was for: catalogue products with their quantities (optional)."""
 
-    entry = models.ForeignKey(LedgerEntry, on_delete=models.PROTECT, related_name="lines")
+    entry = models.ForeignKey(LedgerEntry, on_delete=models.RESTRICT, related_name="lines")
     product = models.ForeignKey("inventory.Product", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     label = models.CharField(max_length=160)
     quantity = models.DecimalField(max_digits=12, decimal_places=3)
