@@ -65,7 +65,7 @@ def seed(customers: int, entries: int) -> dict:
             batch_size=5000,
         )
         today = tenant.today()
-        per_customer = max(2, (entries - STATEMENT_ENTRIES) // customers)
+        per_customer = max(2, -(-(entries - STATEMENT_ENTRIES) // (customers - 1)))
 
         def ledger(customer, count):
             owed = 0

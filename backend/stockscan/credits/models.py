@@ -125,7 +125,8 @@ class LedgerEntry(TenantOwnedModel):
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
         indexes = [
-            models.Index(fields=["customer", "occurred_on", "id"]),
+            # The one pass over a customer's ledger, newest first (selectors), and statements.
+            models.Index(fields=["tenant", "customer", "-occurred_on", "-id"], name="credits_entry_ledger_pass"),
             models.Index(fields=["tenant", "kind", "occurred_on"]),
         ]
         constraints = [

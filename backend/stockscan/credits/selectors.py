@@ -60,45 +60,52 @@ def _balance_subquery(tenant):
     return Coalesce(Subquery(per_customer, output_field=MONEY_OUTPUT), Value(ZERO), output_field=MONEY_OUTPUT)
 
 
-# The credits still (partly) owed, one row per live credit: what remains of it once the
-# customer's payments have settled the oldest credits first. With a balance B, the newest
-# credits are the unpaid ones: a credit remains owed by min(amount, max(0, B - newer)),
-# `newer` being the sum of the customer's live credits after it. Reversed credits are left
-# out (their reversal took them out of the balance too).
-_CREDIT_POSITIONS_SQL = """
-WITH balances AS (
-    SELECT customer_id, SUM(signed_amount) AS balance
-    FROM credits_ledgerentry
-    WHERE tenant_id = %s {customers}
-    GROUP BY customer_id
-), live AS (
-    SELECT e.id, e.customer_id, e.amount, e.due_date, e.occurred_on,
-        COALESCE(SUM(e.amount) OVER (
-            PARTITION BY e.customer_id ORDER BY e.occurred_on DESC, e.id DESC
+# One pass over a customer's entries, newest first (the index on tenant, customer, date
+# desc, id desc gives them in that order): each row carries the customer's balance, whether
+# it is a live credit (a credit not reversed), and `newer`, the sum of the customer's live
+# credits after it. With a balance B, the newest credits are the unpaid ones (payments settle
+# the oldest first): a live credit remains owed by min(amount, max(0, B - newer)). `latest`
+# marks one row per customer (its newest), which carries the balance for per-customer sums.
+_LEDGER_PASS_SQL = """
+SELECT y.id, y.customer_id, y.amount, y.due_date, y.occurred_on, y.live, y.balance, y.latest,
+    CASE WHEN NOT y.live OR y.balance - y.newer <= 0 THEN 0
+         WHEN y.balance - y.newer >= y.amount THEN y.amount
+         ELSE y.balance - y.newer END AS remaining
+FROM (
+    SELECT x.*,
+        SUM(x.signed_amount) OVER (PARTITION BY x.customer_id) AS balance,
+        COALESCE(SUM(CASE WHEN x.live THEN x.amount END) OVER (
+            PARTITION BY x.customer_id ORDER BY x.occurred_on DESC, x.id DESC
             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-        ), 0) AS newer
-    FROM credits_ledgerentry e
-    WHERE e.tenant_id = %s AND e.kind = 'CREDIT' {customers_e}
-      AND NOT EXISTS (SELECT 1 FROM credits_ledgerentry r WHERE r.reverses_id = e.id)
-)
-SELECT live.id, live.customer_id, live.amount, live.due_date, live.occurred_on,
-    CASE WHEN b.balance - live.newer <= 0 THEN 0
-         WHEN b.balance - live.newer >= live.amount THEN live.amount
-         ELSE b.balance - live.newer END AS remaining
-FROM live JOIN balances b ON b.customer_id = live.customer_id
+        ), 0) AS newer,
+        ROW_NUMBER() OVER (PARTITION BY x.customer_id ORDER BY x.occurred_on DESC, x.id DESC) = 1 AS latest
+    FROM (
+        SELECT e.id, e.customer_id, e.amount, e.signed_amount, e.due_date, e.occurred_on,
+            (e.kind = 'CREDIT' AND e.id NOT IN (
+                SELECT r.reverses_id FROM credits_ledgerentry r
+                WHERE r.tenant_id = %s AND r.reverses_id IS NOT NULL
+            )) AS live
+        FROM credits_ledgerentry e
+        WHERE e.tenant_id = %s {customers}
+    ) x
+) y
 """
 
 
-def credit_positions_sql(tenant_id: int, customer_ids: list[int] | None = None) -> tuple[str, list]:
-    """The SQL (and its parameters) of every live credit's remaining amount, for a whole tenant
-    or some of its customers: columns id, customer_id, amount, due_date, occurred_on, remaining."""
+def ledger_pass_sql(tenant_id: int, customer_ids: list[int] | None = None) -> tuple[str, list]:
+    """The SQL (and its parameters) of the one pass over the ledger described above: columns
+    id, customer_id, amount, due_date, occurred_on, live, balance, latest, remaining."""
     if customer_ids is None:
-        return _CREDIT_POSITIONS_SQL.format(customers="", customers_e=""), [tenant_id, tenant_id]
+        return _LEDGER_PASS_SQL.format(customers=""), [tenant_id, tenant_id]
     marks = ", ".join(["%s"] * len(customer_ids)) or "NULL"
-    sql = _CREDIT_POSITIONS_SQL.format(
-        customers=f"AND customer_id IN ({marks})", customers_e=f"AND e.customer_id IN ({marks})"
-    )
-    return sql, [tenant_id, *customer_ids, tenant_id, *customer_ids]
+    return _LEDGER_PASS_SQL.format(customers=f"AND e.customer_id IN ({marks})"), [tenant_id, tenant_id, *customer_ids]
+
+
+def credit_positions_sql(tenant_id: int, customer_ids: list[int] | None = None) -> tuple[str, list]:
+    """Every live credit's remaining amount, for a whole tenant or some of its customers:
+    columns id, customer_id, amount, due_date, occurred_on, remaining (and the pass's others)."""
+    sql, params = ledger_pass_sql(tenant_id, customer_ids)
+    return f"SELECT * FROM ({sql}) lp WHERE lp.live", params
 
 
 def _overdue_customer_ids_sql(tenant_id: int, today: date) -> tuple[str, list]:
@@ -306,22 +313,19 @@ AGEING_BUCKETS = ("0_30", "31_60", "61_90", "90_plus")
 
 
 def dashboard(*, tenant, today: date, top: int = 5) -> Dashboard:
-    """The credit book's figures, in SQL: two queries whatever the size of the book.
+    """The credit book's figures, in SQL: one query whatever the size of the book.
 
     Ageing sorts what is still owed by the age of its credit (days since the credit's date)."""
-    positions, params = credit_positions_sql(tenant.pk)
+    ledger, params = ledger_pass_sql(tenant.pk)
     month_start = today.replace(day=1)
-    summary_sql = f"""
-        WITH p AS ({positions})
-        SELECT
-            COALESCE((SELECT SUM(b.balance) FROM (
-                SELECT SUM(signed_amount) AS balance FROM credits_ledgerentry
-                WHERE tenant_id = %s GROUP BY customer_id
-            ) b WHERE b.balance > 0), 0),
-            COALESCE((SELECT COUNT(*) FROM (
-                SELECT SUM(signed_amount) AS balance FROM credits_ledgerentry
-                WHERE tenant_id = %s GROUP BY customer_id
-            ) b WHERE b.balance > 0), 0),
+    nulls = ", ".join(["CAST(NULL AS NUMERIC)"] * 6)
+    # One pass over the ledger (a CTE used twice is computed once): the summary row, then the
+    # top debtors' rows (kind "top": customer id and balance).
+    sql = f"""
+        WITH p AS ({ledger})
+        SELECT 'sum',
+            COALESCE(SUM(CASE WHEN p.latest AND p.balance > 0 THEN p.balance ELSE 0 END), 0),
+            COUNT(CASE WHEN p.latest AND p.balance > 0 THEN 1 END),
             COALESCE(SUM(CASE WHEN p.due_date < %s THEN p.remaining ELSE 0 END), 0),
             COALESCE(SUM(CASE WHEN p.occurred_on >= %s THEN p.remaining ELSE 0 END), 0),
             COALESCE(SUM(CASE WHEN p.occurred_on < %s AND p.occurred_on >= %s THEN p.remaining ELSE 0 END), 0),
@@ -329,35 +333,37 @@ def dashboard(*, tenant, today: date, top: int = 5) -> Dashboard:
             COALESCE(SUM(CASE WHEN p.occurred_on < %s THEN p.remaining ELSE 0 END), 0),
             COALESCE((SELECT SUM(e.amount) FROM credits_ledgerentry e
                 WHERE e.tenant_id = %s AND e.kind = 'PAYMENT' AND e.occurred_on >= %s AND e.occurred_on <= %s
-                AND NOT EXISTS (SELECT 1 FROM credits_ledgerentry r WHERE r.reverses_id = e.id)), 0)
-        FROM p WHERE p.remaining > 0
+                AND NOT EXISTS (SELECT 1 FROM credits_ledgerentry r WHERE r.reverses_id = e.id)), 0),
+            CAST(NULL AS TEXT)
+        FROM p
+        UNION ALL
+        SELECT * FROM (
+            SELECT 'top', p.customer_id, p.balance, {nulls}, c.name
+            FROM p JOIN credits_customer c ON c.id = p.customer_id
+            WHERE p.latest AND p.balance > 0 ORDER BY p.balance DESC, c.name, p.customer_id LIMIT %s
+        ) t
     """
     days = _days_ago(today)
-    summary_params = [
-        *params,
-        tenant.pk,
-        tenant.pk,
-        today,
-        days(30),
-        days(30),
-        days(60),
-        days(60),
-        days(90),
-        days(90),
-        tenant.pk,
-        month_start,
-        today,
-    ]
     with connection.cursor() as cursor:
-        cursor.execute(summary_sql, summary_params)
-        row = cursor.fetchone()
-    debtors = (
-        Customer.objects.filter(tenant=tenant)
-        .annotate(balance=_balance_subquery(tenant))
-        .filter(balance__gt=0)
-        .order_by("-balance", "name", "id")
-        .values_list("id", "name", "balance")[:top]
-    )
+        cursor.execute(
+            sql,
+            [
+                *params,
+                today,
+                days(30),
+                days(30),
+                days(60),
+                days(60),
+                days(90),
+                days(90),
+                tenant.pk,
+                month_start,
+                today,
+                top,
+            ],
+        )
+        rows = cursor.fetchall()
+    row = next(r[1:] for r in rows if r[0] == "sum")
     currency = tenant.currency
     money = lambda value: quantize_money(Decimal(value or 0), currency)  # noqa: E731
     return Dashboard(
@@ -366,7 +372,7 @@ def dashboard(*, tenant, today: date, top: int = 5) -> Dashboard:
         overdue=money(row[2]),
         ageing=dict(zip(AGEING_BUCKETS, (money(value) for value in row[3:7]), strict=True)),
         collected_this_month=money(row[7]),
-        top_debtors=[Debtor(id=pk, name=name, balance=money(balance)) for pk, name, balance in debtors],
+        top_debtors=[Debtor(id=int(r[1]), name=r[9], balance=money(r[2])) for r in rows if r[0] == "top"],
     )
 
 
