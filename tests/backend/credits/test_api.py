@@ -286,3 +286,25 @@ def test_twenty_simultaneous_payments_over_http_never_overdraw():
     with scopes_disabled():
         entries = LedgerEntry.objects.filter(customer=customer)
         assert sum(e.signed_amount for e in entries) == Decimal(10)
+
+
+def test_amounts_too_large_for_the_ledger_are_a_field_error(shop):
+    customer = add_customer(shop)
+    client = shop.client(Role.OWNER)
+    huge_line = {"label": "x", "quantity": "999999999", "unit_price": "9999999999"}
+    by_lines = client.post("/api/credits/", {"customer": customer.pk, "lines": [huge_line]}, format="json")
+    by_amount = client.post("/api/credits/", {"customer": customer.pk, "amount": "100000000000"}, format="json")
+    assert (by_lines.status_code, list(by_lines.json()["fields"])) == (400, ["lines"])
+    assert (by_amount.status_code, list(by_amount.json()["fields"])) == (400, ["amount"])
+
+
+def test_credit_book_writes_are_in_the_activity_feed(shop):
+    customer = add_customer(shop, name="Awa Diallo")
+    client = shop.client(Role.OPERATOR)
+    client.post("/api/credits/", {"customer": customer.pk, "amount": "1500"}, format="json")
+    client.post("/api/payments/", {"customer": customer.pk, "amount": "500"}, format="json")
+    feed = shop.client(Role.OWNER).get("/api/activity/", HTTP_ACCEPT_LANGUAGE="fr").json()["results"]
+    messages = [row["message"] for row in feed]
+    assert any("a enregistré un crédit de 1500 pour Awa Diallo" in m for m in messages), messages
+    assert any("a enregistré un paiement de 500 de Awa Diallo" in m for m in messages), messages
+    assert any("a ajouté le client Awa Diallo" in m for m in messages), messages

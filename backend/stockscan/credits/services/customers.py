@@ -6,6 +6,7 @@ managers (`ManagerOnly`, checked here since the same PATCH carries plain fields 
 import hashlib
 import hmac
 import secrets
+from decimal import Decimal
 
 import phonenumbers
 from django.conf import settings
@@ -49,6 +50,10 @@ def normalize_phone(raw: str, *, country: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# Amounts are stored with 14 digits, 3 of them decimals.
+MAX_AMOUNT = Decimal(10) ** 11
+
+
 def exact_amount(value, *, currency: str, field: str):
     """The amount as the currency can hold it: one with more decimals than the currency's
     minor unit (1500.5 XOF, 3.005 EUR) is refused rather than rounded out of sight."""
@@ -57,6 +62,8 @@ def exact_amount(value, *, currency: str, field: str):
     rounded = quantize_money(value, currency)
     if rounded != value:
         raise ValidationError({field: [_("This amount has more decimals than the currency allows.")]})
+    if abs(rounded) >= MAX_AMOUNT:
+        raise ValidationError({field: [_("This amount is too large.")]})
     return rounded
 
 

@@ -64,7 +64,11 @@ def _priced_lines(tenant, lines: list[dict]) -> list[CreditLine]:
         label = line.get("label") or (product.name if product is not None else "")
         if not label:
             raise ValidationError({"lines": [_("Each line needs a product or a label.")]})
-        amount = quantize_money(line["quantity"] * line["unit_price"], tenant.currency)
+        amount = exact_amount(
+            quantize_money(line["quantity"] * line["unit_price"], tenant.currency),
+            currency=tenant.currency,
+            field="lines",
+        )
         priced.append(
             CreditLine(
                 tenant=tenant,
@@ -102,7 +106,7 @@ def credit_record(
         raise ManagerOnly()
     priced = _priced_lines(tenant, lines or [])
     if priced:
-        total = sum((line.amount for line in priced), Decimal(0))
+        total = exact_amount(sum((line.amount for line in priced), Decimal(0)), currency=tenant.currency, field="lines")
         if amount is not None and exact_amount(amount, currency=tenant.currency, field="amount") != total:
             raise ValidationError(
                 {"amount": [_("The amount must equal the total of the lines (%(total)s).") % {"total": total}]}
