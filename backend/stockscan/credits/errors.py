@@ -63,6 +63,6 @@ class NoEmail(ApiError):
     default_detail = _("This customer has no email address.")
 
 
-class NothingOwed(ApiError):
+class NothingOwed(Conflict):
     error_code = CreditsErrorCode.NOTHING_OWED
     default_detail = _("This customer owes nothing.")

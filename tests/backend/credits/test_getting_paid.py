@@ -141,7 +141,7 @@ def test_the_reminder_is_in_the_customers_language(shop):
 def test_nothing_owed_is_not_reminded(shop):
     customer = add_customer(shop, phone="+221771234569")
     response = shop.client(Role.OPERATOR).post(f"/api/customers/{customer.pk}/remind/")
-    assert (response.status_code, response.json()["code"]) == (400, "NOTHING_OWED")
+    assert (response.status_code, response.json()["code"]) == (409, "NOTHING_OWED")
 
 
 def _schedule(shop, **changes):
