@@ -84,6 +84,29 @@ EXCLUSIONS: dict[str, tuple[list, str]] = {
     "GET /api/exports/": ([positive_data_acceptance], "from must not come after to (two parameters)"),
     "GET /api/inventory-stats/": ([positive_data_acceptance], 'service is an id or "all", not any text'),
     "GET /api/products/lookup/": ([positive_data_acceptance], "the barcode must not be blank"),
+    "POST /api/customers/": (
+        [positive_data_acceptance],
+        "the phone must be a real number of its region (phonenumbers), names refuse invisible characters",
+    ),
+    "PUT /api/customers/{id}/": ([positive_data_acceptance], "the phone must be a real number of its region"),
+    "PATCH /api/customers/{id}/": ([positive_data_acceptance], "the phone must be a real number of its region"),
+    "POST /api/credits/": (
+        [positive_data_acceptance],
+        "rules across fields and the ledger: amount > 0 with no more decimals than the currency, equal to the "
+        "lines' total; not dated in the future; due on or after its date",
+    ),
+    "POST /api/payments/": (
+        [positive_data_acceptance],
+        "rules of the ledger: amount > 0 with no more decimals than the currency, not more than the balance",
+    ),
+    "GET /api/customers/statement/": (
+        [positive_data_acceptance, negative_data_rejection],
+        SECRET + "; any token, well-formed or not, answers 404 STATEMENT_LINK_INVALID alike (its fate is never told)",
+    ),
+    "POST /api/customers/access/": (
+        [positive_data_acceptance, negative_data_rejection],
+        "an access code is a secret; any code, well-formed or not, answers 404 ACCESS_CODE_INVALID alike",
+    ),
 }
 LIST_QUERY_OPERATIONS = {
     "GET /api/activity/",
@@ -95,6 +118,10 @@ LIST_QUERY_OPERATIONS = {
     "GET /api/counts/",
     "GET /api/losses/",
     "GET /api/products/",
+    "GET /api/customers/",
+    "GET /api/credits/",
+    "GET /api/payments/",
+    "GET /api/entries/",
 }
 
 

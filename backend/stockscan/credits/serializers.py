@@ -23,6 +23,44 @@ from stockscan.orgs.tenancy.resolution import restrict_to_member_services
 MONEY_INPUT = {"max_digits": 14, "decimal_places": 3, "min_value": Decimal(0)}
 
 
+class TextDecimalField(DecimalField):
+    """A decimal sent as text ("1500", "12.50"), as the schema says: a JSON number is refused
+    rather than read through a binary float."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            raise serializers.ValidationError(_('Send the amount as text, e.g. "1500".'))
+        return super().to_internal_value(data)
+
+
+class TextFieldsSerializer(serializers.Serializer):
+    """A body serializer whose text fields take text only, as the schema says: DRF would
+    turn 0 into "0" silently."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            wrong = {
+                name: [_("Must be text.")]
+                for name, field in self.fields.items()
+                if isinstance(field, serializers.CharField | serializers.ChoiceField)
+                and name in data
+                and data[name] is not None
+                and not isinstance(data[name], str)
+            }
+            if wrong:
+                raise serializers.ValidationError(wrong)
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """true or false, as the schema says (not 0, 1 or "yes")."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            raise serializers.ValidationError(_("Must be true or false."))
+        return data
+
+
 @extend_schema_field({"type": "string", "format": "decimal", "example": "1500"})
 class MoneyField(serializers.Field):
     """An amount as a string, to the tenant's currency's minor unit (XOF "1500", EUR "12.50")."""
@@ -40,6 +78,7 @@ def _visible_products(queryset, request):
 
 
 class CustomerSerializer(serializers.ModelSerializer):
+    email = serializers.CharField(read_only=True, help_text="An email address, or empty.")
     credit_limit = MoneyField(allow_null=True)
     balance = MoneyField(help_text="What the customer owes now (sum of their ledger).")
     overdue_amount = MoneyField(help_text="What is owed on credits whose due date has passed.")
@@ -85,14 +124,14 @@ class CustomerCreatedSerializer(CustomerSerializer):
         read_only_fields = fields
 
 
-class CustomerWriteSerializer(serializers.Serializer):
+class CustomerWriteSerializer(TextFieldsSerializer):
     name = serializers.CharField(max_length=120, validators=[refuse_invisible_characters])
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True, help_text="E.164 or national.")
     email = EmailField(required=False, allow_blank=True)
     address = serializers.CharField(max_length=255, required=False, allow_blank=True)
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
-    credit_limit = DecimalField(
+    credit_limit = TextDecimalField(
         **MONEY_INPUT, required=False, allow_null=True, help_text="Owners and managers only. Null: no limit."
     )
 
@@ -104,11 +143,11 @@ class CustomerUpdateSerializer(CustomerWriteSerializer):
     )
 
 
-class CreditLineSerializer(serializers.Serializer):
+class CreditLineSerializer(TextFieldsSerializer):
     product = TenantRelatedField(Product, restrict=_visible_products, required=False, allow_null=True)
     label = serializers.CharField(max_length=160, required=False, allow_blank=True)
-    quantity = DecimalField(max_digits=12, decimal_places=3, min_value=Decimal("0.001"))
-    unit_price = DecimalField(max_digits=14, decimal_places=4, min_value=Decimal(0))
+    quantity = TextDecimalField(max_digits=12, decimal_places=3, min_value=Decimal("0.001"))
+    unit_price = TextDecimalField(max_digits=14, decimal_places=4, min_value=Decimal(0))
 
 
 class CreditLineOutSerializer(serializers.Serializer):
@@ -145,29 +184,29 @@ class EntrySerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class CreditCreateSerializer(serializers.Serializer):
+class CreditCreateSerializer(TextFieldsSerializer):
     customer = TenantRelatedField(Customer)
-    amount = DecimalField(**MONEY_INPUT, required=False, help_text="Optional when lines are given (their total).")
+    amount = TextDecimalField(**MONEY_INPUT, required=False, help_text="Optional when lines are given (their total).")
     description = serializers.CharField(max_length=255, required=False, allow_blank=True)
     lines = CreditLineSerializer(many=True, required=False, max_length=200)
     due_date = serializers.DateField(required=False, help_text="Default: the date plus the payment term.")
     occurred_on = serializers.DateField(required=False, help_text="Default: today.")
-    override_limit = serializers.BooleanField(
+    override_limit = StrictBooleanField(
         default=False, help_text="Owners and managers: record it even over the customer's credit limit."
     )
     client_id = serializers.RegexField(IDEMPOTENCY_KEY_PATTERN, required=False)
 
 
-class PaymentCreateSerializer(serializers.Serializer):
+class PaymentCreateSerializer(TextFieldsSerializer):
     customer = TenantRelatedField(Customer)
-    amount = DecimalField(**MONEY_INPUT)
+    amount = TextDecimalField(**MONEY_INPUT)
     method = serializers.ChoiceField(choices=PaymentMethod.choices, default=PaymentMethod.CASH)
     reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
     occurred_on = serializers.DateField(required=False, help_text="Default: today.")
     client_id = serializers.RegexField(IDEMPOTENCY_KEY_PATTERN, required=False)
 
 
-class ReverseSerializer(serializers.Serializer):
+class ReverseSerializer(TextFieldsSerializer):
     reason = serializers.CharField(max_length=255, validators=[refuse_invisible_characters])
 
 
@@ -218,7 +257,7 @@ class StatementQuerySerializer(StatementPeriodSerializer):
     )
 
 
-class StatementSendSerializer(StatementPeriodSerializer):
+class StatementSendSerializer(TextFieldsSerializer, StatementPeriodSerializer):
     format = serializers.ChoiceField(choices=["csv", "xlsx"], default="xlsx")
 
 
@@ -282,6 +321,7 @@ class DashboardSerializer(serializers.Serializer):
 
 
 class CreditSettingsSerializer(serializers.ModelSerializer):
+    reminders_enabled = StrictBooleanField(required=False)
     reminder_days_before = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=60), max_length=5, required=False
     )
@@ -302,7 +342,7 @@ class CreditSettingsSerializer(serializers.ModelSerializer):
         ]
 
 
-class AccessRequestSerializer(serializers.Serializer):
+class AccessRequestSerializer(TextFieldsSerializer):
     # Any text: a malformed code answers exactly like an unknown one.
     code = serializers.CharField(max_length=256, allow_blank=True, trim_whitespace=True)
 
