@@ -38,6 +38,7 @@ class TextFieldsSerializer(serializers.Serializer):
     turn 0 into "0" silently."""
 
     def to_internal_value(self, data):
+        wrong = {}
         if isinstance(data, dict):
             wrong = {
                 name: [_("Must be text.")]
@@ -47,9 +48,15 @@ class TextFieldsSerializer(serializers.Serializer):
                 and data[name] is not None
                 and not isinstance(data[name], str)
             }
-            if wrong:
-                raise serializers.ValidationError(wrong)
-        return super().to_internal_value(data)
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if isinstance(exc.detail, dict):
+                raise serializers.ValidationError({**exc.detail, **wrong}) from None
+            raise
+        if wrong:
+            raise serializers.ValidationError(wrong)
+        return value
 
 
 class StrictBooleanField(serializers.BooleanField):
