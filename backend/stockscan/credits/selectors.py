@@ -281,7 +281,9 @@ def statement(*, customer: Customer, start: date | None, end: date) -> Statement
         entries = entries.filter(occurred_on__gte=start)
     running = opening
     lines = []
-    for entry in entries.filter(occurred_on__lte=end).select_related("reverses").order_by("occurred_on", "id"):
+    shown = entries.filter(occurred_on__lte=end).order_by("occurred_on", "id")
+    fields = ("id", "kind", "signed_amount", "amount", "occurred_on", "due_date", "description", "reference", "reason")
+    for entry in shown.only(*fields):
         running += entry.signed_amount
         lines.append(StatementLine(entry=entry, balance=running))
     return Statement(
