@@ -60,52 +60,56 @@ def _balance_subquery(tenant):
     return Coalesce(Subquery(per_customer, output_field=MONEY_OUTPUT), Value(ZERO), output_field=MONEY_OUTPUT)
 
 
-# One pass over a customer's entries, newest first (the index on tenant, customer, date
-# desc, id desc gives them in that order): each row carries the customer's balance, whether
-# it is a live credit (a credit not reversed), and `newer`, the sum of the customer's live
-# credits after it. With a balance B, the newest credits are the unpaid ones (payments settle
-# the oldest first): a live credit remains owed by min(amount, max(0, B - newer)). `latest`
-# marks one row per customer (its newest), which carries the balance for per-customer sums.
-_LEDGER_PASS_SQL = """
-SELECT y.id, y.customer_id, y.amount, y.due_date, y.occurred_on, y.live, y.balance, y.latest,
-    CASE WHEN NOT y.live OR y.balance - y.newer <= 0 THEN 0
-         WHEN y.balance - y.newer >= y.amount THEN y.amount
-         ELSE y.balance - y.newer END AS remaining
-FROM (
-    SELECT x.*,
-        SUM(x.signed_amount) OVER (PARTITION BY x.customer_id) AS balance,
-        COALESCE(SUM(CASE WHEN x.live THEN x.amount END) OVER (
-            PARTITION BY x.customer_id ORDER BY x.occurred_on DESC, x.id DESC
+# What each live credit (a credit not reversed) still owes, with payments settling the oldest
+# credits first: with a balance B, the newest credits are the unpaid ones, so a credit remains
+# owed by min(amount, max(0, B - newer)), `newer` being the sum of the customer's live credits
+# after it. Three CTEs: `b` the customers' balances, `live` the live credits with `newer` (a
+# window over the credits in the order of the index on tenant, customer, date desc, id desc),
+# `p` the credits with what remains of them.
+_POSITIONS_CTES = """
+b AS (
+    SELECT customer_id, SUM(signed_amount) AS balance
+    FROM credits_ledgerentry
+    WHERE tenant_id = %s {customers}
+    GROUP BY customer_id
+), live AS (
+    SELECT e.id, e.customer_id, e.amount, e.due_date, e.occurred_on,
+        COALESCE(SUM(e.amount) OVER (
+            PARTITION BY e.customer_id ORDER BY e.occurred_on DESC, e.id DESC
             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-        ), 0) AS newer,
-        ROW_NUMBER() OVER (PARTITION BY x.customer_id ORDER BY x.occurred_on DESC, x.id DESC) = 1 AS latest
-    FROM (
-        SELECT e.id, e.customer_id, e.amount, e.signed_amount, e.due_date, e.occurred_on,
-            (e.kind = 'CREDIT' AND e.id NOT IN (
-                SELECT r.reverses_id FROM credits_ledgerentry r
-                WHERE r.tenant_id = %s AND r.reverses_id IS NOT NULL
-            )) AS live
-        FROM credits_ledgerentry e
-        WHERE e.tenant_id = %s {customers}
-    ) x
-) y
+        ), 0) AS newer
+    FROM credits_ledgerentry e
+    WHERE e.tenant_id = %s AND e.kind = 'CREDIT' {customers_e}
+        AND e.id NOT IN (
+            SELECT r.reverses_id FROM credits_ledgerentry r WHERE r.tenant_id = %s AND r.reverses_id IS NOT NULL
+        )
+), p AS (
+    SELECT live.id, live.customer_id, live.amount, live.due_date, live.occurred_on, b.balance,
+        CASE WHEN b.balance - live.newer <= 0 THEN 0
+             WHEN b.balance - live.newer >= live.amount THEN live.amount
+             ELSE b.balance - live.newer END AS remaining
+    FROM live JOIN b ON b.customer_id = live.customer_id
+)
 """
 
 
-def ledger_pass_sql(tenant_id: int, customer_ids: list[int] | None = None) -> tuple[str, list]:
-    """The SQL (and its parameters) of the one pass over the ledger described above: columns
-    id, customer_id, amount, due_date, occurred_on, live, balance, latest, remaining."""
+def positions_ctes(tenant_id: int, customer_ids: list[int] | None = None) -> tuple[str, list]:
+    """The CTEs described above (text after WITH) and their parameters, for a whole tenant or
+    some of its customers."""
     if customer_ids is None:
-        return _LEDGER_PASS_SQL.format(customers=""), [tenant_id, tenant_id]
+        return _POSITIONS_CTES.format(customers="", customers_e=""), [tenant_id, tenant_id, tenant_id]
     marks = ", ".join(["%s"] * len(customer_ids)) or "NULL"
-    return _LEDGER_PASS_SQL.format(customers=f"AND e.customer_id IN ({marks})"), [tenant_id, tenant_id, *customer_ids]
+    sql = _POSITIONS_CTES.format(
+        customers=f"AND customer_id IN ({marks})", customers_e=f"AND e.customer_id IN ({marks})"
+    )
+    return sql, [tenant_id, *customer_ids, tenant_id, *customer_ids, tenant_id]
 
 
 def credit_positions_sql(tenant_id: int, customer_ids: list[int] | None = None) -> tuple[str, list]:
-    """Every live credit's remaining amount, for a whole tenant or some of its customers:
-    columns id, customer_id, amount, due_date, occurred_on, remaining (and the pass's others)."""
-    sql, params = ledger_pass_sql(tenant_id, customer_ids)
-    return f"SELECT * FROM ({sql}) lp WHERE lp.live", params
+    """Every live credit's remaining amount: columns id, customer_id, amount, due_date,
+    occurred_on, balance, remaining."""
+    ctes, params = positions_ctes(tenant_id, customer_ids)
+    return f"WITH {ctes} SELECT * FROM p", params
 
 
 def _overdue_customer_ids_sql(tenant_id: int, today: date) -> tuple[str, list]:
@@ -318,16 +322,16 @@ def dashboard(*, tenant, today: date, top: int = 5) -> Dashboard:
     """The credit book's figures, in SQL: one query whatever the size of the book.
 
     Ageing sorts what is still owed by the age of its credit (days since the credit's date)."""
-    ledger, params = ledger_pass_sql(tenant.pk)
+    ctes, params = positions_ctes(tenant.pk)
     month_start = today.replace(day=1)
     nulls = ", ".join(["CAST(NULL AS NUMERIC)"] * 6)
-    # One pass over the ledger (a CTE used twice is computed once): the summary row, then the
-    # top debtors' rows (kind "top": customer id and balance).
+    # One statement: the summary row, then the top debtors' rows (kind "top": customer id,
+    # balance, name).
     sql = f"""
-        WITH p AS ({ledger})
+        WITH {ctes}
         SELECT 'sum',
-            COALESCE(SUM(CASE WHEN p.latest AND p.balance > 0 THEN p.balance ELSE 0 END), 0),
-            COUNT(CASE WHEN p.latest AND p.balance > 0 THEN 1 END),
+            COALESCE((SELECT SUM(b.balance) FROM b WHERE b.balance > 0), 0),
+            (SELECT COUNT(*) FROM b WHERE b.balance > 0),
             COALESCE(SUM(CASE WHEN p.due_date < %s THEN p.remaining ELSE 0 END), 0),
             COALESCE(SUM(CASE WHEN p.occurred_on >= %s THEN p.remaining ELSE 0 END), 0),
             COALESCE(SUM(CASE WHEN p.occurred_on < %s AND p.occurred_on >= %s THEN p.remaining ELSE 0 END), 0),
@@ -340,9 +344,9 @@ def dashboard(*, tenant, today: date, top: int = 5) -> Dashboard:
         FROM p
         UNION ALL
         SELECT * FROM (
-            SELECT 'top', p.customer_id, p.balance, {nulls}, c.name
-            FROM p JOIN credits_customer c ON c.id = p.customer_id
-            WHERE p.latest AND p.balance > 0 ORDER BY p.balance DESC, c.name, p.customer_id LIMIT %s
+            SELECT 'top', b.customer_id, b.balance, {nulls}, c.name
+            FROM b JOIN credits_customer c ON c.id = b.customer_id
+            WHERE b.balance > 0 ORDER BY b.balance DESC, c.name, b.customer_id LIMIT %s
         ) t
     """
     days = _days_ago(today)
