@@ -15,18 +15,13 @@ from rest_framework.exceptions import Throttled
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
-from stockscan.core.throttling import AtomicRateThrottle, parse_rate
+from stockscan.core.throttling import AtomicRateThrottle, ClientAddressThrottle, parse_rate
 
 
 def client_address(request) -> str:
     """The client's address as the throttles see it (TRUSTED_PROXY_COUNT hops trusted); empty
     when the server gave none (a WSGI call without REMOTE_ADDR), never None."""
     return BaseThrottle().get_ident(request) or ""
-
-
-class _ByClientAddress(AtomicRateThrottle):
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 class _ByBodyField(AtomicRateThrottle):
@@ -41,11 +36,11 @@ class _ByBodyField(AtomicRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": digest}
 
 
-class LoginIPThrottle(_ByClientAddress):
+class LoginIPThrottle(ClientAddressThrottle):
     scope = "login_ip"
 
 
-class PasswordResetIPThrottle(_ByClientAddress):
+class PasswordResetIPThrottle(ClientAddressThrottle):
     scope = "password_reset_ip"
 
 
@@ -54,15 +49,15 @@ class PasswordResetEmailThrottle(_ByBodyField):
     fields = ("email",)
 
 
-class RegisterIPThrottle(_ByClientAddress):
+class RegisterIPThrottle(ClientAddressThrottle):
     scope = "register_ip"
 
 
-class InvitationLinkIPThrottle(_ByClientAddress):
+class InvitationLinkIPThrottle(ClientAddressThrottle):
     scope = "invitation_ip"
 
 
-class EmailConfirmIPThrottle(_ByClientAddress):
+class EmailConfirmIPThrottle(ClientAddressThrottle):
     scope = "email_confirm_ip"
 
 

@@ -44,3 +44,11 @@ class AtomicRateThrottle(SimpleRateThrottle):
 
     def wait(self):
         return max(1, math.ceil(self.window_ends_in))
+
+
+class ClientAddressThrottle(AtomicRateThrottle):
+    """Per client address (DRF's `get_ident`: only TRUSTED_PROXY_COUNT entries of
+    X-Forwarded-For are trusted, so rotating that header gives no fresh bucket)."""
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

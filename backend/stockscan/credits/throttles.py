@@ -2,21 +2,18 @@
 
 import hashlib
 
-from rest_framework.throttling import SimpleRateThrottle
+from stockscan.core.throttling import AtomicRateThrottle, ClientAddressThrottle
 
 # The characters of a code that name its bucket: a guesser walking codes that share a prefix
 # is slowed down whatever the number of addresses used.
 CODE_PREFIX_LENGTH = 4
 
 
-class CustomerAccessIPThrottle(SimpleRateThrottle):
+class CustomerAccessIPThrottle(ClientAddressThrottle):
     scope = "customer_access_ip"
 
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
-
-class CustomerAccessPrefixThrottle(SimpleRateThrottle):
+class CustomerAccessPrefixThrottle(AtomicRateThrottle):
     scope = "customer_access_prefix"
 
     def get_cache_key(self, request, view):
@@ -28,8 +25,5 @@ class CustomerAccessPrefixThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": hashlib.sha256(prefix.encode()).hexdigest()}
 
 
-class StatementLinkIPThrottle(SimpleRateThrottle):
+class StatementLinkIPThrottle(ClientAddressThrottle):
     scope = "statement_link_ip"
-
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
