@@ -4,7 +4,6 @@ same CSV/XLSX renderers, the same monthly quotas and the same audit as the stock
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from stockscan.core.money import MINOR_UNITS
 from stockscan.credits.models import Customer, EntryKind
 from stockscan.credits.selectors import statement
 from stockscan.exports.base import Column, ColumnKind, Exporter, FileFormat, Sheet, register
@@ -56,21 +55,17 @@ class StatementExporter(Exporter):
     def description(self) -> str:
         return f"{self.options['customer'].name}, {self.options['end'].isoformat()}"
 
-    def _money_kind(self) -> ColumnKind:
-        # A currency without decimals (XOF) is written as whole numbers, not "1500.00".
-        return ColumnKind.INTEGER if MINOR_UNITS[self.tenant.currency] == 0 else ColumnKind.MONEY
-
     def sheets(self, file_format: FileFormat) -> list[Sheet]:
-        money = self._money_kind()
+        # A statement is read down to its closing balance (its last row): nothing to total.
         columns = [
             Column(_("Date"), ColumnKind.DATE, 12),
             Column(_("Entry"), ColumnKind.TEXT, 12),
             Column(_("Description"), ColumnKind.TEXT, 36),
             Column(_("Due date"), ColumnKind.DATE, 12),
-            Column(_("Amount"), money, 14),
-            Column(_("Balance"), money, 14),
+            Column(_("Amount"), ColumnKind.MONEY, 14, total=False),
+            Column(_("Balance"), ColumnKind.MONEY, 14, total=False),
         ]
-        return [Sheet("statement", str(_("Statement")), columns, self._rows())]
+        return [Sheet("statement", str(_("Statement")), columns, self._rows(), currency=self.tenant.currency)]
 
     def _rows(self):
         found = statement(customer=self.options["customer"], start=self.options["start"], end=self.options["end"])
