@@ -2,10 +2,14 @@
 tenant's settings for payment terms and reminders.
 
 A customer's balance is the sum of its entries' `signed_amount` (a credit adds, a payment
-subtracts, a reversal undoes the entry it names), always: nothing is stored beside it, and
-nothing in the ledger is ever edited or deleted (a mistake is reversed). Which credits are
-paid, partly paid or overdue is derived when read (`selectors`), from the ledger and the
-tenant's today, so it can never be stale.
+subtracts, a reversal undoes the entry it names), always, and nothing in the ledger is ever
+edited or deleted (a mistake is reversed). Which credits are paid, partly paid or overdue is
+derived when read (`selectors`), from the ledger and the tenant's today, so it can never be
+stale. Beside the ledger, `CustomerPosition` and `CreditPosition` keep amounts derived from it
+(a balance, what each credit still owes, the earliest due date still owed) for the reads over
+the whole book; they are rewritten from the ledger by every entry, in its transaction and under
+the customer's row lock (`services.positions`), and hold no status: "overdue" is still the
+comparison of a due date with today, made when read.
 """
 
 from django.conf import settings
@@ -188,6 +192,47 @@ class CreditLine(TenantOwnedModel):
 
     class Meta:
         ordering = ["id"]
+
+
+class CustomerPosition(TenantOwnedModel):
+    """A customer's figures kept beside the ledger (one row per customer with entries): the
+    balance (the sum of the entries) and the earliest due date of the credits still owed
+    (payments settle the oldest credit first). Written only by `services.positions`, from the
+    ledger, in the transaction of each entry and under the customer's row lock; the customer is
+    overdue when `earliest_unpaid_due` is before the tenant's today, a comparison made when read."""
+
+    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, primary_key=True, related_name="position")
+    balance = models.DecimalField(**MONEY)
+    earliest_unpaid_due = models.DateField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The dashboard's customers owing and top debtors.
+            models.Index(fields=["tenant", "-balance"], condition=Q(balance__gt=0), name="credits_position_owing"),
+        ]
+
+
+class CreditPosition(TenantOwnedModel):
+    """What a live (not reversed) credit still owes, payments settling the oldest credit first:
+    an amount derived from the ledger, kept like `CustomerPosition`, with copies of the credit's
+    dates for the dashboard's overdue total and ageing. A reversed credit has no row."""
+
+    entry = models.OneToOneField(LedgerEntry, on_delete=models.CASCADE, primary_key=True, related_name="position")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    occurred_on = models.DateField()
+    due_date = models.DateField(null=True, blank=True)
+    remaining = models.DecimalField(**MONEY)
+
+    class Meta:
+        indexes = [
+            # The dashboard's one pass over what is still owed (overdue by due date, ageing).
+            models.Index(
+                fields=["tenant", "due_date"],
+                include=["occurred_on", "remaining"],
+                condition=Q(remaining__gt=0),
+                name="credits_position_owed",
+            ),
+        ]
 
 
 def default_days_before() -> list[int]:

@@ -1,9 +1,15 @@
-# ruff: noqa: S608, S611 -- the SQL put together here joins only this module's constant text and
+# ruff: noqa: S608 -- the SQL put together here joins only this module's constant text and
 # "%s" placeholders; every value (ids, dates) travels as a query parameter.
 """Reads of the credit book. Balances are sums of the ledger; which credits are still owed
 is derived here, in SQL, from the balance and the credits (payments settle the oldest credit
 first), so a status is never stored and never stale: `overdue` turns true by itself the day
-after a due date, in the tenant's time zone."""
+after a due date, in the tenant's time zone.
+
+The reads of one customer or of a page derive from the ledger itself. The reads over the whole
+book (the dashboard, the `owes` and `overdue` filters) read the figures kept beside the ledger
+(`CustomerPosition`, `CreditPosition`: balances, what each credit still owes, the earliest due
+date still owed), which every entry rewrites from the ledger in its own transaction
+(`services.positions`); the comparison with today is still made here, when read."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -11,7 +17,6 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from stockscan.core.money import quantize_money
@@ -19,6 +24,7 @@ from stockscan.credits.models import (
     CreditBookSettings,
     CreditStatus,
     Customer,
+    CustomerPosition,
     CustomerStatus,
     EntryKind,
     LedgerEntry,
@@ -112,12 +118,45 @@ def credit_positions_sql(tenant_id: int, customer_ids: list[int] | None = None) 
     return f"WITH {ctes} SELECT * FROM p", params
 
 
-def _overdue_customer_ids_sql(tenant_id: int, today: date) -> tuple[str, list]:
-    positions, params = credit_positions_sql(tenant_id)
-    return (
-        f"SELECT p.customer_id FROM ({positions}) p WHERE p.remaining > 0 AND p.due_date < %s",
-        [*params, today],
-    )
+@dataclass(frozen=True)
+class LedgerCredit:
+    id: int
+    customer_id: int
+    amount: Decimal
+    due_date: date | None
+    occurred_on: date
+    remaining: Decimal
+
+
+def ledger_credit_positions(*, tenant_id: int, customer_ids: list[int] | None = None) -> list[LedgerCredit]:
+    """Every live credit of the tenant (or of some of its customers) with what remains of it,
+    derived from the ledger itself (one query): what the kept figures are rewritten from."""
+    sql, params = credit_positions_sql(tenant_id, customer_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT p.id, p.customer_id, p.amount, p.due_date, p.occurred_on, p.remaining FROM ({sql}) p", params
+        )
+        return [
+            LedgerCredit(
+                id=row[0],
+                customer_id=row[1],
+                amount=_as_decimal(row[2]),
+                due_date=_as_date(row[3]),
+                occurred_on=_as_date(row[4]),
+                remaining=_as_decimal(row[5]),
+            )
+            for row in cursor.fetchall()
+        ]
+
+
+def _as_decimal(value) -> Decimal:
+    # SQLite may answer a float or an integer.
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _as_date(value):
+    # SQLite answers a raw query's dates as text.
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def customer_list(
@@ -142,11 +181,14 @@ def customer_list(
         if len(digits) >= 3:
             match |= Q(phone__contains=digits)
         customers = customers.filter(match)
+    # The filters over the whole book read the kept figures (a customer without entries has no
+    # position: owes nothing, is not overdue).
     if owes is not None:
-        customers = customers.filter(balance__gt=0) if owes else customers.filter(balance__lte=0)
+        owing = Q(pk__in=CustomerPosition.objects.filter(tenant=tenant, balance__gt=0).values("customer_id"))
+        customers = customers.filter(owing if owes else ~owing)
     if overdue is not None:
-        sql, params = _overdue_customer_ids_sql(tenant.pk, today or tenant.today())
-        in_overdue = Q(pk__in=RawSQL(sql, params))
+        late = CustomerPosition.objects.filter(tenant=tenant, earliest_unpaid_due__lt=today or tenant.today())
+        in_overdue = Q(pk__in=late.values("customer_id"))
         customers = customers.filter(in_overdue if overdue else ~in_overdue)
     return customers.order_by("name", "id")
 
@@ -319,34 +361,41 @@ AGEING_BUCKETS = ("0_30", "31_60", "61_90", "90_plus")
 
 
 def dashboard(*, tenant, today: date, top: int = 5) -> Dashboard:
-    """The credit book's figures, in SQL: one query whatever the size of the book.
+    """The credit book's figures, in SQL: one query whatever the size of the book, over the
+    figures kept beside the ledger (the customers' balances, what each credit still owes),
+    compared with today here.
 
     Ageing sorts what is still owed by the age of its credit (days since the credit's date)."""
-    ctes, params = positions_ctes(tenant.pk)
     month_start = today.replace(day=1)
     nulls = ", ".join(["CAST(NULL AS NUMERIC)"] * 6)
     # One statement: the summary row, then the top debtors' rows (kind "top": customer id,
     # balance, name).
     sql = f"""
-        WITH {ctes}
-        SELECT 'sum',
-            COALESCE((SELECT SUM(b.balance) FROM b WHERE b.balance > 0), 0),
-            (SELECT COUNT(*) FROM b WHERE b.balance > 0),
-            COALESCE(SUM(CASE WHEN p.due_date < %s THEN p.remaining ELSE 0 END), 0),
-            COALESCE(SUM(CASE WHEN p.occurred_on >= %s THEN p.remaining ELSE 0 END), 0),
-            COALESCE(SUM(CASE WHEN p.occurred_on < %s AND p.occurred_on >= %s THEN p.remaining ELSE 0 END), 0),
-            COALESCE(SUM(CASE WHEN p.occurred_on < %s AND p.occurred_on >= %s THEN p.remaining ELSE 0 END), 0),
-            COALESCE(SUM(CASE WHEN p.occurred_on < %s THEN p.remaining ELSE 0 END), 0),
-            COALESCE((SELECT SUM(e.amount) FROM credits_ledgerentry e
-                WHERE e.tenant_id = %s AND e.kind = 'PAYMENT' AND e.occurred_on >= %s AND e.occurred_on <= %s
-                AND NOT EXISTS (SELECT 1 FROM credits_ledgerentry r WHERE r.reverses_id = e.id)), 0),
-            CAST(NULL AS TEXT)
-        FROM p
+        WITH owing AS (
+            SELECT COALESCE(SUM(balance), 0) AS outstanding, COUNT(*) AS customers
+            FROM credits_customerposition WHERE tenant_id = %s AND balance > 0
+        ), owed AS (
+            SELECT
+                COALESCE(SUM(CASE WHEN due_date < %s THEN remaining ELSE 0 END), 0) AS overdue,
+                COALESCE(SUM(CASE WHEN occurred_on >= %s THEN remaining ELSE 0 END), 0) AS age30,
+                COALESCE(SUM(CASE WHEN occurred_on < %s AND occurred_on >= %s THEN remaining ELSE 0 END), 0) AS age60,
+                COALESCE(SUM(CASE WHEN occurred_on < %s AND occurred_on >= %s THEN remaining ELSE 0 END), 0) AS age90,
+                COALESCE(SUM(CASE WHEN occurred_on < %s THEN remaining ELSE 0 END), 0) AS older
+            FROM credits_creditposition WHERE tenant_id = %s AND remaining > 0
+        ), collected AS (
+            SELECT COALESCE(SUM(e.amount), 0) AS total FROM credits_ledgerentry e
+            WHERE e.tenant_id = %s AND e.kind = 'PAYMENT' AND e.occurred_on >= %s AND e.occurred_on <= %s
+                AND NOT EXISTS (SELECT 1 FROM credits_ledgerentry r WHERE r.reverses_id = e.id)
+        )
+        SELECT 'sum', owing.outstanding, owing.customers, owed.overdue, owed.age30, owed.age60, owed.age90,
+            owed.older, collected.total, CAST(NULL AS TEXT)
+        FROM owing, owed, collected
         UNION ALL
         SELECT * FROM (
-            SELECT 'top', b.customer_id, b.balance, {nulls}, c.name
-            FROM b JOIN credits_customer c ON c.id = b.customer_id
-            WHERE b.balance > 0 ORDER BY b.balance DESC, c.name, b.customer_id LIMIT %s
+            SELECT 'top', pos.customer_id, pos.balance, {nulls}, c.name
+            FROM credits_customerposition pos JOIN credits_customer c ON c.id = pos.customer_id
+            WHERE pos.tenant_id = %s AND pos.balance > 0
+            ORDER BY pos.balance DESC, c.name, pos.customer_id LIMIT %s
         ) t
     """
     days = _days_ago(today)
@@ -354,7 +403,7 @@ def dashboard(*, tenant, today: date, top: int = 5) -> Dashboard:
         cursor.execute(
             sql,
             [
-                *params,
+                tenant.pk,
                 today,
                 days(30),
                 days(30),
@@ -363,8 +412,10 @@ def dashboard(*, tenant, today: date, top: int = 5) -> Dashboard:
                 days(90),
                 days(90),
                 tenant.pk,
+                tenant.pk,
                 month_start,
                 today,
+                tenant.pk,
                 top,
             ],
         )

@@ -3,7 +3,9 @@ edited or deleted).
 
 Every entry locks its customer's row first (`select_for_update`), so the entries of one
 customer are written one after the other: the balance a payment is checked against is the
-one it is added to, and 20 simultaneous payments can never take a balance below zero. A
+one it is added to, and 20 simultaneous payments can never take a balance below zero. Under
+the same lock and in the same transaction, every entry rewrites the customer's figures kept
+beside the ledger (`positions_refresh`), so they can never differ from it. A
 retried write (same `Idempotency-Key` / `client_id`) answers the entry it first created
 (`core.idempotency`, on the unique (customer, client_id) constraint).
 
@@ -33,6 +35,7 @@ from stockscan.credits.errors import (
 from stockscan.credits.models import CreditLine, Customer, CustomerStatus, EntryKind, LedgerEntry
 from stockscan.credits.selectors import credit_book_settings, customer_balance
 from stockscan.credits.services.customers import exact_amount, is_manager
+from stockscan.credits.services.positions import positions_refresh
 from stockscan.entitlements.enforcement import require_feature
 from stockscan.entitlements.plans import Feature
 
@@ -145,6 +148,7 @@ def credit_record(
         for line in priced:
             line.entry = entry
         CreditLine.objects.bulk_create(priced)
+        positions_refresh(tenant_id=tenant.pk, customer_id=customer.pk)
         audit_record(
             tenant_id=tenant.pk,
             actor=actor,
@@ -200,6 +204,7 @@ def payment_record(
             client_id=client_id,
             author=_author(actor),
         )
+        positions_refresh(tenant_id=tenant.pk, customer_id=customer.pk)
         audit_record(
             tenant_id=tenant.pk,
             actor=actor,
@@ -239,6 +244,7 @@ def entry_reverse(*, tenant, entry: LedgerEntry, actor, reason: str) -> LedgerEn
         reason=reason,
         author=_author(actor),
     )
+    positions_refresh(tenant_id=tenant.pk, customer_id=entry.customer_id)
     audit_record(
         tenant_id=tenant.pk,
         actor=actor,
