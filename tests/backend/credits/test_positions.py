@@ -4,13 +4,16 @@ of credits, payments and reversals they are always equal; "overdue" turns true b
 alone, with no write; the whole-book reads that use them (dashboard, `overdue` and `owes`
 filters) keep a constant number of queries."""
 
+import importlib
 import random
 import re
 from datetime import date, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 import time_machine
+from django.apps import apps as django_apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_scopes import scope, scopes_disabled
@@ -250,3 +253,26 @@ def test_whole_book_reads_keep_a_constant_query_count(workspace):
     overdue = client.get("/api/customers/?overdue=true").json()
     assert overdue["count"] == 1 + 8
     assert all(row["overdue"] for row in overdue["results"])
+
+
+def test_the_migration_fills_the_figures_from_an_existing_ledger(workspace, other_workspace):
+    """Migration 0002's fill, run on a ledger whose figures are missing (as before it)."""
+    fill = importlib.import_module("stockscan.credits.migrations.0002_kept_positions").fill_positions
+    for ws, name in ((workspace, "A"), (other_workspace, "B")):
+        customer = add_customer(ws, name=name)
+        credit(ws, customer, "100", on=TODAY - timedelta(days=40), due=TODAY - timedelta(days=10))
+        credit(ws, customer, "80", on=TODAY - timedelta(days=60), due=TODAY - timedelta(days=30))
+        reverse(ws, pay(ws, customer, "20"))
+        pay(ws, customer, "90")
+        reverse(ws, credit(ws, customer, "5"))
+    add_customer(workspace, name="Sans écriture")
+    kept = _kept(workspace.tenant), _kept(other_workspace.tenant)
+    with scopes_disabled():
+        CreditPosition.objects.all().delete()
+        CustomerPosition.objects.all().delete()
+
+        fill(django_apps, SimpleNamespace(connection=connection))
+
+    assert (_kept(workspace.tenant), _kept(other_workspace.tenant)) == kept
+    _assert_kept_equals_the_ledger(workspace.tenant)
+    _assert_kept_equals_the_ledger(other_workspace.tenant)
