@@ -21,11 +21,14 @@ from django_scopes import scope, scopes_disabled
 from stockscan.credits import selectors
 from stockscan.credits.errors import Overpayment
 from stockscan.credits.models import CreditPosition, CustomerPosition, EntryKind, LedgerEntry
+from stockscan.credits.services import ledger
 from stockscan.credits.services.positions import positions_rebuild
 from stockscan.entitlements.plans import PlanCode
 from stockscan.orgs.models import Role
 from tests.backend.credits.helpers import add_customer, credit, pay, reverse
+from tests.conftest import make_workspace
 from tests.plans import set_plan
+from tests.support.concurrency import run_concurrently
 
 pytestmark = pytest.mark.django_db
 
@@ -276,3 +279,35 @@ def test_the_migration_fills_the_figures_from_an_existing_ledger(workspace, othe
     assert (_kept(workspace.tenant), _kept(other_workspace.tenant)) == kept
     _assert_kept_equals_the_ledger(workspace.tenant)
     _assert_kept_equals_the_ledger(other_workspace.tenant)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_simultaneous_credits_and_payments_keep_the_figures_equal_to_the_ledger():
+    ws = make_workspace("Boutique simultanée")
+    set_plan(ws.tenant, PlanCode.PRO)
+    customer = add_customer(ws)
+    credit(ws, customer, "100", on=TODAY - timedelta(days=20), due=TODAY - timedelta(days=5))
+
+    def work(index):
+        with scope(tenant=ws.tenant.pk):
+            if index % 2:
+                return ledger.payment_record(
+                    tenant=ws.tenant, customer=customer, actor=None, amount=D(15), method="cash"
+                )
+            return ledger.credit_record(
+                tenant=ws.tenant,
+                customer=customer,
+                actor=None,
+                membership=ws.members[Role.OWNER],
+                amount=D(10),
+                occurred_on=TODAY - timedelta(days=index),
+                due_date=TODAY + timedelta(days=index),
+            )
+
+    results = run_concurrently(20, work)
+
+    assert any(isinstance(r, tuple) for r in results)
+    balances, _credits = _assert_kept_equals_the_ledger(ws.tenant)
+    assert balances[customer.pk] >= 0
