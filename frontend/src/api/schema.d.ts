@@ -17,6 +17,64 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/ai/assistant/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * @description Ask the assistant about the month (this month by default) of a service, or of every
+     *     service the member sees. Always 200: `mode` "ai" when the model answered and its answer
+     *     held up against the facts, else "fallback" — the deterministic engine's answer — with
+     *     `reason` saying why (AI off, not configured, plan, quota, timeout, rate limit, upstream
+     *     error, invalid, refused or ungrounded output). Only AI answers use the monthly quota. A
+     *     member asking faster than AI_THROTTLE_RATE gets 429.
+     */
+    post: operations["ai_assistant_create"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/ai/conversations/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The member's own conversations with the assistant, latest first (kept 90 days). */
+    get: operations["ai_conversations_list"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/ai/conversations/{id}/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** @description Delete one of the member's own conversations (another member's is not found). */
+    delete: operations["ai_conversations_destroy"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/alerts/": {
     parameters: {
       query?: never;
@@ -35,6 +93,62 @@ export interface paths {
     options?: never;
     head?: never;
     patch?: never;
+    trace?: never;
+  };
+  "/api/areas/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * @description Areas of a service (réserve, frigo, bar, cave…), in the order of the walk: the month's
+     *     checklist follows them. Owners and managers change them; every member reads them.
+     */
+    get: operations["areas_list"];
+    put?: never;
+    /**
+     * @description Areas of a service (réserve, frigo, bar, cave…), in the order of the walk: the month's
+     *     checklist follows them. Owners and managers change them; every member reads them.
+     */
+    post: operations["areas_create"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/areas/{id}/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * @description Areas of a service (réserve, frigo, bar, cave…), in the order of the walk: the month's
+     *     checklist follows them. Owners and managers change them; every member reads them.
+     */
+    get: operations["areas_retrieve"];
+    /**
+     * @description Areas of a service (réserve, frigo, bar, cave…), in the order of the walk: the month's
+     *     checklist follows them. Owners and managers change them; every member reads them.
+     */
+    put: operations["areas_update"];
+    post?: never;
+    /**
+     * @description Areas of a service (réserve, frigo, bar, cave…), in the order of the walk: the month's
+     *     checklist follows them. Owners and managers change them; every member reads them.
+     */
+    delete: operations["areas_destroy"];
+    options?: never;
+    head?: never;
+    /**
+     * @description Areas of a service (réserve, frigo, bar, cave…), in the order of the walk: the month's
+     *     checklist follows them. Owners and managers change them; every member reads them.
+     */
+    patch: operations["areas_partial_update"];
     trace?: never;
   };
   "/api/auth/billing/checkout/": {
@@ -527,7 +641,10 @@ export interface paths {
     /** @description The counted items of a month (`?service=&month=`) or of one count (`?count=`): one of the two is required. */
     get: operations["count_lines_list"];
     put?: never;
-    /** @description Lines of the monthly counts. A write that carries a client id is applied once. */
+    /**
+     * @description Lines of the monthly counts. Counting a line again sets it (or adds to it with
+     *     `mode: "add"`); a write that carries a client id is applied once.
+     */
     post: operations["count_lines_create"];
     delete?: never;
     options?: never;
@@ -542,16 +659,28 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** @description Lines of the monthly counts. A write that carries a client id is applied once. */
+    /**
+     * @description Lines of the monthly counts. Counting a line again sets it (or adds to it with
+     *     `mode: "add"`); a write that carries a client id is applied once.
+     */
     get: operations["count_lines_retrieve"];
-    /** @description Lines of the monthly counts. A write that carries a client id is applied once. */
+    /**
+     * @description Lines of the monthly counts. Counting a line again sets it (or adds to it with
+     *     `mode: "add"`); a write that carries a client id is applied once.
+     */
     put: operations["count_lines_update"];
     post?: never;
-    /** @description Lines of the monthly counts. A write that carries a client id is applied once. */
+    /**
+     * @description Lines of the monthly counts. Counting a line again sets it (or adds to it with
+     *     `mode: "add"`); a write that carries a client id is applied once.
+     */
     delete: operations["count_lines_destroy"];
     options?: never;
     head?: never;
-    /** @description Lines of the monthly counts. A write that carries a client id is applied once. */
+    /**
+     * @description Lines of the monthly counts. Counting a line again sets it (or adds to it with
+     *     `mode: "add"`); a write that carries a client id is applied once.
+     */
     patch: operations["count_lines_partial_update"];
     trace?: never;
   };
@@ -563,14 +692,14 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * @description Inventory months of each service: start one (optionally from the previous month),
-     *     close it, reopen it.
+     * @description Inventory months of each service: start one (its checklist is the service's catalogue),
+     *     read its checklist, close it, reopen it, delete it while it is empty.
      */
     get: operations["counts_list"];
     put?: never;
     /**
-     * @description Inventory months of each service: start one (optionally from the previous month),
-     *     close it, reopen it.
+     * @description Inventory months of each service: start one (its checklist is the service's catalogue),
+     *     read its checklist, close it, reopen it, delete it while it is empty.
      */
     post: operations["counts_create"];
     delete?: never;
@@ -587,10 +716,32 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * @description Inventory months of each service: start one (optionally from the previous month),
-     *     close it, reopen it.
+     * @description Inventory months of each service: start one (its checklist is the service's catalogue),
+     *     read its checklist, close it, reopen it, delete it while it is empty.
      */
     get: operations["counts_retrieve"];
+    put?: never;
+    post?: never;
+    /** @description Deletes a month started by mistake: open, nothing counted, no loss dated in it. */
+    delete: operations["counts_destroy"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/counts/{id}/checklist/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * @description What to count this month, in shelf order (area, then position on the shelf, then last
+     *     month's order): the service's catalogue, each product with last month's quantity
+     *     (`expected`) and what is counted of it. Read when asked, never copied.
+     */
+    get: operations["counts_checklist_list"];
     put?: never;
     post?: never;
     delete?: never;
@@ -609,8 +760,8 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * @description Inventory months of each service: start one (optionally from the previous month),
-     *     close it, reopen it.
+     * @description Inventory months of each service: start one (its checklist is the service's catalogue),
+     *     read its checklist, close it, reopen it, delete it while it is empty.
      */
     post: operations["counts_close_create"];
     delete?: never;
@@ -629,8 +780,8 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * @description Inventory months of each service: start one (optionally from the previous month),
-     *     close it, reopen it.
+     * @description Inventory months of each service: start one (its checklist is the service's catalogue),
+     *     read its checklist, close it, reopen it, delete it while it is empty.
      */
     post: operations["counts_reopen_create"];
     delete?: never;
@@ -647,8 +798,8 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * @description One service's month (this month by default) as an XLSX file: inventory, losses and,
-     *     with `reports_advanced`, a summary per category. Draws on the monthly XLSX quota.
+     * @description One service's month (this month by default) as an XLSX file: inventory, losses and a
+     *     summary per category and unit. Draws on the monthly XLSX quota.
      */
     get: operations["export_excel_retrieve"];
     put?: never;
@@ -669,13 +820,120 @@ export interface paths {
     /**
      * @description The stock of one or more months (at most 24) and services, as CSV (streamed; `;` and
      *     decimal commas for French Excel by default, `sep=,` for a comma and decimal points) or
-     *     XLSX (inventory, losses and, with `reports_advanced`, a summary per category). With
-     *     `email=`, the file is built in the background and emailed to those members of the
-     *     business (`exports_email`): the answer is 202. Each format has its monthly quota.
+     *     XLSX (inventory, losses and a summary per category and unit). A GET
+     *     downloads the file; a POST with `email` builds it in the background and emails it
+     *     (`exports_email`): the answer is 202. Each format has its monthly quota.
      */
     get: operations["exports_retrieve"];
     put?: never;
+    /**
+     * Email an export
+     * @description Queues the file for members of the business or its confirmed outside recipients
+     *     (`email`: their addresses), with the options a GET takes in the body. One unit of the
+     *     format's quota is used when the export is accepted (given back if it can never be
+     *     sent); sent again with the same `Idempotency-Key`, it answers the first export.
+     */
+    post: operations["exports_create"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/exports/recipients/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * @description People outside the business (its accountant) whom exports may be emailed to without a
+     *     seat: at most 3, each receiving exports only once it has confirmed its address through the
+     *     link emailed to it. The owner adds, removes and resends; owners and managers (who email
+     *     exports) read the list.
+     */
+    get: operations["exports_recipients_list"];
+    put?: never;
+    /**
+     * @description People outside the business (its accountant) whom exports may be emailed to without a
+     *     seat: at most 3, each receiving exports only once it has confirmed its address through the
+     *     link emailed to it. The owner adds, removes and resends; owners and managers (who email
+     *     exports) read the list.
+     */
+    post: operations["exports_recipients_create"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/exports/recipients/{id}/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * @description People outside the business (its accountant) whom exports may be emailed to without a
+     *     seat: at most 3, each receiving exports only once it has confirmed its address through the
+     *     link emailed to it. The owner adds, removes and resends; owners and managers (who email
+     *     exports) read the list.
+     */
+    get: operations["exports_recipients_retrieve"];
+    put?: never;
     post?: never;
+    /**
+     * Remove an outside recipient
+     * @description People outside the business (its accountant) whom exports may be emailed to without a
+     *     seat: at most 3, each receiving exports only once it has confirmed its address through the
+     *     link emailed to it. The owner adds, removes and resends; owners and managers (who email
+     *     exports) read the list.
+     */
+    delete: operations["exports_recipients_destroy"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/exports/recipients/{id}/resend/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Email a waiting recipient a new confirmation link
+     * @description People outside the business (its accountant) whom exports may be emailed to without a
+     *     seat: at most 3, each receiving exports only once it has confirmed its address through the
+     *     link emailed to it. The owner adds, removes and resends; owners and managers (who email
+     *     exports) read the list.
+     */
+    post: operations["exports_recipients_resend_create"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/exports/recipients/confirm/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * @description The confirmation link's page posts its token here: anyone holding the link may confirm.
+     *     Unknown, expired, used and removed links all answer 410 RECIPIENT_LINK_INVALID, alike.
+     */
+    post: operations["exports_recipients_confirm_create"];
     delete?: never;
     options?: never;
     head?: never;
@@ -712,13 +970,19 @@ export interface paths {
     };
     /**
      * @description Losses (breakage, expiry, theft…). Recording needs the `loss_management` entitlement;
-     *     reading stays possible after a downgrade.
+     *     reading stays possible after a downgrade. A loss dated in a closed month cannot be
+     *     recorded, changed or deleted (409 MONTH_CLOSED), nor dated after today (400
+     *     LOSS_IN_FUTURE). An operator changes and deletes only the losses they recorded: another
+     *     member's answers 404, as a loss that is not theirs to change.
      */
     get: operations["losses_list"];
     put?: never;
     /**
      * @description Losses (breakage, expiry, theft…). Recording needs the `loss_management` entitlement;
-     *     reading stays possible after a downgrade.
+     *     reading stays possible after a downgrade. A loss dated in a closed month cannot be
+     *     recorded, changed or deleted (409 MONTH_CLOSED), nor dated after today (400
+     *     LOSS_IN_FUTURE). An operator changes and deletes only the losses they recorded: another
+     *     member's answers 404, as a loss that is not theirs to change.
      */
     post: operations["losses_create"];
     delete?: never;
@@ -736,25 +1000,37 @@ export interface paths {
     };
     /**
      * @description Losses (breakage, expiry, theft…). Recording needs the `loss_management` entitlement;
-     *     reading stays possible after a downgrade.
+     *     reading stays possible after a downgrade. A loss dated in a closed month cannot be
+     *     recorded, changed or deleted (409 MONTH_CLOSED), nor dated after today (400
+     *     LOSS_IN_FUTURE). An operator changes and deletes only the losses they recorded: another
+     *     member's answers 404, as a loss that is not theirs to change.
      */
     get: operations["losses_retrieve"];
     /**
      * @description Losses (breakage, expiry, theft…). Recording needs the `loss_management` entitlement;
-     *     reading stays possible after a downgrade.
+     *     reading stays possible after a downgrade. A loss dated in a closed month cannot be
+     *     recorded, changed or deleted (409 MONTH_CLOSED), nor dated after today (400
+     *     LOSS_IN_FUTURE). An operator changes and deletes only the losses they recorded: another
+     *     member's answers 404, as a loss that is not theirs to change.
      */
     put: operations["losses_update"];
     post?: never;
     /**
      * @description Losses (breakage, expiry, theft…). Recording needs the `loss_management` entitlement;
-     *     reading stays possible after a downgrade.
+     *     reading stays possible after a downgrade. A loss dated in a closed month cannot be
+     *     recorded, changed or deleted (409 MONTH_CLOSED), nor dated after today (400
+     *     LOSS_IN_FUTURE). An operator changes and deletes only the losses they recorded: another
+     *     member's answers 404, as a loss that is not theirs to change.
      */
     delete: operations["losses_destroy"];
     options?: never;
     head?: never;
     /**
      * @description Losses (breakage, expiry, theft…). Recording needs the `loss_management` entitlement;
-     *     reading stays possible after a downgrade.
+     *     reading stays possible after a downgrade. A loss dated in a closed month cannot be
+     *     recorded, changed or deleted (409 MONTH_CLOSED), nor dated after today (400
+     *     LOSS_IN_FUTURE). An operator changes and deletes only the losses they recorded: another
+     *     member's answers 404, as a loss that is not theirs to change.
      */
     patch: operations["losses_partial_update"];
     trace?: never;
@@ -858,6 +1134,15 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    Action: {
+      label: string;
+      kind: components["schemas"]["AssistantActionKindEnum"];
+      /** @description An SPA route (kind navigate). */
+      href: string | null;
+      /** @description What the SPA runs (kind run). */
+      action_key: string | null;
+      requires_confirmation: boolean;
+    };
     Activity: {
       id: number;
       /** Format: date-time */
@@ -888,6 +1173,18 @@ export interface components {
       expiry_kind: string;
       lot: string;
       days_left: number | null;
+      /**
+       * @description The unit of quantity and min_quantity.
+       *
+       *     * `pcs` - pieces
+       *     * `kg` - kilograms
+       *     * `g` - grams
+       *     * `l` - litres
+       *     * `ml` - millilitres
+       */
+      unit: components["schemas"]["UnitEnum"];
+      /** @description A decimal amount as a string, at purchase cost excl. VAT, rounded to the currency: the expiring line's value, or the counted value of the product running low. Null when the purchase cost is unknown or hidden from the member. */
+      value: string | null;
     };
     AlertExclusion: {
       kind: components["schemas"]["KindEnum"];
@@ -918,12 +1215,94 @@ export interface components {
       /** @description Kinds of alert not included in the plan, so not listed (empty when none). */
       excluded: components["schemas"]["AlertExclusion"][];
     };
+    Area: {
+      readonly id: number;
+      readonly service: number;
+      readonly name: string;
+      readonly position: number;
+      /** Format: date-time */
+      readonly created_at: string;
+    };
+    AreaWriteRequest: {
+      name: string;
+      /** @description Order of the walk; at the end by default. */
+      position?: number;
+    };
+    /**
+     * @description * `navigate` - navigate
+     *     * `run` - run
+     * @enum {string}
+     */
+    AssistantActionKindEnum: "navigate" | "run";
+    AssistantAnswer: {
+      message: string;
+      insights: components["schemas"]["Insight"][];
+      actions: components["schemas"]["Action"][];
+      question: string | null;
+      mode: components["schemas"]["AssistantAnswerModeEnum"];
+      reason: (components["schemas"]["AssistantAnswerReasonEnum"] | components["schemas"]["NullEnum"]) | null;
+      facts: components["schemas"]["Fact"][];
+      usage: components["schemas"]["Usage"];
+      /** Format: uuid */
+      request_id: string;
+      /** @description The conversation this exchange belongs to (null without a question). */
+      conversation: number | null;
+    };
+    /**
+     * @description * `ai` - AI
+     *     * `fallback` - Fallback
+     * @enum {string}
+     */
+    AssistantAnswerModeEnum: "ai" | "fallback";
+    /**
+     * @description * `AI_DISABLED` - AI_DISABLED
+     *     * `AI_NOT_CONFIGURED` - AI_NOT_CONFIGURED
+     *     * `FEATURE_NOT_INCLUDED` - FEATURE_NOT_INCLUDED
+     *     * `LIMIT_AI_REQUESTS_MONTH` - LIMIT_AI_REQUESTS_MONTH
+     *     * `AI_TIMEOUT` - AI_TIMEOUT
+     *     * `AI_RATE_LIMITED` - AI_RATE_LIMITED
+     *     * `AI_UPSTREAM_ERROR` - AI_UPSTREAM_ERROR
+     *     * `AI_INVALID_OUTPUT` - AI_INVALID_OUTPUT
+     *     * `AI_REFUSED` - AI_REFUSED
+     *     * `AI_UNGROUNDED` - AI_UNGROUNDED
+     * @enum {string}
+     */
+    AssistantAnswerReasonEnum:
+      | "AI_DISABLED"
+      | "AI_NOT_CONFIGURED"
+      | "FEATURE_NOT_INCLUDED"
+      | "LIMIT_AI_REQUESTS_MONTH"
+      | "AI_TIMEOUT"
+      | "AI_RATE_LIMITED"
+      | "AI_UPSTREAM_ERROR"
+      | "AI_INVALID_OUTPUT"
+      | "AI_REFUSED"
+      | "AI_UNGROUNDED";
+    AssistantQuestionRequest: {
+      /** @default inventory */
+      scope: components["schemas"]["ScopeEnum"];
+      /**
+       * @description YYYY-MM; this month by default.
+       * @example 2026-03
+       */
+      month?: string;
+      /** @description A service id, or "all" (every service the member sees). */
+      service?: string;
+      question?: string;
+      /**
+       * Format: int64
+       * @description Continue this conversation of yours.
+       */
+      conversation?: number;
+    };
     AuthResponse: {
       access: string;
       refresh: string;
       user: components["schemas"]["User"];
       tenant: components["schemas"]["CurrentTenant"] | null;
     };
+    /** @enum {unknown} */
+    BlankEnum: "";
     /**
      * @description * `restaurant` - Restaurant
      *     * `bar` - Bar
@@ -945,6 +1324,29 @@ export interface components {
     CategoryWriteRequest: {
       name: string;
     };
+    /** @description A product of the month's checklist (`selectors.checklist`), read from a row. */
+    ChecklistItem: {
+      product: number;
+      product_name: string;
+      unit: string;
+      barcode: string;
+      position: number;
+      /** @description Its default area. */
+      area: number | null;
+      area_name: string | null;
+      /**
+       * Format: decimal
+       * @description Last month's quantity (effective, in the product's unit); null if not counted last month.
+       */
+      expected: string | null;
+      /** @description Whether it is counted this month. */
+      readonly counted: boolean;
+      /**
+       * Format: decimal
+       * @description What is counted of it this month, or null.
+       */
+      counted_quantity: string | null;
+    };
     CheckoutRequestRequest: {
       plan: components["schemas"]["PlanEnum"];
       cycle: components["schemas"]["CycleEnum"];
@@ -955,6 +1357,15 @@ export interface components {
      * @enum {string}
      */
     ContainerStateEnum: "SEALED" | "OPENED";
+    Conversation: {
+      readonly id: number;
+      readonly scope: components["schemas"]["ScopeEnum"];
+      /** Format: date-time */
+      readonly created_at: string;
+      /** Format: date-time */
+      readonly last_exchange_at: string;
+      readonly exchanges: number;
+    };
     /**
      * @description A count line as the API shows it, from a line of `selectors.count_line_list` (which
      *     annotates its effective quantity). The month's page reads its lines as rows instead
@@ -971,6 +1382,8 @@ export interface components {
       readonly unit: string;
       /** Format: decimal */
       readonly min_quantity: string | null;
+      readonly area: number | null;
+      readonly area_name: string;
       /**
        * Format: decimal
        * @description How many were counted, in the product's unit (containers for a product counted by the container). For an opened container, what is left is `remaining_fraction` or `remaining_quantity`.
@@ -991,19 +1404,40 @@ export interface components {
       readonly expiry_date: string | null;
       readonly expiry_kind: components["schemas"]["ExpiryKindEnum"];
       readonly lot: string;
-      /** Format: decimal */
+      /**
+       * Format: decimal
+       * @description The product's purchase price while the month is open; the one frozen at closing once closed.
+       */
       readonly unit_cost: string | null;
-      /** Format: decimal */
+      /**
+       * Format: decimal
+       * @description The product's selling price while the month is open; the one frozen at closing once closed.
+       */
       readonly unit_price: string | null;
       /** Format: decimal */
       readonly line_value: string | null;
+      /** @description Written by the closing at last month's quantity (uncounted: expected). */
+      readonly estimated: boolean;
       /** @default  */
       readonly client_id: string;
+      /** @description Who counted it last (the latest count wins); when: updated_at. */
+      readonly counted_by: number | null;
       /** Format: date-time */
       readonly created_at: string;
       /** Format: date-time */
       readonly updated_at: string;
     };
+    /**
+     * @description * `set` - set
+     *     * `add` - add
+     * @enum {string}
+     */
+    CountLineCreateModeEnum: "set" | "add";
+    /**
+     * @description Counting a line: the month's line of the same product, area, container state, lot and
+     *     expiry date is set to this quantity (`mode: "set"`, the default: the latest count wins)
+     *     or added to (`mode: "add"`, scan-to-add); otherwise a line is added (201).
+     */
     CountLineCreateRequest: {
       product: number;
       /**
@@ -1027,7 +1461,17 @@ export interface components {
       expiry_date?: string | null;
       expiry_kind?: components["schemas"]["ExpiryKindEnum"];
       lot?: string;
+      /** @description Where it was counted; the product's default area when left out. */
+      area?: number | null;
       count: number;
+      /**
+       * @description set: the quantity replaces the line's (a recount); add: it is added to it (scan-to-add).
+       *
+       *     * `set` - set
+       *     * `add` - add
+       * @default set
+       */
+      mode: components["schemas"]["CountLineCreateModeEnum"];
       client_id?: string;
     };
     CountLineWriteRequest: {
@@ -1053,7 +1497,15 @@ export interface components {
       expiry_date?: string | null;
       expiry_kind?: components["schemas"]["ExpiryKindEnum"];
       lot?: string;
+      /** @description Where it was counted; the product's default area when left out. */
+      area?: number | null;
     };
+    /**
+     * @description * `open` - Open
+     *     * `closed` - Closed
+     * @enum {string}
+     */
+    CountStatusEnum: "open" | "closed";
     /**
      * @description * `unit` - Units
      *     * `weight` - Weight
@@ -1148,6 +1600,55 @@ export interface components {
       format: components["schemas"]["FormatEnum"];
       recipients: string[];
     };
+    /**
+     * @description * `inventory` - inventory
+     *     * `losses` - losses
+     *     * `summary` - summary
+     * @enum {string}
+     */
+    EmailedExportRequestKindEnum: "inventory" | "losses" | "summary";
+    /**
+     * @description * `all` - all
+     *     * `sealed` - sealed
+     *     * `opened` - opened
+     * @enum {string}
+     */
+    EmailedExportRequestModeEnum: "all" | "sealed" | "opened";
+    /**
+     * @description POST /api/exports/: the options of the download (`format`, `from`, `to`, `service`,
+     *     `mode`, `kind`, `sep`, strings as in the query string) and whom to email the file to.
+     */
+    EmailedExportRequestRequest: {
+      format: components["schemas"]["FormatEnum"];
+      /** @default ; */
+      sep: components["schemas"]["SepEnum"];
+      /** @description One or more addresses (at most 5, separated by commas): active members of the business who may see the whole export, or its confirmed outside recipients (/api/exports/recipients/). */
+      email: string;
+      /** @default  */
+      message: string;
+      /** @description A service id, or "all" (default). */
+      service?: string;
+      /**
+       * @description Containers.
+       *
+       *     * `all` - all
+       *     * `sealed` - sealed
+       *     * `opened` - opened
+       */
+      mode?: components["schemas"]["EmailedExportRequestModeEnum"];
+      /**
+       * @description The sheet a CSV holds (default inventory); an XLSX holds all three.
+       *
+       *     * `inventory` - inventory
+       *     * `losses` - losses
+       *     * `summary` - summary
+       */
+      kind?: components["schemas"]["EmailedExportRequestKindEnum"];
+      /** @description YYYY-MM; this month by default. */
+      from?: string;
+      /** @description YYYY-MM; `from` by default. */
+      to?: string;
+    };
     Entitlements: {
       plan_effective: components["schemas"]["PlanCodeEnum"];
       plan_source: components["schemas"]["PlanSourceEnum"];
@@ -1205,8 +1706,17 @@ export interface components {
      */
     ErrorCode:
       | "ACCOUNT_EXISTS"
+      | "AI_DISABLED"
+      | "AI_INVALID_OUTPUT"
+      | "AI_NOT_CONFIGURED"
+      | "AI_RATE_LIMITED"
+      | "AI_REFUSED"
+      | "AI_TIMEOUT"
+      | "AI_UNGROUNDED"
+      | "AI_UPSTREAM_ERROR"
       | "ALREADY_MEMBER"
       | "ALREADY_SUBSCRIBED"
+      | "AREA_NAME_TAKEN"
       | "AUTHENTICATION_FAILED"
       | "BARCODE_REQUIRED"
       | "BARCODE_TAKEN"
@@ -1214,9 +1724,12 @@ export interface components {
       | "CATEGORY_NAME_TAKEN"
       | "CONFLICT"
       | "COUNT_CLOSED"
+      | "COUNT_EMPTY"
+      | "COUNT_NOT_EMPTY"
       | "COUNT_REQUIRED"
       | "DATABASE_UNAVAILABLE"
       | "EMAIL_CHANGE_TOKEN_INVALID"
+      | "EMAIL_NEEDS_POST"
       | "FEATURE_NOT_INCLUDED"
       | "IDEMPOTENCY_KEY_REUSED"
       | "INTERNAL_ERROR"
@@ -1244,9 +1757,14 @@ export interface components {
       | "LIMIT_MAX_PRODUCTS"
       | "LIMIT_MAX_SERVICES"
       | "LIMIT_MAX_USERS"
+      | "LINE_EXISTS"
+      | "LOSS_IN_FUTURE"
       | "MALFORMED_JSON"
       | "METHOD_NOT_ALLOWED"
+      | "MONTH_CLOSED"
+      | "MONTH_NOT_STARTED"
       | "MONTH_OUTSIDE_HISTORY"
+      | "MONTH_OUT_OF_RANGE"
       | "MONTH_RANGE_TOO_LONG"
       | "NOT_ACCEPTABLE"
       | "NOT_AUTHENTICATED"
@@ -1257,6 +1775,14 @@ export interface components {
       | "PAYLOAD_TOO_LARGE"
       | "PERMISSION_DENIED"
       | "PORTAL_DISABLED"
+      | "RECIPIENT_ALREADY_ADDED"
+      | "RECIPIENT_IS_MEMBER"
+      | "RECIPIENT_LIMIT_REACHED"
+      | "RECIPIENT_LINK_INVALID"
+      | "RECIPIENT_NOT_ALLOWED"
+      | "RECIPIENT_NOT_PENDING"
+      | "RECIPIENT_RATE_LIMITED"
+      | "RECIPIENT_SEND_LIMIT"
       | "RESET_TOKEN_INVALID"
       | "SERVICE_HAS_DATA"
       | "SERVICE_HAS_INVITATIONS"
@@ -1267,6 +1793,7 @@ export interface components {
       | "STRIPE_ERROR"
       | "THROTTLED"
       | "TOKEN_INVALID"
+      | "UNCOUNTED_PRODUCTS"
       | "UNSUPPORTED_MEDIA_TYPE"
       | "VALIDATION_ERROR"
       | "WEBHOOK_NOT_CONFIGURED"
@@ -1277,9 +1804,46 @@ export interface components {
      * @enum {string}
      */
     ExpiryKindEnum: "DLC" | "DDM";
+    ExportRecipient: {
+      readonly id: number;
+      readonly name: string;
+      /** Format: email */
+      readonly email: string;
+      readonly status: components["schemas"]["ExportRecipientStatusEnum"];
+      /**
+       * Format: date-time
+       * @description When the confirmation link stops working (while waiting).
+       */
+      readonly token_expires_at: string | null;
+      /** Format: date-time */
+      readonly confirmed_at: string | null;
+      readonly added_by: string | null;
+      /** Format: date-time */
+      readonly created_at: string;
+    };
+    ExportRecipientCreateRequest: {
+      name: string;
+      /** Format: email */
+      email: string;
+    };
+    /**
+     * @description * `pending` - Waiting for confirmation
+     *     * `confirmed` - Confirmed
+     *     * `removed` - Removed
+     * @enum {string}
+     */
+    ExportRecipientStatusEnum: "pending" | "confirmed" | "removed";
     ExtraServiceRequest: {
       name: string;
       service_type: components["schemas"]["ServiceTypeEnum"];
+    };
+    Fact: {
+      id: string;
+      label: string;
+      /** @description A decimal number, in `unit`. */
+      value: string;
+      /** @description The tenant's currency, "%", "count", "days", "months" or a product unit. */
+      unit: string;
     };
     /**
      * @description * `loss_management` - loss_management
@@ -1307,6 +1871,13 @@ export interface components {
      * @enum {string}
      */
     FormatEnum: "csv" | "xlsx";
+    Insight: {
+      title: string;
+      detail: string;
+      severity: components["schemas"]["SeverityEnum"];
+      /** @description Ids of the facts it rests on. */
+      facts: string[];
+    };
     /**
      * @description * `day` - day
      *     * `week` - week
@@ -1323,6 +1894,10 @@ export interface components {
       previous_month: string;
       /** @description The service's id, or null for all services. */
       service: number | null;
+      /** @description ISO 4217 code of every amount. */
+      currency: string;
+      /** @description Whether the business enters selling prices including VAT (the tenant's setting). */
+      prices_include_vat: boolean;
       totals: components["schemas"]["_StatsTotals"];
       by_category: components["schemas"]["_StatsCategory"][];
       losses: components["schemas"]["_StatsLosses"];
@@ -1575,6 +2150,8 @@ export interface components {
       /** Format: date-time */
       last_login: string | null;
     };
+    /** @enum {unknown} */
+    NullEnum: null;
     PaginatedActivityList: {
       /** @example 123 */
       count: number;
@@ -1589,6 +2166,21 @@ export interface components {
        */
       previous?: string | null;
       results: components["schemas"]["Activity"][];
+    };
+    PaginatedAreaList: {
+      /** @example 123 */
+      count: number;
+      /**
+       * Format: uri
+       * @example http://api.example.org/accounts/?page=4
+       */
+      next?: string | null;
+      /**
+       * Format: uri
+       * @example http://api.example.org/accounts/?page=2
+       */
+      previous?: string | null;
+      results: components["schemas"]["Area"][];
     };
     PaginatedCategoryList: {
       /** @example 123 */
@@ -1605,6 +2197,36 @@ export interface components {
       previous?: string | null;
       results: components["schemas"]["Category"][];
     };
+    PaginatedChecklistItemList: {
+      /** @example 123 */
+      count: number;
+      /**
+       * Format: uri
+       * @example http://api.example.org/accounts/?page=4
+       */
+      next?: string | null;
+      /**
+       * Format: uri
+       * @example http://api.example.org/accounts/?page=2
+       */
+      previous?: string | null;
+      results: components["schemas"]["ChecklistItem"][];
+    };
+    PaginatedConversationList: {
+      /** @example 123 */
+      count: number;
+      /**
+       * Format: uri
+       * @example http://api.example.org/accounts/?page=4
+       */
+      next?: string | null;
+      /**
+       * Format: uri
+       * @example http://api.example.org/accounts/?page=2
+       */
+      previous?: string | null;
+      results: components["schemas"]["Conversation"][];
+    };
     PaginatedCountLineList: {
       /** @example 123 */
       count: number;
@@ -1619,6 +2241,21 @@ export interface components {
        */
       previous?: string | null;
       results: components["schemas"]["CountLine"][];
+    };
+    PaginatedExportRecipientList: {
+      /** @example 123 */
+      count: number;
+      /**
+       * Format: uri
+       * @example http://api.example.org/accounts/?page=4
+       */
+      next?: string | null;
+      /**
+       * Format: uri
+       * @example http://api.example.org/accounts/?page=2
+       */
+      previous?: string | null;
+      results: components["schemas"]["ExportRecipient"][];
     };
     PaginatedLossList: {
       /** @example 123 */
@@ -1710,6 +2347,11 @@ export interface components {
       /** Format: email */
       email: string;
     };
+    PatchedAreaWriteRequest: {
+      name?: string;
+      /** @description Order of the walk; at the end by default. */
+      position?: number;
+    };
     PatchedCategoryWriteRequest: {
       name?: string;
     };
@@ -1736,6 +2378,8 @@ export interface components {
       expiry_date?: string | null;
       expiry_kind?: components["schemas"]["ExpiryKindEnum"];
       lot?: string;
+      /** @description Where it was counted; the product's default area when left out. */
+      area?: number | null;
     };
     PatchedLossWriteRequest: {
       product?: number;
@@ -1776,12 +2420,26 @@ export interface components {
       selling_price?: string | null;
       /** Format: decimal */
       vat_rate?: string | null;
+      /**
+       * Format: decimal
+       * @description Optional: what one serving is, in the product's unit (0.04 for a 4 cl shot of a spirit counted in litres). With serving_price, potential sales are the quantity / serving_size x serving_price.
+       */
+      serving_size?: string | null;
+      /**
+       * Format: decimal
+       * @description Optional: the selling price of one serving (entered as selling prices are: see the tenant's prices_include_vat). Used for potential sales when serving_size is set.
+       */
+      serving_price?: string | null;
       /** Format: decimal */
       min_quantity?: string | null;
       supplier?: string;
       brand?: string;
       notes?: string;
       archived?: boolean;
+      /** @description Where it is kept. */
+      default_area?: number | null;
+      /** @description Its place on the shelf, in its area. */
+      position?: number;
     };
     PatchedServiceUpdateRequest: {
       name?: string;
@@ -1882,12 +2540,25 @@ export interface components {
       readonly selling_price: string | null;
       /** Format: decimal */
       readonly vat_rate: string | null;
+      /**
+       * Format: decimal
+       * @description Optional: what one serving is, in the product's unit (0.04 for a 4 cl shot of a spirit counted in litres). With serving_price, potential sales are the quantity / serving_size x serving_price.
+       */
+      readonly serving_size: string | null;
+      /**
+       * Price per serving
+       * Format: decimal
+       * @description Optional: the selling price of one serving (entered as selling prices are: see the tenant's prices_include_vat). Used for potential sales when serving_size is set.
+       */
+      readonly serving_price: string | null;
       /** Format: decimal */
       readonly min_quantity: string | null;
       readonly supplier: string;
       readonly brand: string;
       readonly notes: string;
       readonly archived: boolean;
+      readonly default_area: number | null;
+      readonly position: number;
       /** Format: date-time */
       readonly created_at: string;
       /** Format: date-time */
@@ -1926,12 +2597,25 @@ export interface components {
       readonly selling_price: string | null;
       /** Format: decimal */
       readonly vat_rate: string | null;
+      /**
+       * Format: decimal
+       * @description Optional: what one serving is, in the product's unit (0.04 for a 4 cl shot of a spirit counted in litres). With serving_price, potential sales are the quantity / serving_size x serving_price.
+       */
+      readonly serving_size: string | null;
+      /**
+       * Price per serving
+       * Format: decimal
+       * @description Optional: the selling price of one serving (entered as selling prices are: see the tenant's prices_include_vat). Used for potential sales when serving_size is set.
+       */
+      readonly serving_price: string | null;
       /** Format: decimal */
       readonly min_quantity: string | null;
       readonly supplier: string;
       readonly brand: string;
       readonly notes: string;
       readonly archived: boolean;
+      readonly default_area: number | null;
+      readonly position: number;
       /** Format: date-time */
       readonly created_at: string;
       /** Format: date-time */
@@ -1959,12 +2643,25 @@ export interface components {
       readonly selling_price: string | null;
       /** Format: decimal */
       readonly vat_rate: string | null;
+      /**
+       * Format: decimal
+       * @description Optional: what one serving is, in the product's unit (0.04 for a 4 cl shot of a spirit counted in litres). With serving_price, potential sales are the quantity / serving_size x serving_price.
+       */
+      readonly serving_size: string | null;
+      /**
+       * Price per serving
+       * Format: decimal
+       * @description Optional: the selling price of one serving (entered as selling prices are: see the tenant's prices_include_vat). Used for potential sales when serving_size is set.
+       */
+      readonly serving_price: string | null;
       /** Format: decimal */
       readonly min_quantity: string | null;
       readonly supplier: string;
       readonly brand: string;
       readonly notes: string;
       readonly archived: boolean;
+      readonly default_area: number | null;
+      readonly position: number;
       /** Format: date-time */
       readonly created_at: string;
       /** Format: date-time */
@@ -1984,12 +2681,34 @@ export interface components {
       selling_price?: string | null;
       /** Format: decimal */
       vat_rate?: string | null;
+      /**
+       * Format: decimal
+       * @description Optional: what one serving is, in the product's unit (0.04 for a 4 cl shot of a spirit counted in litres). With serving_price, potential sales are the quantity / serving_size x serving_price.
+       */
+      serving_size?: string | null;
+      /**
+       * Format: decimal
+       * @description Optional: the selling price of one serving (entered as selling prices are: see the tenant's prices_include_vat). Used for potential sales when serving_size is set.
+       */
+      serving_price?: string | null;
       /** Format: decimal */
       min_quantity?: string | null;
       supplier?: string;
       brand?: string;
       notes?: string;
       archived?: boolean;
+      /** @description Where it is kept. */
+      default_area?: number | null;
+      /** @description Its place on the shelf, in its area. */
+      position?: number;
+    };
+    RecipientConfirmed: {
+      detail: string;
+      /** @description The business whose exports this address will receive. */
+      business: string;
+    };
+    RecipientTokenRequest: {
+      token: string;
     };
     RedirectUrl: {
       /**
@@ -2032,6 +2751,14 @@ export interface components {
      * @enum {string}
      */
     RoleEnum: "owner" | "manager" | "operator";
+    /**
+     * @description * `inventory` - Inventory
+     *     * `losses` - Losses
+     *     * `credits` - Credit book
+     *     * `support` - Support
+     * @enum {string}
+     */
+    ScopeEnum: "inventory" | "losses" | "credits" | "support";
     Seats: {
       /** @description Active members and pending invitations not yet expired. */
       used: number;
@@ -2044,6 +2771,12 @@ export interface components {
       duplicate: number;
       ignored: number;
     };
+    /**
+     * @description * `;` - ;
+     *     * `,` - ,
+     * @enum {string}
+     */
+    SepEnum: ";" | ",";
     Service: {
       readonly id: number;
       readonly name: string;
@@ -2091,35 +2824,73 @@ export interface components {
         [key: string]: boolean;
       };
     };
+    /**
+     * @description * `info` - info
+     *     * `warning` - warning
+     *     * `critical` - critical
+     * @enum {string}
+     */
+    SeverityEnum: "info" | "warning" | "critical";
     StockCount: {
       readonly id: number;
       readonly service: number;
       readonly service_name: string;
       /** @example 2026-03 */
       readonly month: string;
-      readonly status: components["schemas"]["StockCountStatusEnum"];
+      readonly status: components["schemas"]["CountStatusEnum"];
       readonly line_count: number;
+      /**
+       * @description What the products left uncounted were taken to be at closing: zero (none left) or expected (as last month, written as estimated lines); empty while open.
+       *
+       *     * `zero` - None left
+       *     * `expected` - As last month
+       */
+      readonly uncounted: components["schemas"]["UncountedPolicyEnum"];
       /** Format: date-time */
       readonly closed_at: string | null;
       readonly closed_by: number | null;
       /** Format: date-time */
       readonly created_at: string;
     };
-    StockCountStartRequest: {
-      /** @description YYYY-MM */
-      month: string;
+    StockCountCloseRequest: {
       /**
-       * @description Carry over the previous month's lines.
-       * @default false
+       * @description What the checklist's products not counted are: zero (none left) or expected (last month's quantity, written as estimated lines). Without it, uncounted products make a 409 UNCOUNTED_PRODUCTS.
+       *
+       *     * `zero` - None left
+       *     * `expected` - As last month
        */
-      from_previous: boolean;
+      uncounted?: components["schemas"]["UncountedPolicyEnum"] | components["schemas"]["BlankEnum"];
     };
-    /**
-     * @description * `open` - Open
-     *     * `closed` - Closed
-     * @enum {string}
-     */
-    StockCountStatusEnum: "open" | "closed";
+    /** @description One month, with where its checklist stands (`selectors.checklist.checklist_totals`). */
+    StockCountDetail: {
+      readonly id: number;
+      readonly service: number;
+      readonly service_name: string;
+      /** @example 2026-03 */
+      readonly month: string;
+      readonly status: components["schemas"]["CountStatusEnum"];
+      readonly line_count: number;
+      /**
+       * @description What the products left uncounted were taken to be at closing: zero (none left) or expected (as last month, written as estimated lines); empty while open.
+       *
+       *     * `zero` - None left
+       *     * `expected` - As last month
+       */
+      readonly uncounted: components["schemas"]["UncountedPolicyEnum"];
+      /** Format: date-time */
+      readonly closed_at: string | null;
+      readonly closed_by: number | null;
+      /** Format: date-time */
+      readonly created_at: string;
+      /** @description Products counted this month. */
+      readonly products_counted: number;
+      /** @description Products of last month's count (still in the catalog) not counted yet. */
+      readonly products_to_count: number;
+    };
+    StockCountStartRequest: {
+      /** @description YYYY-MM, from 12 months before the business was created up to next month (else 400 MONTH_OUT_OF_RANGE). The month starts empty: its checklist is the service's catalogue, with last month's quantities. */
+      month: string;
+    };
     /**
      * @description What the webhook reads of a Stripe event before storing it; Stripe sends more (`object`,
      *     `api_version`, `created`, `data`…), kept as sent. The signature covers the raw body.
@@ -2215,6 +2986,12 @@ export interface components {
       refresh: string;
     };
     /**
+     * @description * `zero` - None left
+     *     * `expected` - As last month
+     * @enum {string}
+     */
+    UncountedPolicyEnum: "zero" | "expected";
+    /**
      * @description * `pcs` - pieces
      *     * `kg` - kilograms
      *     * `g` - grams
@@ -2223,6 +3000,11 @@ export interface components {
      * @enum {string}
      */
     UnitEnum: "pcs" | "kg" | "g" | "l" | "ml";
+    Usage: {
+      used: number;
+      /** @description null: unlimited. */
+      limit: number | null;
+    };
     User: {
       readonly id: number;
       /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
@@ -2259,62 +3041,149 @@ export interface components {
       duplicate: boolean;
     };
     _StatsCategory: {
+      lines: number;
+      products: number;
+      /** @description Quantities per unit (pieces, kg and litres are never added together). */
+      quantities: components["schemas"]["_StatsQuantity"][];
+      /**
+       * Format: decimal
+       * @description The stock at purchase cost, excluding VAT: the sum of the lines, each rounded.
+       */
+      stock_value: string;
+      /**
+       * Format: decimal
+       * @description Potential sales of the priced lines, excluding VAT (HT).
+       */
+      potential_sales_value: string;
+      /**
+       * Format: decimal
+       * @description The VAT of the potential sales.
+       */
+      potential_sales_vat: string;
+      /**
+       * Format: decimal
+       * @description Potential sales of the priced lines, including VAT (TTC).
+       */
+      potential_sales_value_incl_vat: string;
+      /**
+       * Format: decimal
+       * @description The stock value of the priced lines (what the margin is computed against).
+       */
+      priced_stock_value: string;
+      /**
+       * Format: decimal
+       * @description potential_sales_value (HT) - priced_stock_value: priced lines only.
+       */
+      potential_margin: string;
+      /** @description Lines without a selling price, left out of sales and margin. */
+      unpriced: components["schemas"]["_StatsUnpriced"];
       category: number | null;
       category_name: string | null;
-      lines: number;
-      /** Format: decimal */
-      quantity: string;
-      /** Format: decimal */
-      stock_value: string;
-      /** Format: decimal */
-      potential_sales_value: string;
     };
     _StatsChange: {
-      /** Format: decimal */
-      quantity: string;
-      /** Format: decimal */
+      /** @description Quantities per unit (pieces, kg and litres are never added together). */
+      quantities: components["schemas"]["_StatsQuantity"][];
+      /**
+       * Format: decimal
+       * @description An amount in the tenant's currency, rounded half up to its minor unit (EUR 0.01, XOF 1).
+       */
       stock_value: string;
       /** Format: decimal */
       stock_value_percent: string | null;
-      /** Format: decimal */
+      /**
+       * Format: decimal
+       * @description An amount in the tenant's currency, rounded half up to its minor unit (EUR 0.01, XOF 1).
+       */
       losses_value: string;
     };
     _StatsLosses: {
       count: number;
-      /** Format: decimal */
-      quantity: string;
-      /** Format: decimal */
+      /** @description In each product's unit, per unit. */
+      quantities: components["schemas"]["_StatsQuantity"][];
+      /**
+       * Format: decimal
+       * @description At purchase cost, excluding VAT.
+       */
       value: string;
       by_reason: components["schemas"]["_StatsReason"][];
     };
     _StatsPrevious: {
       lines: number;
+      /** @description Quantities per unit (pieces, kg and litres are never added together). */
+      quantities: components["schemas"]["_StatsQuantity"][];
+      /**
+       * Format: decimal
+       * @description An amount in the tenant's currency, rounded half up to its minor unit (EUR 0.01, XOF 1).
+       */
+      stock_value: string;
+      /**
+       * Format: decimal
+       * @description An amount in the tenant's currency, rounded half up to its minor unit (EUR 0.01, XOF 1).
+       */
+      losses_value: string;
+    };
+    _StatsQuantity: {
+      unit: components["schemas"]["UnitEnum"];
       /** Format: decimal */
       quantity: string;
-      /** Format: decimal */
-      stock_value: string;
-      /** Format: decimal */
-      losses_value: string;
     };
     _StatsReason: {
       reason: components["schemas"]["LossReasonEnum"];
       count: number;
-      /** Format: decimal */
-      quantity: string;
-      /** Format: decimal */
+      /** @description Quantities per unit (pieces, kg and litres are never added together). */
+      quantities: components["schemas"]["_StatsQuantity"][];
+      /**
+       * Format: decimal
+       * @description An amount in the tenant's currency, rounded half up to its minor unit (EUR 0.01, XOF 1).
+       */
       value: string;
     };
     _StatsTotals: {
       lines: number;
       products: number;
-      /** Format: decimal */
-      quantity: string;
-      /** Format: decimal */
+      /** @description Quantities per unit (pieces, kg and litres are never added together). */
+      quantities: components["schemas"]["_StatsQuantity"][];
+      /**
+       * Format: decimal
+       * @description The stock at purchase cost, excluding VAT: the sum of the lines, each rounded.
+       */
       stock_value: string;
-      /** Format: decimal */
+      /**
+       * Format: decimal
+       * @description Potential sales of the priced lines, excluding VAT (HT).
+       */
       potential_sales_value: string;
-      /** Format: decimal */
+      /**
+       * Format: decimal
+       * @description The VAT of the potential sales.
+       */
+      potential_sales_vat: string;
+      /**
+       * Format: decimal
+       * @description Potential sales of the priced lines, including VAT (TTC).
+       */
+      potential_sales_value_incl_vat: string;
+      /**
+       * Format: decimal
+       * @description The stock value of the priced lines (what the margin is computed against).
+       */
+      priced_stock_value: string;
+      /**
+       * Format: decimal
+       * @description potential_sales_value (HT) - priced_stock_value: priced lines only.
+       */
       potential_margin: string;
+      /** @description Lines without a selling price, left out of sales and margin. */
+      unpriced: components["schemas"]["_StatsUnpriced"];
+    };
+    _StatsUnpriced: {
+      products: number;
+      lines: number;
+      /**
+       * Format: decimal
+       * @description The stock value (HT) of the lines without a selling price.
+       */
+      stock_value: string;
     };
   };
   responses: never;
@@ -2359,6 +3228,226 @@ export interface operations {
         content: {
           "application/json": components["schemas"]["Error"];
         };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  ai_assistant_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        "application/json": components["schemas"]["AssistantQuestionRequest"];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["AssistantAnswer"];
+        };
+      };
+      /** @description Invalid input. `code`: `MALFORMED_JSON`, `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `MONTH_OUTSIDE_HISTORY`, `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Request body too large. `code`: `PAYLOAD_TOO_LARGE`. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unsupported media type. `code`: `UNSUPPORTED_MEDIA_TYPE`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Too many requests (see `retry_after` and the Retry-After header). `code`: `THROTTLED`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  ai_conversations_list: {
+    parameters: {
+      query?: {
+        /** @description A page number within the paginated result set. */
+        page?: number;
+        /** @description Number of results to return per page. */
+        page_size?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["PaginatedConversationList"];
+        };
+      };
+      /** @description Invalid input. `code`: `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  ai_conversations_destroy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description No response body */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
       /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
       401: {
@@ -2450,6 +3539,491 @@ export interface operations {
       };
       /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  areas_list: {
+    parameters: {
+      query?: {
+        /** @description A page number within the paginated result set. */
+        page?: number;
+        /** @description Number of results to return per page. */
+        page_size?: number;
+        /** @description Service id (or X-Service-Id). */
+        service?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["PaginatedAreaList"];
+        };
+      };
+      /** @description Invalid input. `code`: `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  areas_create: {
+    parameters: {
+      query: {
+        /** @description Service id. Required (400 SERVICE_REQUIRED) unless sent as X-Service-Id or in the body, or the member is limited to one service. */
+        service: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["AreaWriteRequest"];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Area"];
+        };
+      };
+      /** @description Invalid input. `code`: `MALFORMED_JSON`, `SERVICE_REQUIRED`, `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Conflict with the current state. `code`: `AREA_NAME_TAKEN`. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Request body too large. `code`: `PAYLOAD_TOO_LARGE`. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unsupported media type. `code`: `UNSUPPORTED_MEDIA_TYPE`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  areas_retrieve: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Area"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  areas_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["AreaWriteRequest"];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Area"];
+        };
+      };
+      /** @description Invalid input. `code`: `MALFORMED_JSON`, `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Conflict with the current state. `code`: `AREA_NAME_TAKEN`. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Request body too large. `code`: `PAYLOAD_TOO_LARGE`. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unsupported media type. `code`: `UNSUPPORTED_MEDIA_TYPE`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  areas_destroy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description No response body */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Conflict with the current state. `code`: `OBJECT_IN_USE`. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  areas_partial_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        "application/json": components["schemas"]["PatchedAreaWriteRequest"];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Area"];
+        };
+      };
+      /** @description Invalid input. `code`: `MALFORMED_JSON`, `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Conflict with the current state. `code`: `AREA_NAME_TAKEN`. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Request body too large. `code`: `PAYLOAD_TOO_LARGE`. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unsupported media type. `code`: `UNSUPPORTED_MEDIA_TYPE`. */
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -5777,7 +7351,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Conflict with the current state. `code`: `COUNT_CLOSED`. */
+      /** @description Conflict with the current state. `code`: `COUNT_CLOSED`, `LINE_EXISTS`. */
       409: {
         headers: {
           [name: string]: unknown;
@@ -5939,7 +7513,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Conflict with the current state. `code`: `COUNT_CLOSED`. */
+      /** @description Conflict with the current state. `code`: `COUNT_CLOSED`, `LINE_EXISTS`. */
       409: {
         headers: {
           [name: string]: unknown;
@@ -6071,7 +7645,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["StockCount"];
+          "application/json": components["schemas"]["StockCountDetail"];
         };
       };
       201: {
@@ -6079,10 +7653,10 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["StockCount"];
+          "application/json": components["schemas"]["StockCountDetail"];
         };
       };
-      /** @description Invalid input. `code`: `INVALID_MONTH`, `MALFORMED_JSON`, `SERVICE_REQUIRED`, `VALIDATION_ERROR`. */
+      /** @description Invalid input. `code`: `INVALID_MONTH`, `MALFORMED_JSON`, `MONTH_OUT_OF_RANGE`, `SERVICE_REQUIRED`, `VALIDATION_ERROR`. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6163,7 +7737,144 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["StockCount"];
+          "application/json": components["schemas"]["StockCountDetail"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  counts_destroy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description No response body */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Conflict with the current state. `code`: `COUNT_CLOSED`, `COUNT_NOT_EMPTY`. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  counts_checklist_list: {
+    parameters: {
+      query?: {
+        /** @description Only the products kept in this area. */
+        area?: number;
+        page?: number;
+        /** @description Up to 1,000. */
+        page_size?: number;
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["PaginatedChecklistItemList"];
+        };
+      };
+      /** @description Invalid input. `code`: `INVALID_FILTER`, `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
@@ -6213,14 +7924,27 @@ export interface operations {
       };
       cookie?: never;
     };
-    requestBody?: never;
+    requestBody?: {
+      content: {
+        "application/json": components["schemas"]["StockCountCloseRequest"];
+      };
+    };
     responses: {
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["StockCount"];
+          "application/json": components["schemas"]["StockCountDetail"];
+        };
+      };
+      /** @description Invalid input. `code`: `MALFORMED_JSON`, `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
@@ -6243,6 +7967,33 @@ export interface operations {
       };
       /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Conflict with the current state. `code`: `COUNT_EMPTY`, `MONTH_NOT_STARTED`, `UNCOUNTED_PRODUCTS`. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Request body too large. `code`: `PAYLOAD_TOO_LARGE`. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unsupported media type. `code`: `UNSUPPORTED_MEDIA_TYPE`. */
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -6277,7 +8028,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["StockCount"];
+          "application/json": components["schemas"]["StockCountDetail"];
         };
       };
       /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
@@ -6341,7 +8092,7 @@ export interface operations {
           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
         };
       };
-      /** @description Invalid input. `code`: `INVALID_MONTH`, `SERVICE_REQUIRED`, `VALIDATION_ERROR`. */
+      /** @description Invalid input. `code`: `EMAIL_NEEDS_POST`, `INVALID_MONTH`, `SERVICE_REQUIRED`, `VALIDATION_ERROR`. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6391,13 +8142,11 @@ export interface operations {
   exports_retrieve: {
     parameters: {
       query: {
-        /** @description Members' addresses, comma-separated (≤ 5). */
-        email?: string;
         format: "csv" | "xlsx";
         /** @description YYYY-MM; this month by default. */
         from?: string;
-        /** @description A note for the email (with email=). */
-        message?: string;
+        /** @description The sheet a CSV holds (default inventory); an XLSX holds all three. */
+        kind?: "inventory" | "losses" | "summary";
         /** @description Containers. */
         mode?: "all" | "opened" | "sealed";
         /** @description CSV separator (default ;). */
@@ -6422,15 +8171,7 @@ export interface operations {
           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
         };
       };
-      202: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["EmailedExportQueued"];
-        };
-      };
-      /** @description Invalid input. `code`: `INVALID_MONTH`, `INVALID_MONTH_RANGE`, `MONTH_RANGE_TOO_LONG`, `VALIDATION_ERROR`. */
+      /** @description Invalid input. `code`: `EMAIL_NEEDS_POST`, `INVALID_MONTH`, `INVALID_MONTH_RANGE`, `MONTH_RANGE_TOO_LONG`, `VALIDATION_ERROR`. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6459,6 +8200,542 @@ export interface operations {
       };
       /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  exports_create: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description The same request sent again with the same key answers the first export, and uses no quota. */
+        "Idempotency-Key"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["EmailedExportRequestRequest"];
+      };
+    };
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["EmailedExportQueued"];
+        };
+      };
+      /** @description Invalid input. `code`: `INVALID_IDEMPOTENCY_KEY`, `INVALID_MONTH`, `INVALID_MONTH_RANGE`, `MALFORMED_JSON`, `MONTH_RANGE_TOO_LONG`, `RECIPIENT_NOT_ALLOWED`, `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `FEATURE_NOT_INCLUDED`, `LIMIT_EXPORT_CSV_MONTH`, `LIMIT_EXPORT_XLSX_MONTH`, `MONTH_OUTSIDE_HISTORY`, `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Conflict with the current state. `code`: `IDEMPOTENCY_KEY_REUSED`. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Request body too large. `code`: `PAYLOAD_TOO_LARGE`. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unsupported media type. `code`: `UNSUPPORTED_MEDIA_TYPE`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Too many requests (see `retry_after` and the Retry-After header). `code`: `THROTTLED`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  exports_recipients_list: {
+    parameters: {
+      query?: {
+        /** @description A page number within the paginated result set. */
+        page?: number;
+        /** @description Number of results to return per page. */
+        page_size?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["PaginatedExportRecipientList"];
+        };
+      };
+      /** @description Invalid input. `code`: `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  exports_recipients_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["ExportRecipientCreateRequest"];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ExportRecipient"];
+        };
+      };
+      /** @description Invalid input. `code`: `MALFORMED_JSON`, `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `FEATURE_NOT_INCLUDED`, `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Conflict with the current state. `code`: `RECIPIENT_ALREADY_ADDED`, `RECIPIENT_IS_MEMBER`, `RECIPIENT_LIMIT_REACHED`. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Request body too large. `code`: `PAYLOAD_TOO_LARGE`. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unsupported media type. `code`: `UNSUPPORTED_MEDIA_TYPE`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Too many requests (see `retry_after` and the Retry-After header). `code`: `RECIPIENT_RATE_LIMITED`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  exports_recipients_retrieve: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ExportRecipient"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  exports_recipients_destroy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description No response body */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  exports_recipients_resend_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ExportRecipient"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `FEATURE_NOT_INCLUDED`, `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Conflict with the current state. `code`: `RECIPIENT_NOT_PENDING`, `RECIPIENT_SEND_LIMIT`. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Too many requests (see `retry_after` and the Retry-After header). `code`: `THROTTLED`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  exports_recipients_confirm_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["RecipientTokenRequest"];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["RecipientConfirmed"];
+        };
+      };
+      /** @description Invalid input. `code`: `MALFORMED_JSON`, `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Gone. `code`: `RECIPIENT_LINK_INVALID`. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Request body too large. `code`: `PAYLOAD_TOO_LARGE`. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unsupported media type. `code`: `UNSUPPORTED_MEDIA_TYPE`. */
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -6663,7 +8940,7 @@ export interface operations {
           "application/json": components["schemas"]["Loss"];
         };
       };
-      /** @description Invalid input. `code`: `INVALID_IDEMPOTENCY_KEY`, `MALFORMED_JSON`, `VALIDATION_ERROR`. */
+      /** @description Invalid input. `code`: `INVALID_IDEMPOTENCY_KEY`, `LOSS_IN_FUTURE`, `MALFORMED_JSON`, `VALIDATION_ERROR`. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6699,7 +8976,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Conflict with the current state. `code`: `COUNT_CLOSED`, `IDEMPOTENCY_KEY_REUSED`. */
+      /** @description Conflict with the current state. `code`: `IDEMPOTENCY_KEY_REUSED`, `MONTH_CLOSED`. */
       409: {
         headers: {
           [name: string]: unknown;
@@ -6817,7 +9094,7 @@ export interface operations {
           "application/json": components["schemas"]["Loss"];
         };
       };
-      /** @description Invalid input. `code`: `MALFORMED_JSON`, `VALIDATION_ERROR`. */
+      /** @description Invalid input. `code`: `LOSS_IN_FUTURE`, `MALFORMED_JSON`, `VALIDATION_ERROR`. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6853,7 +9130,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Conflict with the current state. `code`: `COUNT_CLOSED`. */
+      /** @description Conflict with the current state. `code`: `MONTH_CLOSED`. */
       409: {
         headers: {
           [name: string]: unknown;
@@ -6936,7 +9213,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Conflict with the current state. `code`: `COUNT_CLOSED`. */
+      /** @description Conflict with the current state. `code`: `MONTH_CLOSED`. */
       409: {
         headers: {
           [name: string]: unknown;
@@ -6979,7 +9256,7 @@ export interface operations {
           "application/json": components["schemas"]["Loss"];
         };
       };
-      /** @description Invalid input. `code`: `MALFORMED_JSON`, `VALIDATION_ERROR`. */
+      /** @description Invalid input. `code`: `LOSS_IN_FUTURE`, `MALFORMED_JSON`, `VALIDATION_ERROR`. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -7015,7 +9292,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Conflict with the current state. `code`: `COUNT_CLOSED`. */
+      /** @description Conflict with the current state. `code`: `MONTH_CLOSED`. */
       409: {
         headers: {
           [name: string]: unknown;
