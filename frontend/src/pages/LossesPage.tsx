@@ -347,7 +347,7 @@ export function LossesPage() {
               .map((total) =>
                 t('losses.total', {
                   reason: t(`reasons.${total.reason}`),
-                  count: format.number(total.count),
+                  number: format.number(total.count),
                 }),
               )
               .join(' · ')}
