@@ -81,7 +81,7 @@ def test_amounts_follow_the_tenant_currency(bar_month):
         tenant.save()
     facts = values(facts_for(bar_month.workspace))
     assert facts["stock.value"] == "135"
-    # Each loss rounded to the franc, then summed: 3 × 18.90 → 57, 6 × 0.60 → 4.
+    # Each loss rounded to the franc, then summed: 3 x 18.90 → 57, 6 x 0.60 → 4.
     assert facts["losses.value"] == "61"
 
 
