@@ -23,6 +23,7 @@ api_patterns = [
     path("", include("stockscan.mail.urls")),
     path("", include("stockscan.exports.urls")),
     path("", include("stockscan.assistant.urls")),
+    path("", include("stockscan.credits.urls")),
     route("schema/", SpectacularAPIView.as_view(), "schema"),
     route("docs/", SwaggerUIView.as_view(url_name="schema"), "docs"),
 ]

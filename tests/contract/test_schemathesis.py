@@ -119,6 +119,29 @@ EXCLUSIONS: dict[str, tuple[list, str]] = {
         'service is an id of the tenant or "all", not any text; the question refuses control and invisible '
         "characters but newlines (core.fields), which JSON Schema cannot say",
     ),
+    "POST /api/customers/": (
+        [positive_data_acceptance],
+        "the phone must be a real number of its region (phonenumbers), names refuse invisible characters",
+    ),
+    "PUT /api/customers/{id}/": ([positive_data_acceptance], "the phone must be a real number of its region"),
+    "PATCH /api/customers/{id}/": ([positive_data_acceptance], "the phone must be a real number of its region"),
+    "POST /api/credits/": (
+        [positive_data_acceptance],
+        "rules across fields and the ledger: amount > 0 with no more decimals than the currency, equal to the "
+        "lines' total; not dated in the future; due on or after its date",
+    ),
+    "POST /api/payments/": (
+        [positive_data_acceptance],
+        "rules of the ledger: amount > 0 with no more decimals than the currency, not more than the balance",
+    ),
+    "GET /api/customers/statement/": (
+        [positive_data_acceptance, negative_data_rejection],
+        SECRET + "; any token, well-formed or not, answers 404 STATEMENT_LINK_INVALID alike (its fate is never told)",
+    ),
+    "POST /api/customers/access/": (
+        [positive_data_acceptance, negative_data_rejection],
+        "an access code is a secret; any code, well-formed or not, answers 404 ACCESS_CODE_INVALID alike",
+    ),
 }
 LIST_QUERY_OPERATIONS = {
     "GET /api/activity/",
@@ -133,6 +156,10 @@ LIST_QUERY_OPERATIONS = {
     "GET /api/exports/recipients/",
     "GET /api/losses/",
     "GET /api/products/",
+    "GET /api/customers/",
+    "GET /api/credits/",
+    "GET /api/payments/",
+    "GET /api/entries/",
 }
 
 

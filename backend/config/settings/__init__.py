@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "stockscan.mail",
     "stockscan.exports",
     "stockscan.assistant",
+    "stockscan.credits",
     "stockscan.demo",
 ]
 
@@ -250,9 +251,18 @@ REST_FRAMEWORK = {
         "password_reset_email": env.string("PASSWORD_RESET_THROTTLE_RATE_EMAIL", "5/hour"),
         "register_ip": env.string("REGISTER_THROTTLE_RATE_IP", "20/hour"),
         "invitation_ip": env.string("INVITATION_THROTTLE_RATE_IP", "60/hour"),
+        # The public credit-book access by code (stockscan.credits): per client address, and
+        # per code prefix (the first characters), so neither one address nor many addresses
+        # trying the same neighbourhood of codes can walk the code space.
+        "customer_access_ip": env.string("CUSTOMER_ACCESS_THROTTLE_RATE_IP", "30/hour"),
+        "customer_access_prefix": env.string("CUSTOMER_ACCESS_THROTTLE_RATE_PREFIX", "10/hour"),
+        "statement_link_ip": env.string("STATEMENT_LINK_THROTTLE_RATE_IP", "120/hour"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+
+# How long a shared credit-book statement link stays valid.
+CREDIT_STATEMENT_LINK_DAYS = env.integer("CREDIT_STATEMENT_LINK_DAYS", 30)
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.integer("JWT_ACCESS_MINUTES", 15)),
@@ -282,6 +292,12 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "stockscan.orgs.models.Role",
         "ServiceTypeEnum": "stockscan.orgs.presets.ServiceType",
         "BusinessTypeEnum": "stockscan.orgs.models.BusinessType",
+        "EntryKindEnum": "stockscan.credits.models.EntryKind",
+        # The alerts' kinds (the assistant's actions and the ledger's entries have a `kind` too).
+        "AlertKindEnum": [("low_stock", "low_stock"), ("expiry", "expiry")],
+        "CustomerStatusEnum": "stockscan.credits.models.CustomerStatus",
+        "CreditStatusEnum": "stockscan.credits.models.CreditStatus",
+        "PaymentMethodEnum": "stockscan.credits.models.PaymentMethod",
         "LanguageEnum": "config.settings.LANGUAGES",
         "MembershipStatusEnum": "stockscan.orgs.models.MembershipStatus",
         "InvitationStatusEnum": "stockscan.orgs.models.InvitationStatus",
@@ -293,8 +309,6 @@ SPECTACULAR_SETTINGS = {
         "CountStatusEnum": "stockscan.inventory.models.CountStatus",
         "UncountedPolicyEnum": "stockscan.inventory.models.UncountedPolicy",
         "AssistantActionKindEnum": "stockscan.assistant.serializers.ACTION_KINDS",
-        # The alerts' kinds keep the name they had before the assistant's actions had a `kind`.
-        "KindEnum": [("low_stock", "low_stock"), ("expiry", "expiry")],
     },
     "APPEND_COMPONENTS": {
         "securitySchemes": {

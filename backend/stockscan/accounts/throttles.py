@@ -13,9 +13,9 @@ import time
 from django.core.cache import cache
 from rest_framework.exceptions import Throttled
 from rest_framework.settings import api_settings
-from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 
-_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+from stockscan.core.throttling import AtomicRateThrottle, ClientAddressThrottle, parse_rate
 
 
 def client_address(request) -> str:
@@ -24,12 +24,7 @@ def client_address(request) -> str:
     return BaseThrottle().get_ident(request) or ""
 
 
-class _ByClientAddress(SimpleRateThrottle):
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-
-class _ByBodyField(SimpleRateThrottle):
+class _ByBodyField(AtomicRateThrottle):
     fields: tuple[str, ...] = ()
 
     def get_cache_key(self, request, view):
@@ -41,11 +36,11 @@ class _ByBodyField(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": digest}
 
 
-class LoginIPThrottle(_ByClientAddress):
+class LoginIPThrottle(ClientAddressThrottle):
     scope = "login_ip"
 
 
-class PasswordResetIPThrottle(_ByClientAddress):
+class PasswordResetIPThrottle(ClientAddressThrottle):
     scope = "password_reset_ip"
 
 
@@ -54,15 +49,15 @@ class PasswordResetEmailThrottle(_ByBodyField):
     fields = ("email",)
 
 
-class RegisterIPThrottle(_ByClientAddress):
+class RegisterIPThrottle(ClientAddressThrottle):
     scope = "register_ip"
 
 
-class InvitationLinkIPThrottle(_ByClientAddress):
+class InvitationLinkIPThrottle(ClientAddressThrottle):
     scope = "invitation_ip"
 
 
-class EmailConfirmIPThrottle(_ByClientAddress):
+class EmailConfirmIPThrottle(ClientAddressThrottle):
     scope = "email_confirm_ip"
 
 
@@ -77,8 +72,7 @@ class FailureBudget:
         self._ends_key = f"{self.key}:ends"
 
     def _rate(self) -> tuple[int, int]:
-        number, period = api_settings.DEFAULT_THROTTLE_RATES[self.scope].split("/", 1)
-        return int(number), _PERIODS[period.strip()[0]]
+        return parse_rate(api_settings.DEFAULT_THROTTLE_RATES[self.scope])
 
     def exhausted(self) -> bool:
         limit, _window = self._rate()

@@ -18,6 +18,7 @@ from django_scopes import scope, scopes_disabled
 
 from stockscan.core.months import previous_month
 from stockscan.demo.catalogue import BAR, KITCHEN
+from stockscan.demo.credit_book import demo_credit_book
 from stockscan.entitlements.models import PlanGrant, TenantPlanOverride
 from stockscan.entitlements.plans import PlanCode
 from stockscan.inventory.models import CountLine, Loss, LossReason, Product
@@ -78,6 +79,7 @@ def demo_business_seed(*, reset: bool = False, today: date | None = None) -> Ten
             _inventory(tenant, users, services, today=today)
         if not Invitation.objects.filter(tenant=tenant, status=InvitationStatus.PENDING).exists():
             invitation_create(tenant=tenant, actor=users[Role.OWNER], email=INVITED_EMAIL, role=Role.MANAGER)
+        demo_credit_book(tenant=tenant, owner=users[Role.OWNER], today=today)
     return tenant
 
 

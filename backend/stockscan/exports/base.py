@@ -47,11 +47,16 @@ class Column:
     header: str  # a lazy translation, rendered in the language of the export
     kind: ColumnKind = ColumnKind.TEXT
     width: int = 14
+    # Whether the totals row sums it; by default amounts and counts are summed. A running
+    # balance is an amount that is not.
+    total: bool | None = None
 
     @property
     def summed(self) -> bool:
         """Whether the sheet's totals row sums this column: amounts and counts. Quantities are
         not (a sheet mixes pieces, kilograms and litres), nor unit prices."""
+        if self.total is not None:
+            return self.total
         return self.kind in (ColumnKind.MONEY, ColumnKind.INTEGER)
 
 
@@ -61,7 +66,8 @@ class Sheet:
     the database (`values_list(...).iterator()`): it is consumed once, never held whole.
     The renderer records how many rows it wrote in `row_count`, and ends the sheet with a
     totals row: `total_label` in the first column, the sum of every summed column (sums of
-    the rounded amounts the rows show, so a column summed by hand gives the same figure)."""
+    the rounded amounts the rows show, so a column summed by hand gives the same figure); a
+    sheet with no summed column (a statement, whose last row is its closing balance) has none."""
 
     key: str  # a stable name for the audit: "inventory", "losses"…
     name: str  # the translated sheet name

@@ -167,9 +167,10 @@ def _python_csv_chunks(sheet: Sheet, *, separator: str) -> Iterator[bytes]:
             buffer.seek(0)
             buffer.truncate()
     sheet.row_count = count
-    total_row = format_row(totals.row(sheet))
-    total_row[0] = neutralise(str(sheet.total_label))
-    writer.writerow(total_row)
+    if totals.indexes:
+        total_row = format_row(totals.row(sheet))
+        total_row[0] = neutralise(str(sheet.total_label))
+        writer.writerow(total_row)
     yield buffer.getvalue().encode()
 
 
@@ -344,7 +345,8 @@ def _write_sheet(workbook, sheet: Sheet, header_format, formats, total_formats) 
                 writers[column_index](row_index, column_index, value, cell_formats[column_index])
     sheet.row_count = row_index
     worksheet.autofilter(0, 0, row_index, len(columns) - 1)
-    _write_totals(worksheet, sheet, totals, row_index, total_formats)
+    if totals.indexes:
+        _write_totals(worksheet, sheet, totals, row_index, total_formats)
 
 
 def _write_totals(worksheet, sheet: Sheet, totals: _Totals, last_row: int, total_formats) -> None:

@@ -1,6 +1,7 @@
 from datetime import date
 from zoneinfo import ZoneInfo
 
+import phonenumbers
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower, Upper
@@ -33,6 +34,10 @@ class Role(models.TextChoices):
     OPERATOR = "operator", _("Operator")
 
 
+# The ISO 3166 alpha-2 codes a phone number can belong to (phonenumbers' regions).
+COUNTRY_CODES: list[str] = sorted(phonenumbers.SUPPORTED_REGIONS)
+
+
 class Tenant(TimeStampedModel):
     """A business: the unit of isolation, billing and plan."""
 
@@ -43,6 +48,8 @@ class Tenant(TimeStampedModel):
     currency = models.CharField(max_length=3, choices=[(code, code) for code in CURRENCIES], default="EUR")
     locale = models.CharField(max_length=8, choices=settings.LANGUAGES, default="fr")
     timezone = models.CharField(max_length=64, default="Europe/Paris")
+    # ISO 3166 alpha-2: the default region of phone numbers typed without +country code.
+    country = models.CharField(_("country"), max_length=2, default="FR")
     # Selling prices are typed as the customer pays them (TTC) unless the business says
     # otherwise; purchase prices are always excluding VAT, as on a supplier's invoice.
     prices_include_vat = models.BooleanField(_("selling prices include VAT"), default=True)

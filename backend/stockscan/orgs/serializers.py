@@ -11,7 +11,17 @@ from stockscan.core.fields import EmailField, refuse_invisible_characters
 from stockscan.core.money import CURRENCIES
 from stockscan.core.serializers import TenantRelatedField
 from stockscan.mail.models import DeliveryStatus, EmailStatus
-from stockscan.orgs.models import BusinessType, Domain, Invitation, InvitationStatus, Membership, Role, Service, Tenant
+from stockscan.orgs.models import (
+    COUNTRY_CODES,
+    BusinessType,
+    Domain,
+    Invitation,
+    InvitationStatus,
+    Membership,
+    Role,
+    Service,
+    Tenant,
+)
 from stockscan.orgs.presets import FEATURE_KEYS, CountingMode, ServiceType
 
 NOT_SENT = "not_sent"
@@ -43,6 +53,7 @@ class TenantSettingsSerializer(serializers.ModelSerializer):
             "currency",
             "locale",
             "timezone",
+            "country",
             "prices_include_vat",
             "operators_see_costs",
             "created_at",
@@ -51,6 +62,7 @@ class TenantSettingsSerializer(serializers.ModelSerializer):
         extra_kwargs = {
             "currency": {"help_text": "ISO 4217 code; amounts are rounded to its minor unit (EUR 0.01, XOF 1)."},
             "timezone": {"help_text": "IANA time zone: months and expiry dates follow the business's own day."},
+            "country": {"help_text": "ISO 3166 alpha-2 code: the default region of customers' phone numbers."},
             "prices_include_vat": {
                 "help_text": "Selling prices are entered including VAT (TTC); purchase prices always exclude it."
             },
@@ -67,6 +79,9 @@ class TenantSettingsUpdateSerializer(serializers.Serializer):
     currency = serializers.ChoiceField(choices=CURRENCIES, required=False)
     locale = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
     timezone = serializers.CharField(max_length=64, required=False, help_text="IANA time zone, e.g. Africa/Dakar.")
+    country = serializers.ChoiceField(
+        choices=COUNTRY_CODES, required=False, help_text="ISO 3166 alpha-2, e.g. SN: phone numbers' default region."
+    )
     prices_include_vat = serializers.BooleanField(required=False)
     operators_see_costs = serializers.BooleanField(required=False)
 

@@ -27,6 +27,7 @@ from django_scopes import scopes_disabled
 from drf_spectacular.generators import SchemaGenerator
 
 from stockscan.assistant.models import Conversation
+from stockscan.credits.models import CreditEntry, Customer, LedgerEntry, PaymentEntry
 from stockscan.exports.models import ExportRecipient, ExportRecipientStatus
 from stockscan.inventory.models import Area, Category, CountLine, Loss, Product, StockCount
 from stockscan.orgs.models import Invitation, Membership, Role, Service
@@ -72,6 +73,10 @@ NO_TENANT_OBJECT_ROUTES: dict[str, str] = {
     "message id (tests/backend/mail/test_sendgrid_webhook.py)",
     "api-not-found": "catch-all answering the JSON 404 for unknown /api/ paths",
     "plans": "the public plan catalogue: the same for everyone, no tenant data",
+    "customer-access": "the credit book's public view by access code: the code names its one customer; unknown, "
+    "revoked and malformed codes answer alike (tests/backend/credits/test_customer_access.py)",
+    "customer-shared-statement": "a shared statement link: the signed token names its one customer; tampered, "
+    "expired and revoked links answer alike (tests/backend/credits/test_customer_access.py)",
     "billing-webhook": (
         "Stripe's webhook: no token, authenticated by the Stripe-Signature over the raw body; the tenant "
         "comes from the stored Stripe customer, never from the caller"
@@ -93,6 +98,8 @@ CURRENT_TENANT_ROUTES: dict[str, str] = {
     "tenant-settings": "the current tenant's own settings",
     "activity": "the current tenant's audit rows, in words",
     "ai-assistant": "the assistant's answer about the current tenant's month, from its own figures",
+    "credit-dashboard": "the current tenant's credit book figures (outstanding, overdue, ageing, top debtors)",
+    "credit-settings": "the current tenant's credit book settings (payment term, reminder schedule)",
 }
 
 # Query parameters a current-tenant route needs to answer (the walk's rows are in June 2019).
@@ -151,6 +158,41 @@ def make_export_recipient(ws: Workspace) -> ExportRecipient:
             confirmed_at=timezone.now(),
             last_sent_at=timezone.now() - timedelta(hours=1),
             send_count=1,
+        )
+
+
+def walk_customer(ws: Workspace) -> Customer:
+    with scopes_disabled():
+        return Customer.objects.create(tenant=ws.tenant, name=f"Client {Customer.objects.count() + 1}")
+
+
+def walk_credit(ws: Workspace) -> LedgerEntry:
+    """A new customer owing a credit of 100."""
+    customer = walk_customer(ws)
+    with scopes_disabled():
+        return LedgerEntry.objects.create(
+            tenant=ws.tenant,
+            customer=customer,
+            kind="CREDIT",
+            amount=100,
+            signed_amount=100,
+            occurred_on=timezone.localdate(),
+            # Three days ahead: the reminder schedule's default "3 days before" step.
+            due_date=timezone.localdate() + timedelta(days=3),
+        )
+
+
+def walk_payment(ws: Workspace) -> LedgerEntry:
+    """A new customer who owed 100 and paid 10 of it: the row is the payment."""
+    credit = walk_credit(ws)
+    with scopes_disabled():
+        return LedgerEntry.objects.create(
+            tenant=ws.tenant,
+            customer=credit.customer,
+            kind="PAYMENT",
+            amount=10,
+            signed_amount=-10,
+            occurred_on=timezone.localdate(),
         )
 
 
@@ -216,6 +258,24 @@ TENANT_MODELS: dict[type[models.Model], TenantRows] = {
     Conversation: TenantRows(
         make=lambda ws: ConversationFactory(tenant=ws.tenant, user=ws.user(Role.OWNER)),
         create_body=lambda ws: {},
+        service_scoped=False,
+    ),
+    Customer: TenantRows(
+        make=walk_customer,
+        create_body=lambda ws: {"name": "Awa Diallo", "phone": "+221771234567"},
+        service_scoped=False,
+    ),
+    # The whole ledger (list, detail, reversal): its row is a credit; the body is a reversal's.
+    LedgerEntry: TenantRows(make=walk_credit, create_body=lambda ws: {"reason": "erreur"}, service_scoped=False),
+    CreditEntry: TenantRows(
+        make=walk_credit,
+        create_body=lambda ws: {"customer": walk_customer(ws).pk, "amount": "10"},
+        service_scoped=False,
+    ),
+    # A payment of 10 by a customer who owes 100 (the body's credit is no payment row).
+    PaymentEntry: TenantRows(
+        make=walk_payment,
+        create_body=lambda ws: {"customer": walk_credit(ws).customer_id, "amount": "10"},
         service_scoped=False,
     ),
 }

@@ -24,6 +24,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from stockscan.core.errors import api_exception_handler
+from stockscan.credits.models import CreditEntry, PaymentEntry
 from stockscan.entitlements.plans import PlanCode
 from stockscan.inventory.models import CountLine, Loss
 from stockscan.orgs.models import Role, Service
@@ -62,6 +63,7 @@ def _valid_bodies(ws: Workspace) -> dict[tuple[str, str], dict]:
     line = {"quantity": "3", "lot": "", "remaining_quantity": None}
     loss = {"quantity": "1", "reason": "breakage", "occurred_on": "2019-06-15", "note": "tombé"}
     account = {"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD}
+    customer = {"name": "Awa Diallo", "phone": "+221771234567", "email": "awa@example.test", "address": "Dakar"}
     return {
         ("register", "POST"): {
             "username": "nouvelle.maison",
@@ -126,6 +128,24 @@ def _valid_bodies(ws: Workspace) -> dict[tuple[str, str], dict]:
         ("loss-detail", "PUT"): {"product": _kitchen_product(ws), **loss},
         ("loss-detail", "PATCH"): loss,
         ("ai-assistant", "POST"): {"scope": "inventory", "month": "2019-06", "question": "Que surveiller ?"},
+        ("customer-list", "POST"): customer,
+        ("customer-detail", "PUT"): customer,
+        ("customer-detail", "PATCH"): customer,
+        ("credit-list", "POST"): {
+            **TENANT_MODELS[CreditEntry].create_body(ws),
+            "description": "riz 25 kg",
+            "client_id": "c-1",
+        },
+        ("payment-list", "POST"): {
+            **TENANT_MODELS[PaymentEntry].create_body(ws),
+            "method": "mobile_money",
+            "reference": "OM-123",
+            "client_id": "p-1",
+        },
+        ("entry-reverse", "POST"): {"reason": "erreur de saisie"},
+        ("credit-settings", "PATCH"): {"payment_term_days": 15, "reminders_enabled": True},
+        ("customer-access", "POST"): {"code": "ABCDEFGHJKM"},
+        ("customer-send-statement", "POST"): {"start": "2026-01-01", "end": "2026-02-01", "format": "xlsx"},
     }
 
 

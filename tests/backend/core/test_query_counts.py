@@ -20,7 +20,15 @@ from tests.factories import MembershipFactory, ServiceFactory, TenantFactory
 MANY = 50
 # Budget per list route, the tenant context cached: count and page; the month's lines carry
 # their total (one query).
-QUERY_BUDGET = {"count-line-list": 1}
+QUERY_BUDGET = {
+    "count-line-list": 1,
+    # The credit book: + the page's derived statuses (one query, stockscan.credits.selectors),
+    # + the credits' product lines (one prefetch).
+    "customer-list": 3,
+    "credit-list": 4,
+    "payment-list": 3,
+    "entry-list": 4,
+}
 DEFAULT_QUERY_BUDGET = 2
 # What a request pays when its tenant context is not cached: the user, the membership (with
 # the tenant and its plan rows), the tenant's services.

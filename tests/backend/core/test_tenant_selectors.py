@@ -26,6 +26,8 @@ from stockscan.assistant.selectors import conversations, facts_cache
 from stockscan.assistant.selectors import facts as assistant_facts
 from stockscan.billing import selectors as billing
 from stockscan.core.audit import audit_record
+from stockscan.credits import selectors as credits
+from stockscan.credits.models import Customer
 from stockscan.entitlements import selectors as entitlements
 from stockscan.entitlements.models import UsageCounter
 from stockscan.entitlements.plans import Metric, PlanCode
@@ -72,6 +74,10 @@ def _owner_conversation(ws: Workspace):
     return found or ConversationFactory(tenant=ws.tenant, user=owner)
 
 
+def _every_customer_id() -> list[int]:
+    return list(Customer.objects.values_list("pk", flat=True))
+
+
 def _every_email() -> list[str]:
     return list(get_user_model().objects.values_list("email", flat=True))
 
@@ -115,6 +121,20 @@ SELECTOR_CALLS = {
     billing.stripe_customer_id: lambda a, o: billing.stripe_customer_id(tenant=a.tenant),
     billing.has_running_subscription: lambda a, o: billing.has_running_subscription(tenant=a.tenant),
     entitlements.monthly_usage: lambda a, o: entitlements.monthly_usage(a.tenant),
+    credits.active_customer_count: lambda a, o: credits.active_customer_count(a.tenant),
+    credits.credit_book_settings: lambda a, o: credits.credit_book_settings(a.tenant),
+    credits.customer_list: lambda a, o: credits.customer_list(tenant=a.tenant, archived="all"),
+    credits.customer_figures: lambda a, o: credits.customer_figures(
+        tenant=a.tenant, customer_ids=_every_customer_id(), today=date.today()
+    ),
+    credits.entry_list: lambda a, o: credits.entry_list(tenant=a.tenant),
+    credits.entry_statuses: lambda a, o: credits.entry_statuses(
+        tenant=a.tenant, entries=list(credits.entry_list(tenant=a.tenant)), today=date.today()
+    ),
+    credits.dashboard: lambda a, o: credits.dashboard(tenant=a.tenant, today=date.today()),
+    credits.reminder_due_credits: lambda a, o: credits.reminder_due_credits(
+        tenant=a.tenant, today=date.today(), days_before=[3], days_after=[]
+    ),
     entitlements.entitlements_summary: lambda a, o: entitlements.entitlements_summary(a.tenant),
     assistant_facts.assistant_facts: lambda a, o: assistant_facts.assistant_facts(
         tenant=a.tenant, membership=_owner(a), month=MONTH, services=_services(a), service=a.kitchen

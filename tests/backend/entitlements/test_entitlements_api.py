@@ -48,6 +48,7 @@ def test_exact_keys_and_values_of_a_trial_tenant(workspace):
         "products": 0,
         "services": 2,
         "users": 4,
+        "customers": 0,
         "exports_csv_month": 0,
         "exports_xlsx_month": 0,
         "ai_requests_month": 0,
@@ -56,6 +57,7 @@ def test_exact_keys_and_values_of_a_trial_tenant(workspace):
         "max_products": False,
         "max_services": False,
         "max_users": True,  # 4 members on a 3-seat plan: shown, nothing removed
+        "max_customers": False,
         "csv_monthly_limit": False,
         "xlsx_monthly_limit": False,
         "ai_requests_monthly_limit": False,
@@ -97,10 +99,10 @@ def test_query_count_is_fixed(workspace):
         assert client.get(URL).status_code == 200
     # The user, the membership with the tenant and what its plan is computed from (billing
     # state, override), and the tenant's services, until the request's context is cached...
-    assert len(cold) == 7, "\n".join(q["sql"] for q in cold)
+    assert len(cold) == 8, "\n".join(q["sql"] for q in cold)
     # ...then: products count, services count, seats (members and pending invitations, one
-    # query), this month's counters.
-    assert len(warm) == 4, "\n".join(q["sql"] for q in warm)
+    # query), active customers (credit book), this month's counters.
+    assert len(warm) == 5, "\n".join(q["sql"] for q in warm)
 
 
 def test_plan_resolution_costs_one_query_per_request(workspace):

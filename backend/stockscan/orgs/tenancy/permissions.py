@@ -24,6 +24,11 @@ class Perm(StrEnum):
     VIEW_STATS = "view_stats"
     EXPORT_DATA = "export_data"
     VIEW_ACTIVITY = "view_activity"
+    # The credit book: operators read it and record credits and payments; owners and managers
+    # also reverse entries, change limits, archive customers and regenerate access codes.
+    VIEW_CREDITS = "view_credits"
+    RECORD_CREDITS = "record_credits"
+    MANAGE_CREDITS = "manage_credits"
 
 
 _MANAGER_PERMS = {
@@ -39,8 +44,19 @@ _MANAGER_PERMS = {
     Perm.VIEW_STATS,
     Perm.EXPORT_DATA,
     Perm.VIEW_ACTIVITY,
+    Perm.VIEW_CREDITS,
+    Perm.RECORD_CREDITS,
+    Perm.MANAGE_CREDITS,
 }
-_OPERATOR_PERMS = {Perm.VIEW_TENANT, Perm.VIEW_SERVICES, Perm.VIEW_CATALOG, Perm.COUNT_STOCK, Perm.RECORD_LOSSES}
+_OPERATOR_PERMS = {
+    Perm.VIEW_TENANT,
+    Perm.VIEW_SERVICES,
+    Perm.VIEW_CATALOG,
+    Perm.COUNT_STOCK,
+    Perm.RECORD_LOSSES,
+    Perm.VIEW_CREDITS,
+    Perm.RECORD_CREDITS,
+}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.OWNER: frozenset(Perm),

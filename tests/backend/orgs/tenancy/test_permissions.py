@@ -37,6 +37,9 @@ EXPECTED = {
         Perm.VIEW_STATS,
         Perm.EXPORT_DATA,
         Perm.VIEW_ACTIVITY,
+        Perm.VIEW_CREDITS,
+        Perm.RECORD_CREDITS,
+        Perm.MANAGE_CREDITS,
     },
     # Data, exports and stats; members and billing stay the owner's (DESIGN.md, "Tenancy and roles").
     Role.MANAGER: {
@@ -52,9 +55,22 @@ EXPECTED = {
         Perm.VIEW_STATS,
         Perm.EXPORT_DATA,
         Perm.VIEW_ACTIVITY,
+        # The credit book: also reversing entries, limits, archiving, access codes, settings.
+        Perm.VIEW_CREDITS,
+        Perm.RECORD_CREDITS,
+        Perm.MANAGE_CREDITS,
     },
-    # Counting and losses on its services, and reading what that needs.
-    Role.OPERATOR: {Perm.VIEW_TENANT, Perm.VIEW_SERVICES, Perm.VIEW_CATALOG, Perm.COUNT_STOCK, Perm.RECORD_LOSSES},
+    # Counting and losses on its services, and reading what that needs; in the credit book,
+    # recording credits and payments.
+    Role.OPERATOR: {
+        Perm.VIEW_TENANT,
+        Perm.VIEW_SERVICES,
+        Perm.VIEW_CATALOG,
+        Perm.COUNT_STOCK,
+        Perm.RECORD_LOSSES,
+        Perm.VIEW_CREDITS,
+        Perm.RECORD_CREDITS,
+    },
 }
 
 
