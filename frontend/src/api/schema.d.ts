@@ -790,6 +790,304 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/credit-settings/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The credit book's settings: payment term and the automatic reminder schedule. */
+    get: operations["credit_settings_retrieve"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    /** @description The credit book's settings: payment term and the automatic reminder schedule. */
+    patch: operations["credit_settings_partial_update"];
+    trace?: never;
+  };
+  "/api/credits/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description Credits: what customers owe, newest first, with each one's status. */
+    get: operations["credits_list"];
+    put?: never;
+    /** @description Records a credit (what the customer takes without paying). A retry with the same Idempotency-Key answers the first entry (200). */
+    post: operations["credits_create"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/customers/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * @description The credit book's customers, with their balance and what is overdue. Never deleted while
+     *     they have entries: DELETE archives them (200) instead.
+     */
+    get: operations["customers_list"];
+    put?: never;
+    /**
+     * @description The credit book's customers, with their balance and what is overdue. Never deleted while
+     *     they have entries: DELETE archives them (200) instead.
+     */
+    post: operations["customers_create"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/customers/{id}/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * @description The credit book's customers, with their balance and what is overdue. Never deleted while
+     *     they have entries: DELETE archives them (200) instead.
+     */
+    get: operations["customers_retrieve"];
+    /**
+     * @description The credit book's customers, with their balance and what is overdue. Never deleted while
+     *     they have entries: DELETE archives them (200) instead.
+     */
+    put: operations["customers_update"];
+    post?: never;
+    /** @description A customer with entries is archived. */
+    delete: operations["customers_destroy"];
+    options?: never;
+    head?: never;
+    /**
+     * @description The credit book's customers, with their balance and what is overdue. Never deleted while
+     *     they have entries: DELETE archives them (200) instead.
+     */
+    patch: operations["customers_partial_update"];
+    trace?: never;
+  };
+  "/api/customers/{id}/access-code/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description A new access code for the customer, shown this once; the old one stops working. */
+    post: operations["customers_access_code_create"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/customers/{id}/remind/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * @description A reminder to send from the shopkeeper's phone (WhatsApp link, SMS text) with a fresh
+     *     statement link; also emailed (outbox) when the customer has an address.
+     */
+    post: operations["customers_remind_create"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/customers/{id}/send-statement/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Emails the statement file to the customer (through the outbox; monthly export quotas). */
+    post: operations["customers_send_statement_create"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/customers/{id}/statement/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The customer's statement for a period: opening balance, each entry with the running balance, closing balance. As JSON, or a CSV/XLSX file (monthly export quotas). */
+    get: operations["customers_statement_retrieve"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/customers/{id}/statement-link/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description A signed, expiring link to the customer's read-only statement. */
+    post: operations["customers_statement_link_create"];
+    /** @description Revokes every link sent. */
+    delete: operations["customers_statement_link_destroy"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/customers/access/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * @description The customer's own read-only view, by the access code the shop gave them. Unknown,
+     *     revoked and malformed codes all answer 404 ACCESS_CODE_INVALID, alike.
+     */
+    post: operations["customers_access_create"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/customers/statement/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * @description The statement behind a link the shop shared: signed, expiring, revocable, read-only.
+     *     Tampered, expired and revoked links answer 404 STATEMENT_LINK_INVALID, alike.
+     */
+    get: operations["customers_shared_statement"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/dashboard/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * @description The credit book at a glance: outstanding, overdue, collected this month, customers owing,
+     *     top debtors, and what is owed by age (0-30, 31-60, 61-90, 90+ days).
+     */
+    get: operations["dashboard_retrieve"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/entries/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * @description The whole ledger (credits, payments, reversals), newest first. Entries are never edited
+     *     or deleted: a mistake is reversed (owners and managers).
+     */
+    get: operations["entries_list"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/entries/{id}/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * @description The whole ledger (credits, payments, reversals), newest first. Entries are never edited
+     *     or deleted: a mistake is reversed (owners and managers).
+     */
+    get: operations["entries_retrieve"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/entries/{id}/reverse/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * @description The whole ledger (credits, payments, reversals), newest first. Entries are never edited
+     *     or deleted: a mistake is reversed (owners and managers).
+     */
+    post: operations["entries_reverse_create"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/export-excel/": {
     parameters: {
       query?: never;
@@ -1035,6 +1333,24 @@ export interface paths {
     patch: operations["losses_partial_update"];
     trace?: never;
   };
+  "/api/payments/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description Payments received from customers, newest first. */
+    get: operations["payments_list"];
+    put?: never;
+    /** @description Records a payment; it settles the customer's oldest credits first. More than the balance: 400 OVERPAYMENT. */
+    post: operations["payments_create"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/plans/": {
     parameters: {
       query?: never;
@@ -1134,6 +1450,17 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    AccessCode: {
+      /** @description Shown this once: the old code no longer works. */
+      access_code: string;
+    };
+    /**
+     * @description A body serializer whose text fields take text only, as the schema says: DRF would
+     *     turn 0 into "0" silently.
+     */
+    AccessRequestRequest: {
+      code: string;
+    };
     Action: {
       label: string;
       kind: components["schemas"]["AssistantActionKindEnum"];
@@ -1157,8 +1484,30 @@ export interface components {
       id: number;
       readonly name: string;
     };
+    Ageing: {
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly days_0_30: string;
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly days_31_60: string;
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly days_61_90: string;
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly days_90_plus: string;
+    };
     Alert: {
-      kind: components["schemas"]["KindEnum"];
+      kind: components["schemas"]["AlertKindEnum"];
       product: number;
       product_name: string;
       service: number;
@@ -1187,7 +1536,7 @@ export interface components {
       value: string | null;
     };
     AlertExclusion: {
-      kind: components["schemas"]["KindEnum"];
+      kind: components["schemas"]["AlertKindEnum"];
       /**
        * @description Why this kind is not listed.
        *
@@ -1204,6 +1553,12 @@ export interface components {
      * @enum {string}
      */
     AlertExclusionReasonEnum: "FEATURE_NOT_INCLUDED";
+    /**
+     * @description * `low_stock` - low_stock
+     *     * `expiry` - expiry
+     * @enum {string}
+     */
+    AlertKindEnum: "low_stock" | "expiry";
     /** @description A page of alerts, and the kinds the plan leaves out of every page. */
     AlertPage: {
       count: number;
@@ -1515,6 +1870,571 @@ export interface components {
      */
     CountingModeEnum: "unit" | "weight" | "volume" | "mixed";
     /**
+     * @description * `AC` - AC
+     *     * `AD` - AD
+     *     * `AE` - AE
+     *     * `AF` - AF
+     *     * `AG` - AG
+     *     * `AI` - AI
+     *     * `AL` - AL
+     *     * `AM` - AM
+     *     * `AO` - AO
+     *     * `AR` - AR
+     *     * `AS` - AS
+     *     * `AT` - AT
+     *     * `AU` - AU
+     *     * `AW` - AW
+     *     * `AX` - AX
+     *     * `AZ` - AZ
+     *     * `BA` - BA
+     *     * `BB` - BB
+     *     * `BD` - BD
+     *     * `BE` - BE
+     *     * `BF` - BF
+     *     * `BG` - BG
+     *     * `BH` - BH
+     *     * `BI` - BI
+     *     * `BJ` - BJ
+     *     * `BL` - BL
+     *     * `BM` - BM
+     *     * `BN` - BN
+     *     * `BO` - BO
+     *     * `BQ` - BQ
+     *     * `BR` - BR
+     *     * `BS` - BS
+     *     * `BT` - BT
+     *     * `BW` - BW
+     *     * `BY` - BY
+     *     * `BZ` - BZ
+     *     * `CA` - CA
+     *     * `CC` - CC
+     *     * `CD` - CD
+     *     * `CF` - CF
+     *     * `CG` - CG
+     *     * `CH` - CH
+     *     * `CI` - CI
+     *     * `CK` - CK
+     *     * `CL` - CL
+     *     * `CM` - CM
+     *     * `CN` - CN
+     *     * `CO` - CO
+     *     * `CR` - CR
+     *     * `CU` - CU
+     *     * `CV` - CV
+     *     * `CW` - CW
+     *     * `CX` - CX
+     *     * `CY` - CY
+     *     * `CZ` - CZ
+     *     * `DE` - DE
+     *     * `DJ` - DJ
+     *     * `DK` - DK
+     *     * `DM` - DM
+     *     * `DO` - DO
+     *     * `DZ` - DZ
+     *     * `EC` - EC
+     *     * `EE` - EE
+     *     * `EG` - EG
+     *     * `EH` - EH
+     *     * `ER` - ER
+     *     * `ES` - ES
+     *     * `ET` - ET
+     *     * `FI` - FI
+     *     * `FJ` - FJ
+     *     * `FK` - FK
+     *     * `FM` - FM
+     *     * `FO` - FO
+     *     * `FR` - FR
+     *     * `GA` - GA
+     *     * `GB` - GB
+     *     * `GD` - GD
+     *     * `GE` - GE
+     *     * `GF` - GF
+     *     * `GG` - GG
+     *     * `GH` - GH
+     *     * `GI` - GI
+     *     * `GL` - GL
+     *     * `GM` - GM
+     *     * `GN` - GN
+     *     * `GP` - GP
+     *     * `GQ` - GQ
+     *     * `GR` - GR
+     *     * `GT` - GT
+     *     * `GU` - GU
+     *     * `GW` - GW
+     *     * `GY` - GY
+     *     * `HK` - HK
+     *     * `HN` - HN
+     *     * `HR` - HR
+     *     * `HT` - HT
+     *     * `HU` - HU
+     *     * `ID` - ID
+     *     * `IE` - IE
+     *     * `IL` - IL
+     *     * `IM` - IM
+     *     * `IN` - IN
+     *     * `IO` - IO
+     *     * `IQ` - IQ
+     *     * `IR` - IR
+     *     * `IS` - IS
+     *     * `IT` - IT
+     *     * `JE` - JE
+     *     * `JM` - JM
+     *     * `JO` - JO
+     *     * `JP` - JP
+     *     * `KE` - KE
+     *     * `KG` - KG
+     *     * `KH` - KH
+     *     * `KI` - KI
+     *     * `KM` - KM
+     *     * `KN` - KN
+     *     * `KP` - KP
+     *     * `KR` - KR
+     *     * `KW` - KW
+     *     * `KY` - KY
+     *     * `KZ` - KZ
+     *     * `LA` - LA
+     *     * `LB` - LB
+     *     * `LC` - LC
+     *     * `LI` - LI
+     *     * `LK` - LK
+     *     * `LR` - LR
+     *     * `LS` - LS
+     *     * `LT` - LT
+     *     * `LU` - LU
+     *     * `LV` - LV
+     *     * `LY` - LY
+     *     * `MA` - MA
+     *     * `MC` - MC
+     *     * `MD` - MD
+     *     * `ME` - ME
+     *     * `MF` - MF
+     *     * `MG` - MG
+     *     * `MH` - MH
+     *     * `MK` - MK
+     *     * `ML` - ML
+     *     * `MM` - MM
+     *     * `MN` - MN
+     *     * `MO` - MO
+     *     * `MP` - MP
+     *     * `MQ` - MQ
+     *     * `MR` - MR
+     *     * `MS` - MS
+     *     * `MT` - MT
+     *     * `MU` - MU
+     *     * `MV` - MV
+     *     * `MW` - MW
+     *     * `MX` - MX
+     *     * `MY` - MY
+     *     * `MZ` - MZ
+     *     * `NA` - NA
+     *     * `NC` - NC
+     *     * `NE` - NE
+     *     * `NF` - NF
+     *     * `NG` - NG
+     *     * `NI` - NI
+     *     * `NL` - NL
+     *     * `NO` - NO
+     *     * `NP` - NP
+     *     * `NR` - NR
+     *     * `NU` - NU
+     *     * `NZ` - NZ
+     *     * `OM` - OM
+     *     * `PA` - PA
+     *     * `PE` - PE
+     *     * `PF` - PF
+     *     * `PG` - PG
+     *     * `PH` - PH
+     *     * `PK` - PK
+     *     * `PL` - PL
+     *     * `PM` - PM
+     *     * `PR` - PR
+     *     * `PS` - PS
+     *     * `PT` - PT
+     *     * `PW` - PW
+     *     * `PY` - PY
+     *     * `QA` - QA
+     *     * `RE` - RE
+     *     * `RO` - RO
+     *     * `RS` - RS
+     *     * `RU` - RU
+     *     * `RW` - RW
+     *     * `SA` - SA
+     *     * `SB` - SB
+     *     * `SC` - SC
+     *     * `SD` - SD
+     *     * `SE` - SE
+     *     * `SG` - SG
+     *     * `SH` - SH
+     *     * `SI` - SI
+     *     * `SJ` - SJ
+     *     * `SK` - SK
+     *     * `SL` - SL
+     *     * `SM` - SM
+     *     * `SN` - SN
+     *     * `SO` - SO
+     *     * `SR` - SR
+     *     * `SS` - SS
+     *     * `ST` - ST
+     *     * `SV` - SV
+     *     * `SX` - SX
+     *     * `SY` - SY
+     *     * `SZ` - SZ
+     *     * `TA` - TA
+     *     * `TC` - TC
+     *     * `TD` - TD
+     *     * `TG` - TG
+     *     * `TH` - TH
+     *     * `TJ` - TJ
+     *     * `TK` - TK
+     *     * `TL` - TL
+     *     * `TM` - TM
+     *     * `TN` - TN
+     *     * `TO` - TO
+     *     * `TR` - TR
+     *     * `TT` - TT
+     *     * `TV` - TV
+     *     * `TW` - TW
+     *     * `TZ` - TZ
+     *     * `UA` - UA
+     *     * `UG` - UG
+     *     * `US` - US
+     *     * `UY` - UY
+     *     * `UZ` - UZ
+     *     * `VA` - VA
+     *     * `VC` - VC
+     *     * `VE` - VE
+     *     * `VG` - VG
+     *     * `VI` - VI
+     *     * `VN` - VN
+     *     * `VU` - VU
+     *     * `WF` - WF
+     *     * `WS` - WS
+     *     * `XK` - XK
+     *     * `YE` - YE
+     *     * `YT` - YT
+     *     * `ZA` - ZA
+     *     * `ZM` - ZM
+     *     * `ZW` - ZW
+     * @enum {string}
+     */
+    CountryEnum:
+      | "AC"
+      | "AD"
+      | "AE"
+      | "AF"
+      | "AG"
+      | "AI"
+      | "AL"
+      | "AM"
+      | "AO"
+      | "AR"
+      | "AS"
+      | "AT"
+      | "AU"
+      | "AW"
+      | "AX"
+      | "AZ"
+      | "BA"
+      | "BB"
+      | "BD"
+      | "BE"
+      | "BF"
+      | "BG"
+      | "BH"
+      | "BI"
+      | "BJ"
+      | "BL"
+      | "BM"
+      | "BN"
+      | "BO"
+      | "BQ"
+      | "BR"
+      | "BS"
+      | "BT"
+      | "BW"
+      | "BY"
+      | "BZ"
+      | "CA"
+      | "CC"
+      | "CD"
+      | "CF"
+      | "CG"
+      | "CH"
+      | "CI"
+      | "CK"
+      | "CL"
+      | "CM"
+      | "CN"
+      | "CO"
+      | "CR"
+      | "CU"
+      | "CV"
+      | "CW"
+      | "CX"
+      | "CY"
+      | "CZ"
+      | "DE"
+      | "DJ"
+      | "DK"
+      | "DM"
+      | "DO"
+      | "DZ"
+      | "EC"
+      | "EE"
+      | "EG"
+      | "EH"
+      | "ER"
+      | "ES"
+      | "ET"
+      | "FI"
+      | "FJ"
+      | "FK"
+      | "FM"
+      | "FO"
+      | "FR"
+      | "GA"
+      | "GB"
+      | "GD"
+      | "GE"
+      | "GF"
+      | "GG"
+      | "GH"
+      | "GI"
+      | "GL"
+      | "GM"
+      | "GN"
+      | "GP"
+      | "GQ"
+      | "GR"
+      | "GT"
+      | "GU"
+      | "GW"
+      | "GY"
+      | "HK"
+      | "HN"
+      | "HR"
+      | "HT"
+      | "HU"
+      | "ID"
+      | "IE"
+      | "IL"
+      | "IM"
+      | "IN"
+      | "IO"
+      | "IQ"
+      | "IR"
+      | "IS"
+      | "IT"
+      | "JE"
+      | "JM"
+      | "JO"
+      | "JP"
+      | "KE"
+      | "KG"
+      | "KH"
+      | "KI"
+      | "KM"
+      | "KN"
+      | "KP"
+      | "KR"
+      | "KW"
+      | "KY"
+      | "KZ"
+      | "LA"
+      | "LB"
+      | "LC"
+      | "LI"
+      | "LK"
+      | "LR"
+      | "LS"
+      | "LT"
+      | "LU"
+      | "LV"
+      | "LY"
+      | "MA"
+      | "MC"
+      | "MD"
+      | "ME"
+      | "MF"
+      | "MG"
+      | "MH"
+      | "MK"
+      | "ML"
+      | "MM"
+      | "MN"
+      | "MO"
+      | "MP"
+      | "MQ"
+      | "MR"
+      | "MS"
+      | "MT"
+      | "MU"
+      | "MV"
+      | "MW"
+      | "MX"
+      | "MY"
+      | "MZ"
+      | "NA"
+      | "NC"
+      | "NE"
+      | "NF"
+      | "NG"
+      | "NI"
+      | "NL"
+      | "NO"
+      | "NP"
+      | "NR"
+      | "NU"
+      | "NZ"
+      | "OM"
+      | "PA"
+      | "PE"
+      | "PF"
+      | "PG"
+      | "PH"
+      | "PK"
+      | "PL"
+      | "PM"
+      | "PR"
+      | "PS"
+      | "PT"
+      | "PW"
+      | "PY"
+      | "QA"
+      | "RE"
+      | "RO"
+      | "RS"
+      | "RU"
+      | "RW"
+      | "SA"
+      | "SB"
+      | "SC"
+      | "SD"
+      | "SE"
+      | "SG"
+      | "SH"
+      | "SI"
+      | "SJ"
+      | "SK"
+      | "SL"
+      | "SM"
+      | "SN"
+      | "SO"
+      | "SR"
+      | "SS"
+      | "ST"
+      | "SV"
+      | "SX"
+      | "SY"
+      | "SZ"
+      | "TA"
+      | "TC"
+      | "TD"
+      | "TG"
+      | "TH"
+      | "TJ"
+      | "TK"
+      | "TL"
+      | "TM"
+      | "TN"
+      | "TO"
+      | "TR"
+      | "TT"
+      | "TV"
+      | "TW"
+      | "TZ"
+      | "UA"
+      | "UG"
+      | "US"
+      | "UY"
+      | "UZ"
+      | "VA"
+      | "VC"
+      | "VE"
+      | "VG"
+      | "VI"
+      | "VN"
+      | "VU"
+      | "WF"
+      | "WS"
+      | "XK"
+      | "YE"
+      | "YT"
+      | "ZA"
+      | "ZM"
+      | "ZW";
+    /**
+     * @description A body serializer whose text fields take text only, as the schema says: DRF would
+     *     turn 0 into "0" silently.
+     */
+    CreditCreateRequest: {
+      customer: number;
+      /**
+       * Format: decimal
+       * @description Optional when lines are given (their total).
+       */
+      amount?: string;
+      description?: string;
+      lines?: components["schemas"]["CreditLineRequest"][];
+      /**
+       * Format: date
+       * @description Default: the date plus the payment term.
+       */
+      due_date?: string;
+      /**
+       * Format: date
+       * @description Default: today.
+       */
+      occurred_on?: string;
+      /**
+       * @description Owners and managers: record it even over the customer's credit limit.
+       * @default false
+       */
+      override_limit: boolean;
+      client_id?: string;
+    };
+    CreditLineOut: {
+      product: number | null;
+      label: string;
+      /** Format: decimal */
+      quantity: string;
+      /** Format: decimal */
+      unit_price: string;
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly amount: string;
+    };
+    /**
+     * @description A body serializer whose text fields take text only, as the schema says: DRF would
+     *     turn 0 into "0" silently.
+     */
+    CreditLineRequest: {
+      product?: number | null;
+      label?: string;
+      /** Format: decimal */
+      quantity: string;
+      /** Format: decimal */
+      unit_price: string;
+    };
+    CreditSettings: {
+      payment_term_days?: number;
+      reminders_enabled?: boolean;
+      reminder_days_before?: number[];
+      reminder_days_after?: number[];
+      reminder_hour?: number;
+    };
+    /**
+     * @description * `open` - Open
+     *     * `partly_paid` - Partly paid
+     *     * `paid` - Paid
+     *     * `overdue` - Overdue
+     *     * `reversed` - Reversed
+     * @enum {string}
+     */
+    CreditStatusEnum: "open" | "partly_paid" | "paid" | "overdue" | "reversed";
+    /**
      * @description * `BIF` - BIF
      *     * `CAD` - CAD
      *     * `CDF` - CDF
@@ -1571,12 +2491,162 @@ export interface components {
       readonly timezone: string;
       readonly role: string | null;
     };
+    Customer: {
+      readonly id: number;
+      readonly name: string;
+      readonly phone: string;
+      /** @description An email address, or empty. */
+      readonly email: string;
+      readonly address: string;
+      readonly notes: string;
+      readonly language: components["schemas"]["LanguageEnum"];
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly credit_limit: string | null;
+      readonly status: components["schemas"]["CustomerStatusEnum"];
+      /**
+       * Format: decimal
+       * @description What the customer owes now (sum of their ledger).
+       * @example 1500
+       */
+      readonly balance: string;
+      /**
+       * Format: decimal
+       * @description What is owed on credits whose due date has passed.
+       * @example 1500
+       */
+      readonly overdue_amount: string;
+      /** Format: date */
+      readonly next_due_date: string | null;
+      readonly owes: boolean;
+      readonly overdue: boolean;
+      /** Format: date-time */
+      readonly created_at: string;
+    };
+    CustomerCreated: {
+      readonly id: number;
+      readonly name: string;
+      readonly phone: string;
+      /** @description An email address, or empty. */
+      readonly email: string;
+      readonly address: string;
+      readonly notes: string;
+      readonly language: components["schemas"]["LanguageEnum"];
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly credit_limit: string | null;
+      readonly status: components["schemas"]["CustomerStatusEnum"];
+      /**
+       * Format: decimal
+       * @description What the customer owes now (sum of their ledger).
+       * @example 1500
+       */
+      readonly balance: string;
+      /**
+       * Format: decimal
+       * @description What is owed on credits whose due date has passed.
+       * @example 1500
+       */
+      readonly overdue_amount: string;
+      /** Format: date */
+      readonly next_due_date: string | null;
+      readonly owes: boolean;
+      readonly overdue: boolean;
+      /** Format: date-time */
+      readonly created_at: string;
+      /** @description The customer's access code, shown this once: give it to the customer. */
+      readonly access_code: string;
+    };
+    /**
+     * @description * `active` - Active
+     *     * `archived` - Archived
+     * @enum {string}
+     */
+    CustomerStatusEnum: "active" | "archived";
+    /**
+     * @description A body serializer whose text fields take text only, as the schema says: DRF would
+     *     turn 0 into "0" silently.
+     */
+    CustomerUpdateRequest: {
+      name?: string;
+      /** @description E.164 or national. */
+      phone?: string;
+      email?: string;
+      address?: string;
+      notes?: string;
+      language?: components["schemas"]["LanguageEnum"];
+      /**
+       * Format: decimal
+       * @description Owners and managers only. Null: no limit.
+       */
+      credit_limit?: string | null;
+      /**
+       * @description Owners and managers only.
+       *
+       *     * `active` - Active
+       *     * `archived` - Archived
+       */
+      status?: components["schemas"]["CustomerStatusEnum"];
+    };
+    /**
+     * @description A body serializer whose text fields take text only, as the schema says: DRF would
+     *     turn 0 into "0" silently.
+     */
+    CustomerWriteRequest: {
+      name: string;
+      /** @description E.164 or national. */
+      phone?: string;
+      email?: string;
+      address?: string;
+      notes?: string;
+      language?: components["schemas"]["LanguageEnum"];
+      /**
+       * Format: decimal
+       * @description Owners and managers only. Null: no limit.
+       */
+      credit_limit?: string | null;
+    };
     /**
      * @description * `MONTHLY` - MONTHLY
      *     * `YEARLY` - YEARLY
      * @enum {string}
      */
     CycleEnum: "MONTHLY" | "YEARLY";
+    Dashboard: {
+      readonly currency: string;
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly outstanding: string;
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly overdue: string;
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly collected_this_month: string;
+      customers_owing: number;
+      top_debtors: components["schemas"]["Debtor"][];
+      /** @description What is owed, by the age of its credit (days since the credit's date). */
+      ageing: components["schemas"]["Ageing"];
+    };
+    Debtor: {
+      id: number;
+      name: string;
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly balance: string;
+    };
     Detail: {
       detail: string;
     };
@@ -1671,6 +2741,60 @@ export interface components {
         [key: string]: boolean;
       };
     };
+    Entry: {
+      id: number;
+      customer: number;
+      customer_name: string;
+      kind: components["schemas"]["EntryKindEnum"];
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly amount: string;
+      /**
+       * Format: decimal
+       * @description What the entry does to the balance: + for a credit, - for a payment.
+       * @example 1500
+       */
+      readonly signed_amount: string;
+      /** Format: date */
+      occurred_on: string;
+      description: string;
+      /** Format: date */
+      due_date: string | null;
+      /** @description Payments: cash, mobile_money, card, transfer or other. */
+      method: string;
+      reference: string;
+      reverses: number | null;
+      reason: string;
+      limit_overridden: boolean;
+      /**
+       * @description Credits: open, partly_paid, paid or overdue (derived from the ledger and today); reversed for a reversed entry.
+       *
+       *     * `open` - Open
+       *     * `partly_paid` - Partly paid
+       *     * `paid` - Paid
+       *     * `overdue` - Overdue
+       *     * `reversed` - Reversed
+       */
+      status: components["schemas"]["CreditStatusEnum"] | components["schemas"]["BlankEnum"];
+      /**
+       * Format: decimal
+       * @description Credits: what is still owed on it.
+       * @example 1500
+       */
+      readonly remaining: string | null;
+      lines: components["schemas"]["CreditLineOut"][];
+      /** Format: date-time */
+      created_at: string;
+    };
+    /**
+     * @description * `CREDIT` - Credit
+     *     * `PAYMENT` - Payment
+     *     * `REVERSAL` - Reversal
+     * @enum {string}
+     */
+    EntryKindEnum: "CREDIT" | "PAYMENT" | "REVERSAL";
     /** @description Every error answer. `detail` is a translated sentence for people; `code` is for programs. */
     Error: {
       code: components["schemas"]["ErrorCode"];
@@ -1705,6 +2829,7 @@ export interface components {
      * @enum {string}
      */
     ErrorCode:
+      | "ACCESS_CODE_INVALID"
       | "ACCOUNT_EXISTS"
       | "AI_DISABLED"
       | "AI_INVALID_OUTPUT"
@@ -1715,6 +2840,7 @@ export interface components {
       | "AI_UNGROUNDED"
       | "AI_UPSTREAM_ERROR"
       | "ALREADY_MEMBER"
+      | "ALREADY_REVERSED"
       | "ALREADY_SUBSCRIBED"
       | "AREA_NAME_TAKEN"
       | "AUTHENTICATION_FAILED"
@@ -1727,6 +2853,8 @@ export interface components {
       | "COUNT_EMPTY"
       | "COUNT_NOT_EMPTY"
       | "COUNT_REQUIRED"
+      | "CREDIT_LIMIT_EXCEEDED"
+      | "CUSTOMER_ARCHIVED"
       | "DATABASE_UNAVAILABLE"
       | "EMAIL_CHANGE_TOKEN_INVALID"
       | "EMAIL_NEEDS_POST"
@@ -1760,18 +2888,22 @@ export interface components {
       | "LINE_EXISTS"
       | "LOSS_IN_FUTURE"
       | "MALFORMED_JSON"
+      | "MANAGER_ONLY"
       | "METHOD_NOT_ALLOWED"
       | "MONTH_CLOSED"
       | "MONTH_NOT_STARTED"
       | "MONTH_OUTSIDE_HISTORY"
       | "MONTH_OUT_OF_RANGE"
       | "MONTH_RANGE_TOO_LONG"
+      | "NOTHING_OWED"
       | "NOT_ACCEPTABLE"
       | "NOT_AUTHENTICATED"
       | "NOT_FOUND"
       | "NO_BILLING_ACCOUNT"
+      | "NO_EMAIL"
       | "NO_TENANT_MEMBERSHIP"
       | "OBJECT_IN_USE"
+      | "OVERPAYMENT"
       | "PAYLOAD_TOO_LARGE"
       | "PERMISSION_DENIED"
       | "PORTAL_DISABLED"
@@ -1784,12 +2916,14 @@ export interface components {
       | "RECIPIENT_RATE_LIMITED"
       | "RECIPIENT_SEND_LIMIT"
       | "RESET_TOKEN_INVALID"
+      | "REVERSAL_NOT_REVERSIBLE"
       | "SERVICE_HAS_DATA"
       | "SERVICE_HAS_INVITATIONS"
       | "SERVICE_HAS_MEMBERS"
       | "SERVICE_NAME_TAKEN"
       | "SERVICE_REQUIRED"
       | "SKU_TAKEN"
+      | "STATEMENT_LINK_INVALID"
       | "STRIPE_ERROR"
       | "THROTTLED"
       | "TOKEN_INVALID"
@@ -2016,12 +3150,6 @@ export interface components {
       username: string;
     };
     /**
-     * @description * `low_stock` - low_stock
-     *     * `expiry` - expiry
-     * @enum {string}
-     */
-    KindEnum: "low_stock" | "expiry";
-    /**
      * @description * `fr` - Français
      *     * `en` - English
      * @enum {string}
@@ -2242,6 +3370,36 @@ export interface components {
       previous?: string | null;
       results: components["schemas"]["CountLine"][];
     };
+    PaginatedCustomerList: {
+      /** @example 123 */
+      count: number;
+      /**
+       * Format: uri
+       * @example http://api.example.org/accounts/?page=4
+       */
+      next?: string | null;
+      /**
+       * Format: uri
+       * @example http://api.example.org/accounts/?page=2
+       */
+      previous?: string | null;
+      results: components["schemas"]["Customer"][];
+    };
+    PaginatedEntryList: {
+      /** @example 123 */
+      count: number;
+      /**
+       * Format: uri
+       * @example http://api.example.org/accounts/?page=4
+       */
+      next?: string | null;
+      /**
+       * Format: uri
+       * @example http://api.example.org/accounts/?page=2
+       */
+      previous?: string | null;
+      results: components["schemas"]["Entry"][];
+    };
     PaginatedExportRecipientList: {
       /** @example 123 */
       count: number;
@@ -2381,6 +3539,38 @@ export interface components {
       /** @description Where it was counted; the product's default area when left out. */
       area?: number | null;
     };
+    PatchedCreditSettingsRequest: {
+      payment_term_days?: number;
+      reminders_enabled?: boolean;
+      reminder_days_before?: number[];
+      reminder_days_after?: number[];
+      reminder_hour?: number;
+    };
+    /**
+     * @description A body serializer whose text fields take text only, as the schema says: DRF would
+     *     turn 0 into "0" silently.
+     */
+    PatchedCustomerUpdateRequest: {
+      name?: string;
+      /** @description E.164 or national. */
+      phone?: string;
+      email?: string;
+      address?: string;
+      notes?: string;
+      language?: components["schemas"]["LanguageEnum"];
+      /**
+       * Format: decimal
+       * @description Owners and managers only. Null: no limit.
+       */
+      credit_limit?: string | null;
+      /**
+       * @description Owners and managers only.
+       *
+       *     * `active` - Active
+       *     * `archived` - Archived
+       */
+      status?: components["schemas"]["CustomerStatusEnum"];
+    };
     PatchedLossWriteRequest: {
       product?: number;
       /** Format: decimal */
@@ -2454,9 +3644,286 @@ export interface components {
       locale?: components["schemas"]["LanguageEnum"];
       /** @description IANA time zone, e.g. Africa/Dakar. */
       timezone?: string;
+      /**
+       * @description ISO 3166 alpha-2, e.g. SN: phone numbers' default region.
+       *
+       *     * `AC` - AC
+       *     * `AD` - AD
+       *     * `AE` - AE
+       *     * `AF` - AF
+       *     * `AG` - AG
+       *     * `AI` - AI
+       *     * `AL` - AL
+       *     * `AM` - AM
+       *     * `AO` - AO
+       *     * `AR` - AR
+       *     * `AS` - AS
+       *     * `AT` - AT
+       *     * `AU` - AU
+       *     * `AW` - AW
+       *     * `AX` - AX
+       *     * `AZ` - AZ
+       *     * `BA` - BA
+       *     * `BB` - BB
+       *     * `BD` - BD
+       *     * `BE` - BE
+       *     * `BF` - BF
+       *     * `BG` - BG
+       *     * `BH` - BH
+       *     * `BI` - BI
+       *     * `BJ` - BJ
+       *     * `BL` - BL
+       *     * `BM` - BM
+       *     * `BN` - BN
+       *     * `BO` - BO
+       *     * `BQ` - BQ
+       *     * `BR` - BR
+       *     * `BS` - BS
+       *     * `BT` - BT
+       *     * `BW` - BW
+       *     * `BY` - BY
+       *     * `BZ` - BZ
+       *     * `CA` - CA
+       *     * `CC` - CC
+       *     * `CD` - CD
+       *     * `CF` - CF
+       *     * `CG` - CG
+       *     * `CH` - CH
+       *     * `CI` - CI
+       *     * `CK` - CK
+       *     * `CL` - CL
+       *     * `CM` - CM
+       *     * `CN` - CN
+       *     * `CO` - CO
+       *     * `CR` - CR
+       *     * `CU` - CU
+       *     * `CV` - CV
+       *     * `CW` - CW
+       *     * `CX` - CX
+       *     * `CY` - CY
+       *     * `CZ` - CZ
+       *     * `DE` - DE
+       *     * `DJ` - DJ
+       *     * `DK` - DK
+       *     * `DM` - DM
+       *     * `DO` - DO
+       *     * `DZ` - DZ
+       *     * `EC` - EC
+       *     * `EE` - EE
+       *     * `EG` - EG
+       *     * `EH` - EH
+       *     * `ER` - ER
+       *     * `ES` - ES
+       *     * `ET` - ET
+       *     * `FI` - FI
+       *     * `FJ` - FJ
+       *     * `FK` - FK
+       *     * `FM` - FM
+       *     * `FO` - FO
+       *     * `FR` - FR
+       *     * `GA` - GA
+       *     * `GB` - GB
+       *     * `GD` - GD
+       *     * `GE` - GE
+       *     * `GF` - GF
+       *     * `GG` - GG
+       *     * `GH` - GH
+       *     * `GI` - GI
+       *     * `GL` - GL
+       *     * `GM` - GM
+       *     * `GN` - GN
+       *     * `GP` - GP
+       *     * `GQ` - GQ
+       *     * `GR` - GR
+       *     * `GT` - GT
+       *     * `GU` - GU
+       *     * `GW` - GW
+       *     * `GY` - GY
+       *     * `HK` - HK
+       *     * `HN` - HN
+       *     * `HR` - HR
+       *     * `HT` - HT
+       *     * `HU` - HU
+       *     * `ID` - ID
+       *     * `IE` - IE
+       *     * `IL` - IL
+       *     * `IM` - IM
+       *     * `IN` - IN
+       *     * `IO` - IO
+       *     * `IQ` - IQ
+       *     * `IR` - IR
+       *     * `IS` - IS
+       *     * `IT` - IT
+       *     * `JE` - JE
+       *     * `JM` - JM
+       *     * `JO` - JO
+       *     * `JP` - JP
+       *     * `KE` - KE
+       *     * `KG` - KG
+       *     * `KH` - KH
+       *     * `KI` - KI
+       *     * `KM` - KM
+       *     * `KN` - KN
+       *     * `KP` - KP
+       *     * `KR` - KR
+       *     * `KW` - KW
+       *     * `KY` - KY
+       *     * `KZ` - KZ
+       *     * `LA` - LA
+       *     * `LB` - LB
+       *     * `LC` - LC
+       *     * `LI` - LI
+       *     * `LK` - LK
+       *     * `LR` - LR
+       *     * `LS` - LS
+       *     * `LT` - LT
+       *     * `LU` - LU
+       *     * `LV` - LV
+       *     * `LY` - LY
+       *     * `MA` - MA
+       *     * `MC` - MC
+       *     * `MD` - MD
+       *     * `ME` - ME
+       *     * `MF` - MF
+       *     * `MG` - MG
+       *     * `MH` - MH
+       *     * `MK` - MK
+       *     * `ML` - ML
+       *     * `MM` - MM
+       *     * `MN` - MN
+       *     * `MO` - MO
+       *     * `MP` - MP
+       *     * `MQ` - MQ
+       *     * `MR` - MR
+       *     * `MS` - MS
+       *     * `MT` - MT
+       *     * `MU` - MU
+       *     * `MV` - MV
+       *     * `MW` - MW
+       *     * `MX` - MX
+       *     * `MY` - MY
+       *     * `MZ` - MZ
+       *     * `NA` - NA
+       *     * `NC` - NC
+       *     * `NE` - NE
+       *     * `NF` - NF
+       *     * `NG` - NG
+       *     * `NI` - NI
+       *     * `NL` - NL
+       *     * `NO` - NO
+       *     * `NP` - NP
+       *     * `NR` - NR
+       *     * `NU` - NU
+       *     * `NZ` - NZ
+       *     * `OM` - OM
+       *     * `PA` - PA
+       *     * `PE` - PE
+       *     * `PF` - PF
+       *     * `PG` - PG
+       *     * `PH` - PH
+       *     * `PK` - PK
+       *     * `PL` - PL
+       *     * `PM` - PM
+       *     * `PR` - PR
+       *     * `PS` - PS
+       *     * `PT` - PT
+       *     * `PW` - PW
+       *     * `PY` - PY
+       *     * `QA` - QA
+       *     * `RE` - RE
+       *     * `RO` - RO
+       *     * `RS` - RS
+       *     * `RU` - RU
+       *     * `RW` - RW
+       *     * `SA` - SA
+       *     * `SB` - SB
+       *     * `SC` - SC
+       *     * `SD` - SD
+       *     * `SE` - SE
+       *     * `SG` - SG
+       *     * `SH` - SH
+       *     * `SI` - SI
+       *     * `SJ` - SJ
+       *     * `SK` - SK
+       *     * `SL` - SL
+       *     * `SM` - SM
+       *     * `SN` - SN
+       *     * `SO` - SO
+       *     * `SR` - SR
+       *     * `SS` - SS
+       *     * `ST` - ST
+       *     * `SV` - SV
+       *     * `SX` - SX
+       *     * `SY` - SY
+       *     * `SZ` - SZ
+       *     * `TA` - TA
+       *     * `TC` - TC
+       *     * `TD` - TD
+       *     * `TG` - TG
+       *     * `TH` - TH
+       *     * `TJ` - TJ
+       *     * `TK` - TK
+       *     * `TL` - TL
+       *     * `TM` - TM
+       *     * `TN` - TN
+       *     * `TO` - TO
+       *     * `TR` - TR
+       *     * `TT` - TT
+       *     * `TV` - TV
+       *     * `TW` - TW
+       *     * `TZ` - TZ
+       *     * `UA` - UA
+       *     * `UG` - UG
+       *     * `US` - US
+       *     * `UY` - UY
+       *     * `UZ` - UZ
+       *     * `VA` - VA
+       *     * `VC` - VC
+       *     * `VE` - VE
+       *     * `VG` - VG
+       *     * `VI` - VI
+       *     * `VN` - VN
+       *     * `VU` - VU
+       *     * `WF` - WF
+       *     * `WS` - WS
+       *     * `XK` - XK
+       *     * `YE` - YE
+       *     * `YT` - YT
+       *     * `ZA` - ZA
+       *     * `ZM` - ZM
+       *     * `ZW` - ZW
+       */
+      country?: components["schemas"]["CountryEnum"];
       prices_include_vat?: boolean;
       operators_see_costs?: boolean;
     };
+    /**
+     * @description A body serializer whose text fields take text only, as the schema says: DRF would
+     *     turn 0 into "0" silently.
+     */
+    PaymentCreateRequest: {
+      customer: number;
+      /** Format: decimal */
+      amount: string;
+      /** @default cash */
+      method: components["schemas"]["PaymentMethodEnum"];
+      reference?: string;
+      /**
+       * Format: date
+       * @description Default: today.
+       */
+      occurred_on?: string;
+      client_id?: string;
+    };
+    /**
+     * @description * `cash` - Cash
+     *     * `mobile_money` - Mobile money
+     *     * `card` - Card
+     *     * `transfer` - Transfer
+     *     * `other` - Other
+     * @enum {string}
+     */
+    PaymentMethodEnum: "cash" | "mobile_money" | "card" | "transfer" | "other";
     Plan: {
       code: components["schemas"]["PlanCodeEnum"];
       /** @description The plan's name in the request's language. */
@@ -2702,6 +4169,46 @@ export interface components {
       /** @description Its place on the shelf, in its area. */
       position?: number;
     };
+    PublicCredit: {
+      /** Format: date */
+      occurred_on: string;
+      description: string;
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly amount: string;
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly remaining: string;
+      /** Format: date */
+      due_date: string | null;
+      overdue: boolean;
+    };
+    PublicPayment: {
+      /** Format: date */
+      occurred_on: string;
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly amount: string;
+      method: string;
+    };
+    PublicStatement: {
+      shop: string;
+      first_name: string;
+      currency: string;
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly balance: string;
+      open_credits: components["schemas"]["PublicCredit"][];
+      recent_payments: components["schemas"]["PublicPayment"][];
+    };
     RecipientConfirmed: {
       detail: string;
       /** @description The business whose exports this address will receive. */
@@ -2743,6 +4250,31 @@ export interface components {
       user: components["schemas"]["User"];
       tenant: components["schemas"]["CurrentTenant"] | null;
       services: components["schemas"]["Service"][];
+    };
+    Reminder: {
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly amount: string;
+      /** Format: date */
+      due_date: string | null;
+      /** Format: uri */
+      statement_url: string;
+      /** @description The SMS text, in the customer's language. */
+      message: string;
+      /** @description https://wa.me/<number>?text=… (null: no phone). */
+      whatsapp_url: string | null;
+      /** @description sms:<number>?body=… (null: no phone). */
+      sms_url: string | null;
+      email_queued: boolean;
+    };
+    /**
+     * @description A body serializer whose text fields take text only, as the schema says: DRF would
+     *     turn 0 into "0" silently.
+     */
+    ReverseRequest: {
+      reason: string;
     };
     /**
      * @description * `owner` - Owner
@@ -2831,6 +4363,74 @@ export interface components {
      * @enum {string}
      */
     SeverityEnum: "info" | "warning" | "critical";
+    Statement: {
+      customer: number;
+      customer_name: string;
+      readonly currency: string;
+      /** Format: date */
+      start: string | null;
+      /** Format: date */
+      end: string;
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly opening_balance: string;
+      lines: components["schemas"]["StatementLine"][];
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly closing_balance: string;
+    };
+    StatementLine: {
+      id: number;
+      /** Format: date */
+      occurred_on: string;
+      kind: components["schemas"]["EntryKindEnum"];
+      readonly description: string;
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly amount: string;
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly balance: string;
+    };
+    StatementLink: {
+      /** Format: uri */
+      url: string;
+      token: string;
+      /** Format: date-time */
+      expires_at: string;
+    };
+    /**
+     * @description A body serializer whose text fields take text only, as the schema says: DRF would
+     *     turn 0 into "0" silently.
+     */
+    StatementSendRequest: {
+      /**
+       * Format: date
+       * @description First day (default: the first entry).
+       */
+      start?: string;
+      /**
+       * Format: date
+       * @description Last day (default: today).
+       */
+      end?: string;
+      /** @default xlsx */
+      format: components["schemas"]["FormatEnum"];
+    };
+    StatementSent: {
+      status: string;
+      /** Format: email */
+      email: string;
+      format: string;
+    };
     StockCount: {
       readonly id: number;
       readonly service: number;
@@ -2968,6 +4568,8 @@ export interface components {
       readonly locale: components["schemas"]["LanguageEnum"];
       /** @description IANA time zone: months and expiry dates follow the business's own day. */
       readonly timezone: string;
+      /** @description ISO 3166 alpha-2 code: the default region of customers' phone numbers. */
+      readonly country: string;
       /**
        * Selling prices include VAT
        * @description Selling prices are entered including VAT (TTC); purchase prices always exclude it.
@@ -8069,6 +9671,1602 @@ export interface operations {
       };
     };
   };
+  credit_settings_retrieve: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["CreditSettings"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  credit_settings_partial_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        "application/json": components["schemas"]["PatchedCreditSettingsRequest"];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["CreditSettings"];
+        };
+      };
+      /** @description Invalid input. `code`: `MALFORMED_JSON`, `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Request body too large. `code`: `PAYLOAD_TOO_LARGE`. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unsupported media type. `code`: `UNSUPPORTED_MEDIA_TYPE`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  credits_list: {
+    parameters: {
+      query?: {
+        customer?: number;
+        /** @description A page number within the paginated result set. */
+        page?: number;
+        /** @description Number of results to return per page. */
+        page_size?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["PaginatedEntryList"];
+        };
+      };
+      /** @description Invalid input. `code`: `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  credits_create: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Same as the body's client_id. */
+        "Idempotency-Key"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["CreditCreateRequest"];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Entry"];
+        };
+      };
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Entry"];
+        };
+      };
+      /** @description Invalid input. `code`: `INVALID_IDEMPOTENCY_KEY`, `MALFORMED_JSON`, `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `FEATURE_NOT_INCLUDED`, `MANAGER_ONLY`, `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Conflict with the current state. `code`: `CREDIT_LIMIT_EXCEEDED`, `CUSTOMER_ARCHIVED`, `IDEMPOTENCY_KEY_REUSED`. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Request body too large. `code`: `PAYLOAD_TOO_LARGE`. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unsupported media type. `code`: `UNSUPPORTED_MEDIA_TYPE`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  customers_list: {
+    parameters: {
+      query?: {
+        /**
+         * @description * `false` - false
+         *     * `true` - true
+         *     * `all` - all
+         */
+        archived?: "false" | "true" | "all";
+        overdue?: boolean | null;
+        owes?: boolean | null;
+        /** @description A page number within the paginated result set. */
+        page?: number;
+        /** @description Number of results to return per page. */
+        page_size?: number;
+        search?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["PaginatedCustomerList"];
+        };
+      };
+      /** @description Invalid input. `code`: `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  customers_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["CustomerWriteRequest"];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["CustomerCreated"];
+        };
+      };
+      /** @description Invalid input. `code`: `MALFORMED_JSON`, `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `FEATURE_NOT_INCLUDED`, `LIMIT_MAX_CUSTOMERS`, `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Request body too large. `code`: `PAYLOAD_TOO_LARGE`. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unsupported media type. `code`: `UNSUPPORTED_MEDIA_TYPE`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  customers_retrieve: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Customer"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  customers_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        "application/json": components["schemas"]["CustomerUpdateRequest"];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Customer"];
+        };
+      };
+      /** @description Invalid input. `code`: `MALFORMED_JSON`, `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `FEATURE_NOT_INCLUDED`, `LIMIT_MAX_CUSTOMERS`, `MANAGER_ONLY`, `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Request body too large. `code`: `PAYLOAD_TOO_LARGE`. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unsupported media type. `code`: `UNSUPPORTED_MEDIA_TYPE`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  customers_destroy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Customer"];
+        };
+      };
+      /** @description No response body */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  customers_partial_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        "application/json": components["schemas"]["PatchedCustomerUpdateRequest"];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Customer"];
+        };
+      };
+      /** @description Invalid input. `code`: `MALFORMED_JSON`, `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `FEATURE_NOT_INCLUDED`, `LIMIT_MAX_CUSTOMERS`, `MANAGER_ONLY`, `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Request body too large. `code`: `PAYLOAD_TOO_LARGE`. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unsupported media type. `code`: `UNSUPPORTED_MEDIA_TYPE`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  customers_access_code_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["AccessCode"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  customers_remind_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Reminder"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Conflict with the current state. `code`: `NOTHING_OWED`. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  customers_send_statement_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        "application/json": components["schemas"]["StatementSendRequest"];
+      };
+    };
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["StatementSent"];
+        };
+      };
+      /** @description Invalid input. `code`: `MALFORMED_JSON`, `NO_EMAIL`, `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `LIMIT_EXPORT_CSV_MONTH`, `LIMIT_EXPORT_XLSX_MONTH`, `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Request body too large. `code`: `PAYLOAD_TOO_LARGE`. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unsupported media type. `code`: `UNSUPPORTED_MEDIA_TYPE`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  customers_statement_retrieve: {
+    parameters: {
+      query?: {
+        /** @description Last day (default: today). */
+        end?: string;
+        /**
+         * @description csv and xlsx draw on the monthly export quotas.
+         *
+         *     * `json` - json
+         *     * `csv` - csv
+         *     * `xlsx` - xlsx
+         */
+        format?: "json" | "csv" | "xlsx";
+        /** @description First day (default: the first entry). */
+        start?: string;
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Statement"];
+          "text/csv": string;
+          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+        };
+      };
+      /** @description Invalid input. `code`: `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `LIMIT_EXPORT_CSV_MONTH`, `LIMIT_EXPORT_XLSX_MONTH`, `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  customers_statement_link_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["StatementLink"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  customers_statement_link_destroy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description No response body */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  customers_access_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["AccessRequestRequest"];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["PublicStatement"];
+        };
+      };
+      /** @description Invalid input. `code`: `MALFORMED_JSON`, `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `ACCESS_CODE_INVALID`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Request body too large. `code`: `PAYLOAD_TOO_LARGE`. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unsupported media type. `code`: `UNSUPPORTED_MEDIA_TYPE`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Too many requests (see `retry_after` and the Retry-After header). `code`: `THROTTLED`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  customers_shared_statement: {
+    parameters: {
+      query: {
+        token: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["PublicStatement"];
+        };
+      };
+      /** @description Invalid input. `code`: `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `STATEMENT_LINK_INVALID`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Too many requests (see `retry_after` and the Retry-After header). `code`: `THROTTLED`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  dashboard_retrieve: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Dashboard"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  entries_list: {
+    parameters: {
+      query?: {
+        customer?: number;
+        /** @description A page number within the paginated result set. */
+        page?: number;
+        /** @description Number of results to return per page. */
+        page_size?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["PaginatedEntryList"];
+        };
+      };
+      /** @description Invalid input. `code`: `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  entries_retrieve: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Entry"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  entries_reverse_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["ReverseRequest"];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Entry"];
+        };
+      };
+      /** @description Invalid input. `code`: `MALFORMED_JSON`, `REVERSAL_NOT_REVERSIBLE`, `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Conflict with the current state. `code`: `ALREADY_REVERSED`. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Request body too large. `code`: `PAYLOAD_TOO_LARGE`. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unsupported media type. `code`: `UNSUPPORTED_MEDIA_TYPE`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
   export_excel_retrieve: {
     parameters: {
       query: {
@@ -9293,6 +12491,182 @@ export interface operations {
         };
       };
       /** @description Conflict with the current state. `code`: `MONTH_CLOSED`. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Request body too large. `code`: `PAYLOAD_TOO_LARGE`. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unsupported media type. `code`: `UNSUPPORTED_MEDIA_TYPE`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  payments_list: {
+    parameters: {
+      query?: {
+        customer?: number;
+        /** @description A page number within the paginated result set. */
+        page?: number;
+        /** @description Number of results to return per page. */
+        page_size?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["PaginatedEntryList"];
+        };
+      };
+      /** @description Invalid input. `code`: `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  payments_create: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Same as the body's client_id. */
+        "Idempotency-Key"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["PaymentCreateRequest"];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Entry"];
+        };
+      };
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Entry"];
+        };
+      };
+      /** @description Invalid input. `code`: `INVALID_IDEMPOTENCY_KEY`, `MALFORMED_JSON`, `OVERPAYMENT`, `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `FEATURE_NOT_INCLUDED`, `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Conflict with the current state. `code`: `CUSTOMER_ARCHIVED`, `IDEMPOTENCY_KEY_REUSED`. */
       409: {
         headers: {
           [name: string]: unknown;

@@ -3,10 +3,11 @@ import { fireEvent, render, screen, waitFor, within } from '@testing-library/rea
 import type { ReactNode } from 'react';
 import { MemoryRouter, Route, Routes } from 'react-router';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { formatMoney, today } from '../lib/format';
+import { formatMoney, formatNumber, today } from '../lib/format';
 import { clearSession, setTokens } from '../lib/session';
 import { writeQueue } from '../lib/writeQueue';
 import { AlertsPage } from './AlertsPage';
+import { BillingPage } from './BillingPage';
 import { LossesPage } from './LossesPage';
 import { ProductFormPage } from './ProductFormPage';
 
@@ -318,5 +319,49 @@ describe('losses of the month', () => {
     });
     wrap(<LossesPage />);
     expect(await screen.findByText('Casse : 2 · Vol : 1')).toBeTruthy();
+  });
+});
+
+describe('plans', () => {
+  it('shows every limit of a plan with its label, the credit book’s customers and the assistant included', async () => {
+    api('EUR', (request) => {
+      const path = new URL(request.url).pathname;
+      if (path === '/api/plans/')
+        return json(200, [
+          {
+            code: 'PRO',
+            name: 'Pro',
+            limits: {
+              max_products: 1000,
+              max_services: 5,
+              max_users: 10,
+              max_customers: 500,
+              csv_monthly_limit: null,
+              xlsx_monthly_limit: 50,
+              ai_requests_monthly_limit: 200,
+              history_days: 730,
+            },
+            features: ['credit_book'],
+            purchasable: true,
+            trial: false,
+            prices: null,
+          },
+        ]);
+      if (path === '/api/auth/me/org/entitlements/') return json(200, { plan_effective: 'PRO' });
+    });
+    wrap(<BillingPage />);
+    await screen.findByRole('heading', { name: /Pro/ });
+    const terms = [...document.querySelectorAll('dl.limits div')].map((row) => row.textContent);
+    expect(terms).toEqual([
+      `Produits${formatNumber(1000, 'fr')}`,
+      'Services5',
+      'Utilisateurs10',
+      'Clients du carnet de crédit500',
+      'Exports CSV par moisillimité',
+      'Exports Excel par mois50',
+      'Questions à l’assistant par mois200',
+      'Historique (jours)730',
+    ]);
+    expect(screen.getByText('Carnet de crédit clients')).toBeTruthy();
   });
 });
