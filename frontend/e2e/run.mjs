@@ -226,6 +226,16 @@ async function main() {
     await page.getByRole('link', { name }).waitFor();
     check((await page.getByText('1 produit', { exact: true }).count()) === 1, 'search finds the new product');
 
+    step('alerts: quantities in their unit, values in euros');
+    await page.goto('/alerts');
+    await page.locator('h1').waitFor();
+    const value = page.getByTestId('alert-value').first();
+    await value.waitFor();
+    check(
+      /^Valeur \(prix d’achat HT\) : [\d\s\u202f]+,\d{2}\s€$/.test(await value.textContent()),
+      `an alert's value is money in euros: ${await value.textContent()}`,
+    );
+
     for (const [path, label] of [
       ['/categories', 'categories'],
       ['/alerts', 'alerts'],
@@ -237,7 +247,7 @@ async function main() {
       await axe(page, label);
     }
 
-    step('losses: recorded offline, page reloaded offline, synced exactly once when the network returns');
+    step('losses: a closed month said beside the date; recorded offline, reloaded offline, synced once');
     await page.goto('/losses');
     await page.locator('h1').waitFor();
     await page.evaluate(async () => {
@@ -247,6 +257,23 @@ async function main() {
     await page.locator('select option').nth(1).waitFor({ state: 'attached' });
     await page.waitForLoadState('networkidle');
     await axe(page, 'losses');
+    // The demo's previous months are closed: a loss dated in one is refused beside the date.
+    const lastMonth = new Date();
+    lastMonth.setDate(1);
+    lastMonth.setMonth(lastMonth.getMonth() - 1);
+    const dateInput = page.getByLabel('Date', { exact: true });
+    const todayValue = await dateInput.inputValue();
+    await dateInput.fill(
+      `${lastMonth.getFullYear()}-${String(lastMonth.getMonth() + 1).padStart(2, '0')}-15`,
+    );
+    const dateError = page.locator('.field-invalid', { has: dateInput }).locator('.field-error');
+    await dateError.waitFor();
+    check(
+      (await dateError.textContent()).startsWith('Ce mois est clôturé'),
+      `a closed month is said beside the date: ${await dateError.textContent()}`,
+    );
+    await dateInput.fill(todayValue);
+    await dateError.waitFor({ state: 'detached' });
     const note = `e2e-offline-${Date.now()}`;
     await context.setOffline(true);
     await page.getByLabel('Chercher un produit').fill(name);

@@ -17,6 +17,64 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/ai/assistant/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * @description Ask the assistant about the month (this month by default) of a service, or of every
+     *     service the member sees. Always 200: `mode` "ai" when the model answered and its answer
+     *     held up against the facts, else "fallback" — the deterministic engine's answer — with
+     *     `reason` saying why (AI off, not configured, plan, quota, timeout, rate limit, upstream
+     *     error, invalid, refused or ungrounded output). Only AI answers use the monthly quota. A
+     *     member asking faster than AI_THROTTLE_RATE gets 429.
+     */
+    post: operations["ai_assistant_create"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/ai/conversations/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The member's own conversations with the assistant, latest first (kept 90 days). */
+    get: operations["ai_conversations_list"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/ai/conversations/{id}/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** @description Delete one of the member's own conversations (another member's is not found). */
+    delete: operations["ai_conversations_destroy"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/alerts/": {
     parameters: {
       query?: never;
@@ -35,6 +93,62 @@ export interface paths {
     options?: never;
     head?: never;
     patch?: never;
+    trace?: never;
+  };
+  "/api/areas/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * @description Areas of a service (réserve, frigo, bar, cave…), in the order of the walk: the month's
+     *     checklist follows them. Owners and managers change them; every member reads them.
+     */
+    get: operations["areas_list"];
+    put?: never;
+    /**
+     * @description Areas of a service (réserve, frigo, bar, cave…), in the order of the walk: the month's
+     *     checklist follows them. Owners and managers change them; every member reads them.
+     */
+    post: operations["areas_create"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/areas/{id}/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * @description Areas of a service (réserve, frigo, bar, cave…), in the order of the walk: the month's
+     *     checklist follows them. Owners and managers change them; every member reads them.
+     */
+    get: operations["areas_retrieve"];
+    /**
+     * @description Areas of a service (réserve, frigo, bar, cave…), in the order of the walk: the month's
+     *     checklist follows them. Owners and managers change them; every member reads them.
+     */
+    put: operations["areas_update"];
+    post?: never;
+    /**
+     * @description Areas of a service (réserve, frigo, bar, cave…), in the order of the walk: the month's
+     *     checklist follows them. Owners and managers change them; every member reads them.
+     */
+    delete: operations["areas_destroy"];
+    options?: never;
+    head?: never;
+    /**
+     * @description Areas of a service (réserve, frigo, bar, cave…), in the order of the walk: the month's
+     *     checklist follows them. Owners and managers change them; every member reads them.
+     */
+    patch: operations["areas_partial_update"];
     trace?: never;
   };
   "/api/auth/billing/checkout/": {
@@ -527,7 +641,10 @@ export interface paths {
     /** @description The counted items of a month (`?service=&month=`) or of one count (`?count=`): one of the two is required. */
     get: operations["count_lines_list"];
     put?: never;
-    /** @description Lines of the monthly counts. A write that carries a client id is applied once. */
+    /**
+     * @description Lines of the monthly counts. Counting a line again sets it (or adds to it with
+     *     `mode: "add"`); a write that carries a client id is applied once.
+     */
     post: operations["count_lines_create"];
     delete?: never;
     options?: never;
@@ -542,16 +659,28 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** @description Lines of the monthly counts. A write that carries a client id is applied once. */
+    /**
+     * @description Lines of the monthly counts. Counting a line again sets it (or adds to it with
+     *     `mode: "add"`); a write that carries a client id is applied once.
+     */
     get: operations["count_lines_retrieve"];
-    /** @description Lines of the monthly counts. A write that carries a client id is applied once. */
+    /**
+     * @description Lines of the monthly counts. Counting a line again sets it (or adds to it with
+     *     `mode: "add"`); a write that carries a client id is applied once.
+     */
     put: operations["count_lines_update"];
     post?: never;
-    /** @description Lines of the monthly counts. A write that carries a client id is applied once. */
+    /**
+     * @description Lines of the monthly counts. Counting a line again sets it (or adds to it with
+     *     `mode: "add"`); a write that carries a client id is applied once.
+     */
     delete: operations["count_lines_destroy"];
     options?: never;
     head?: never;
-    /** @description Lines of the monthly counts. A write that carries a client id is applied once. */
+    /**
+     * @description Lines of the monthly counts. Counting a line again sets it (or adds to it with
+     *     `mode: "add"`); a write that carries a client id is applied once.
+     */
     patch: operations["count_lines_partial_update"];
     trace?: never;
   };
@@ -563,14 +692,14 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * @description Inventory months of each service: start one (optionally from the previous month),
-     *     close it, reopen it.
+     * @description Inventory months of each service: start one (its checklist is the service's catalogue),
+     *     read its checklist, close it, reopen it, delete it while it is empty.
      */
     get: operations["counts_list"];
     put?: never;
     /**
-     * @description Inventory months of each service: start one (optionally from the previous month),
-     *     close it, reopen it.
+     * @description Inventory months of each service: start one (its checklist is the service's catalogue),
+     *     read its checklist, close it, reopen it, delete it while it is empty.
      */
     post: operations["counts_create"];
     delete?: never;
@@ -587,10 +716,32 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * @description Inventory months of each service: start one (optionally from the previous month),
-     *     close it, reopen it.
+     * @description Inventory months of each service: start one (its checklist is the service's catalogue),
+     *     read its checklist, close it, reopen it, delete it while it is empty.
      */
     get: operations["counts_retrieve"];
+    put?: never;
+    post?: never;
+    /** @description Deletes a month started by mistake: open, nothing counted, no loss dated in it. */
+    delete: operations["counts_destroy"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/counts/{id}/checklist/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * @description What to count this month, in shelf order (area, then position on the shelf, then last
+     *     month's order): the service's catalogue, each product with last month's quantity
+     *     (`expected`) and what is counted of it. Read when asked, never copied.
+     */
+    get: operations["counts_checklist_list"];
     put?: never;
     post?: never;
     delete?: never;
@@ -609,8 +760,8 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * @description Inventory months of each service: start one (optionally from the previous month),
-     *     close it, reopen it.
+     * @description Inventory months of each service: start one (its checklist is the service's catalogue),
+     *     read its checklist, close it, reopen it, delete it while it is empty.
      */
     post: operations["counts_close_create"];
     delete?: never;
@@ -629,10 +780,308 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * @description Inventory months of each service: start one (optionally from the previous month),
-     *     close it, reopen it.
+     * @description Inventory months of each service: start one (its checklist is the service's catalogue),
+     *     read its checklist, close it, reopen it, delete it while it is empty.
      */
     post: operations["counts_reopen_create"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/credit-settings/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The credit book's settings: payment term and the automatic reminder schedule. */
+    get: operations["credit_settings_retrieve"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    /** @description The credit book's settings: payment term and the automatic reminder schedule. */
+    patch: operations["credit_settings_partial_update"];
+    trace?: never;
+  };
+  "/api/credits/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description Credits: what customers owe, newest first, with each one's status. */
+    get: operations["credits_list"];
+    put?: never;
+    /** @description Records a credit (what the customer takes without paying). A retry with the same Idempotency-Key answers the first entry (200). */
+    post: operations["credits_create"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/customers/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * @description The credit book's customers, with their balance and what is overdue. Never deleted while
+     *     they have entries: DELETE archives them (200) instead.
+     */
+    get: operations["customers_list"];
+    put?: never;
+    /**
+     * @description The credit book's customers, with their balance and what is overdue. Never deleted while
+     *     they have entries: DELETE archives them (200) instead.
+     */
+    post: operations["customers_create"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/customers/{id}/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * @description The credit book's customers, with their balance and what is overdue. Never deleted while
+     *     they have entries: DELETE archives them (200) instead.
+     */
+    get: operations["customers_retrieve"];
+    /**
+     * @description The credit book's customers, with their balance and what is overdue. Never deleted while
+     *     they have entries: DELETE archives them (200) instead.
+     */
+    put: operations["customers_update"];
+    post?: never;
+    /** @description A customer with entries is archived. */
+    delete: operations["customers_destroy"];
+    options?: never;
+    head?: never;
+    /**
+     * @description The credit book's customers, with their balance and what is overdue. Never deleted while
+     *     they have entries: DELETE archives them (200) instead.
+     */
+    patch: operations["customers_partial_update"];
+    trace?: never;
+  };
+  "/api/customers/{id}/access-code/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description A new access code for the customer, shown this once; the old one stops working. */
+    post: operations["customers_access_code_create"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/customers/{id}/remind/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * @description A reminder to send from the shopkeeper's phone (WhatsApp link, SMS text) with a fresh
+     *     statement link; also emailed (outbox) when the customer has an address.
+     */
+    post: operations["customers_remind_create"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/customers/{id}/send-statement/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Emails the statement file to the customer (through the outbox; monthly export quotas). */
+    post: operations["customers_send_statement_create"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/customers/{id}/statement/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The customer's statement for a period: opening balance, each entry with the running balance, closing balance. As JSON, or a CSV/XLSX file (monthly export quotas). */
+    get: operations["customers_statement_retrieve"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/customers/{id}/statement-link/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description A signed, expiring link to the customer's read-only statement. */
+    post: operations["customers_statement_link_create"];
+    /** @description Revokes every link sent. */
+    delete: operations["customers_statement_link_destroy"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/customers/access/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * @description The customer's own read-only view, by the access code the shop gave them. Unknown,
+     *     revoked and malformed codes all answer 404 ACCESS_CODE_INVALID, alike.
+     */
+    post: operations["customers_access_create"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/customers/statement/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * @description The statement behind a link the shop shared: signed, expiring, revocable, read-only.
+     *     Tampered, expired and revoked links answer 404 STATEMENT_LINK_INVALID, alike.
+     */
+    get: operations["customers_shared_statement"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/dashboard/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * @description The credit book at a glance: outstanding, overdue, collected this month, customers owing,
+     *     top debtors, and what is owed by age (0-30, 31-60, 61-90, 90+ days).
+     */
+    get: operations["dashboard_retrieve"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/entries/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * @description The whole ledger (credits, payments, reversals), newest first. Entries are never edited
+     *     or deleted: a mistake is reversed (owners and managers).
+     */
+    get: operations["entries_list"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/entries/{id}/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * @description The whole ledger (credits, payments, reversals), newest first. Entries are never edited
+     *     or deleted: a mistake is reversed (owners and managers).
+     */
+    get: operations["entries_retrieve"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/entries/{id}/reverse/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * @description The whole ledger (credits, payments, reversals), newest first. Entries are never edited
+     *     or deleted: a mistake is reversed (owners and managers).
+     */
+    post: operations["entries_reverse_create"];
     delete?: never;
     options?: never;
     head?: never;
@@ -647,8 +1096,8 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * @description One service's month (this month by default) as an XLSX file: inventory, losses and,
-     *     with `reports_advanced`, a summary per category. Draws on the monthly XLSX quota.
+     * @description One service's month (this month by default) as an XLSX file: inventory, losses and a
+     *     summary per category and unit. Draws on the monthly XLSX quota.
      */
     get: operations["export_excel_retrieve"];
     put?: never;
@@ -669,13 +1118,120 @@ export interface paths {
     /**
      * @description The stock of one or more months (at most 24) and services, as CSV (streamed; `;` and
      *     decimal commas for French Excel by default, `sep=,` for a comma and decimal points) or
-     *     XLSX (inventory, losses and, with `reports_advanced`, a summary per category). With
-     *     `email=`, the file is built in the background and emailed to those members of the
-     *     business (`exports_email`): the answer is 202. Each format has its monthly quota.
+     *     XLSX (inventory, losses and a summary per category and unit). A GET
+     *     downloads the file; a POST with `email` builds it in the background and emails it
+     *     (`exports_email`): the answer is 202. Each format has its monthly quota.
      */
     get: operations["exports_retrieve"];
     put?: never;
+    /**
+     * Email an export
+     * @description Queues the file for members of the business or its confirmed outside recipients
+     *     (`email`: their addresses), with the options a GET takes in the body. One unit of the
+     *     format's quota is used when the export is accepted (given back if it can never be
+     *     sent); sent again with the same `Idempotency-Key`, it answers the first export.
+     */
+    post: operations["exports_create"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/exports/recipients/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * @description People outside the business (its accountant) whom exports may be emailed to without a
+     *     seat: at most 3, each receiving exports only once it has confirmed its address through the
+     *     link emailed to it. The owner adds, removes and resends; owners and managers (who email
+     *     exports) read the list.
+     */
+    get: operations["exports_recipients_list"];
+    put?: never;
+    /**
+     * @description People outside the business (its accountant) whom exports may be emailed to without a
+     *     seat: at most 3, each receiving exports only once it has confirmed its address through the
+     *     link emailed to it. The owner adds, removes and resends; owners and managers (who email
+     *     exports) read the list.
+     */
+    post: operations["exports_recipients_create"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/exports/recipients/{id}/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * @description People outside the business (its accountant) whom exports may be emailed to without a
+     *     seat: at most 3, each receiving exports only once it has confirmed its address through the
+     *     link emailed to it. The owner adds, removes and resends; owners and managers (who email
+     *     exports) read the list.
+     */
+    get: operations["exports_recipients_retrieve"];
+    put?: never;
     post?: never;
+    /**
+     * Remove an outside recipient
+     * @description People outside the business (its accountant) whom exports may be emailed to without a
+     *     seat: at most 3, each receiving exports only once it has confirmed its address through the
+     *     link emailed to it. The owner adds, removes and resends; owners and managers (who email
+     *     exports) read the list.
+     */
+    delete: operations["exports_recipients_destroy"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/exports/recipients/{id}/resend/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Email a waiting recipient a new confirmation link
+     * @description People outside the business (its accountant) whom exports may be emailed to without a
+     *     seat: at most 3, each receiving exports only once it has confirmed its address through the
+     *     link emailed to it. The owner adds, removes and resends; owners and managers (who email
+     *     exports) read the list.
+     */
+    post: operations["exports_recipients_resend_create"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/exports/recipients/confirm/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * @description The confirmation link's page posts its token here: anyone holding the link may confirm.
+     *     Unknown, expired, used and removed links all answer 410 RECIPIENT_LINK_INVALID, alike.
+     */
+    post: operations["exports_recipients_confirm_create"];
     delete?: never;
     options?: never;
     head?: never;
@@ -712,13 +1268,19 @@ export interface paths {
     };
     /**
      * @description Losses (breakage, expiry, theft…). Recording needs the `loss_management` entitlement;
-     *     reading stays possible after a downgrade.
+     *     reading stays possible after a downgrade. A loss dated in a closed month cannot be
+     *     recorded, changed or deleted (409 MONTH_CLOSED), nor dated after today (400
+     *     LOSS_IN_FUTURE). An operator changes and deletes only the losses they recorded: another
+     *     member's answers 404, as a loss that is not theirs to change.
      */
     get: operations["losses_list"];
     put?: never;
     /**
      * @description Losses (breakage, expiry, theft…). Recording needs the `loss_management` entitlement;
-     *     reading stays possible after a downgrade.
+     *     reading stays possible after a downgrade. A loss dated in a closed month cannot be
+     *     recorded, changed or deleted (409 MONTH_CLOSED), nor dated after today (400
+     *     LOSS_IN_FUTURE). An operator changes and deletes only the losses they recorded: another
+     *     member's answers 404, as a loss that is not theirs to change.
      */
     post: operations["losses_create"];
     delete?: never;
@@ -736,27 +1298,57 @@ export interface paths {
     };
     /**
      * @description Losses (breakage, expiry, theft…). Recording needs the `loss_management` entitlement;
-     *     reading stays possible after a downgrade.
+     *     reading stays possible after a downgrade. A loss dated in a closed month cannot be
+     *     recorded, changed or deleted (409 MONTH_CLOSED), nor dated after today (400
+     *     LOSS_IN_FUTURE). An operator changes and deletes only the losses they recorded: another
+     *     member's answers 404, as a loss that is not theirs to change.
      */
     get: operations["losses_retrieve"];
     /**
      * @description Losses (breakage, expiry, theft…). Recording needs the `loss_management` entitlement;
-     *     reading stays possible after a downgrade.
+     *     reading stays possible after a downgrade. A loss dated in a closed month cannot be
+     *     recorded, changed or deleted (409 MONTH_CLOSED), nor dated after today (400
+     *     LOSS_IN_FUTURE). An operator changes and deletes only the losses they recorded: another
+     *     member's answers 404, as a loss that is not theirs to change.
      */
     put: operations["losses_update"];
     post?: never;
     /**
      * @description Losses (breakage, expiry, theft…). Recording needs the `loss_management` entitlement;
-     *     reading stays possible after a downgrade.
+     *     reading stays possible after a downgrade. A loss dated in a closed month cannot be
+     *     recorded, changed or deleted (409 MONTH_CLOSED), nor dated after today (400
+     *     LOSS_IN_FUTURE). An operator changes and deletes only the losses they recorded: another
+     *     member's answers 404, as a loss that is not theirs to change.
      */
     delete: operations["losses_destroy"];
     options?: never;
     head?: never;
     /**
      * @description Losses (breakage, expiry, theft…). Recording needs the `loss_management` entitlement;
-     *     reading stays possible after a downgrade.
+     *     reading stays possible after a downgrade. A loss dated in a closed month cannot be
+     *     recorded, changed or deleted (409 MONTH_CLOSED), nor dated after today (400
+     *     LOSS_IN_FUTURE). An operator changes and deletes only the losses they recorded: another
+     *     member's answers 404, as a loss that is not theirs to change.
      */
     patch: operations["losses_partial_update"];
+    trace?: never;
+  };
+  "/api/payments/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description Payments received from customers, newest first. */
+    get: operations["payments_list"];
+    put?: never;
+    /** @description Records a payment; it settles the customer's oldest credits first. More than the balance: 400 OVERPAYMENT. */
+    post: operations["payments_create"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
     trace?: never;
   };
   "/api/plans/": {
@@ -858,6 +1450,26 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    AccessCode: {
+      /** @description Shown this once: the old code no longer works. */
+      access_code: string;
+    };
+    /**
+     * @description A body serializer whose text fields take text only, as the schema says: DRF would
+     *     turn 0 into "0" silently.
+     */
+    AccessRequestRequest: {
+      code: string;
+    };
+    Action: {
+      label: string;
+      kind: components["schemas"]["AssistantActionKindEnum"];
+      /** @description An SPA route (kind navigate). */
+      href: string | null;
+      /** @description What the SPA runs (kind run). */
+      action_key: string | null;
+      requires_confirmation: boolean;
+    };
     Activity: {
       id: number;
       /** Format: date-time */
@@ -872,8 +1484,30 @@ export interface components {
       id: number;
       readonly name: string;
     };
+    Ageing: {
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly days_0_30: string;
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly days_31_60: string;
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly days_61_90: string;
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly days_90_plus: string;
+    };
     Alert: {
-      kind: components["schemas"]["KindEnum"];
+      kind: components["schemas"]["AlertKindEnum"];
       product: number;
       product_name: string;
       service: number;
@@ -888,9 +1522,21 @@ export interface components {
       expiry_kind: string;
       lot: string;
       days_left: number | null;
+      /**
+       * @description The unit of quantity and min_quantity.
+       *
+       *     * `pcs` - pieces
+       *     * `kg` - kilograms
+       *     * `g` - grams
+       *     * `l` - litres
+       *     * `ml` - millilitres
+       */
+      unit: components["schemas"]["UnitEnum"];
+      /** @description A decimal amount as a string, at purchase cost excl. VAT, rounded to the currency: the expiring line's value, or the counted value of the product running low. Null when the purchase cost is unknown or hidden from the member. */
+      value: string | null;
     };
     AlertExclusion: {
-      kind: components["schemas"]["KindEnum"];
+      kind: components["schemas"]["AlertKindEnum"];
       /**
        * @description Why this kind is not listed.
        *
@@ -907,6 +1553,12 @@ export interface components {
      * @enum {string}
      */
     AlertExclusionReasonEnum: "FEATURE_NOT_INCLUDED";
+    /**
+     * @description * `low_stock` - low_stock
+     *     * `expiry` - expiry
+     * @enum {string}
+     */
+    AlertKindEnum: "low_stock" | "expiry";
     /** @description A page of alerts, and the kinds the plan leaves out of every page. */
     AlertPage: {
       count: number;
@@ -918,12 +1570,94 @@ export interface components {
       /** @description Kinds of alert not included in the plan, so not listed (empty when none). */
       excluded: components["schemas"]["AlertExclusion"][];
     };
+    Area: {
+      readonly id: number;
+      readonly service: number;
+      readonly name: string;
+      readonly position: number;
+      /** Format: date-time */
+      readonly created_at: string;
+    };
+    AreaWriteRequest: {
+      name: string;
+      /** @description Order of the walk; at the end by default. */
+      position?: number;
+    };
+    /**
+     * @description * `navigate` - navigate
+     *     * `run` - run
+     * @enum {string}
+     */
+    AssistantActionKindEnum: "navigate" | "run";
+    AssistantAnswer: {
+      message: string;
+      insights: components["schemas"]["Insight"][];
+      actions: components["schemas"]["Action"][];
+      question: string | null;
+      mode: components["schemas"]["AssistantAnswerModeEnum"];
+      reason: (components["schemas"]["AssistantAnswerReasonEnum"] | components["schemas"]["NullEnum"]) | null;
+      facts: components["schemas"]["Fact"][];
+      usage: components["schemas"]["Usage"];
+      /** Format: uuid */
+      request_id: string;
+      /** @description The conversation this exchange belongs to (null without a question). */
+      conversation: number | null;
+    };
+    /**
+     * @description * `ai` - AI
+     *     * `fallback` - Fallback
+     * @enum {string}
+     */
+    AssistantAnswerModeEnum: "ai" | "fallback";
+    /**
+     * @description * `AI_DISABLED` - AI_DISABLED
+     *     * `AI_NOT_CONFIGURED` - AI_NOT_CONFIGURED
+     *     * `FEATURE_NOT_INCLUDED` - FEATURE_NOT_INCLUDED
+     *     * `LIMIT_AI_REQUESTS_MONTH` - LIMIT_AI_REQUESTS_MONTH
+     *     * `AI_TIMEOUT` - AI_TIMEOUT
+     *     * `AI_RATE_LIMITED` - AI_RATE_LIMITED
+     *     * `AI_UPSTREAM_ERROR` - AI_UPSTREAM_ERROR
+     *     * `AI_INVALID_OUTPUT` - AI_INVALID_OUTPUT
+     *     * `AI_REFUSED` - AI_REFUSED
+     *     * `AI_UNGROUNDED` - AI_UNGROUNDED
+     * @enum {string}
+     */
+    AssistantAnswerReasonEnum:
+      | "AI_DISABLED"
+      | "AI_NOT_CONFIGURED"
+      | "FEATURE_NOT_INCLUDED"
+      | "LIMIT_AI_REQUESTS_MONTH"
+      | "AI_TIMEOUT"
+      | "AI_RATE_LIMITED"
+      | "AI_UPSTREAM_ERROR"
+      | "AI_INVALID_OUTPUT"
+      | "AI_REFUSED"
+      | "AI_UNGROUNDED";
+    AssistantQuestionRequest: {
+      /** @default inventory */
+      scope: components["schemas"]["ScopeEnum"];
+      /**
+       * @description YYYY-MM; this month by default.
+       * @example 2026-03
+       */
+      month?: string;
+      /** @description A service id, or "all" (every service the member sees). */
+      service?: string;
+      question?: string;
+      /**
+       * Format: int64
+       * @description Continue this conversation of yours.
+       */
+      conversation?: number;
+    };
     AuthResponse: {
       access: string;
       refresh: string;
       user: components["schemas"]["User"];
       tenant: components["schemas"]["CurrentTenant"] | null;
     };
+    /** @enum {unknown} */
+    BlankEnum: "";
     /**
      * @description * `restaurant` - Restaurant
      *     * `bar` - Bar
@@ -945,6 +1679,29 @@ export interface components {
     CategoryWriteRequest: {
       name: string;
     };
+    /** @description A product of the month's checklist (`selectors.checklist`), read from a row. */
+    ChecklistItem: {
+      product: number;
+      product_name: string;
+      unit: string;
+      barcode: string;
+      position: number;
+      /** @description Its default area. */
+      area: number | null;
+      area_name: string | null;
+      /**
+       * Format: decimal
+       * @description Last month's quantity (effective, in the product's unit); null if not counted last month.
+       */
+      expected: string | null;
+      /** @description Whether it is counted this month. */
+      readonly counted: boolean;
+      /**
+       * Format: decimal
+       * @description What is counted of it this month, or null.
+       */
+      counted_quantity: string | null;
+    };
     CheckoutRequestRequest: {
       plan: components["schemas"]["PlanEnum"];
       cycle: components["schemas"]["CycleEnum"];
@@ -955,6 +1712,15 @@ export interface components {
      * @enum {string}
      */
     ContainerStateEnum: "SEALED" | "OPENED";
+    Conversation: {
+      readonly id: number;
+      readonly scope: components["schemas"]["ScopeEnum"];
+      /** Format: date-time */
+      readonly created_at: string;
+      /** Format: date-time */
+      readonly last_exchange_at: string;
+      readonly exchanges: number;
+    };
     /**
      * @description A count line as the API shows it, from a line of `selectors.count_line_list` (which
      *     annotates its effective quantity). The month's page reads its lines as rows instead
@@ -971,6 +1737,8 @@ export interface components {
       readonly unit: string;
       /** Format: decimal */
       readonly min_quantity: string | null;
+      readonly area: number | null;
+      readonly area_name: string;
       /**
        * Format: decimal
        * @description How many were counted, in the product's unit (containers for a product counted by the container). For an opened container, what is left is `remaining_fraction` or `remaining_quantity`.
@@ -991,19 +1759,40 @@ export interface components {
       readonly expiry_date: string | null;
       readonly expiry_kind: components["schemas"]["ExpiryKindEnum"];
       readonly lot: string;
-      /** Format: decimal */
+      /**
+       * Format: decimal
+       * @description The product's purchase price while the month is open; the one frozen at closing once closed.
+       */
       readonly unit_cost: string | null;
-      /** Format: decimal */
+      /**
+       * Format: decimal
+       * @description The product's selling price while the month is open; the one frozen at closing once closed.
+       */
       readonly unit_price: string | null;
       /** Format: decimal */
       readonly line_value: string | null;
+      /** @description Written by the closing at last month's quantity (uncounted: expected). */
+      readonly estimated: boolean;
       /** @default  */
       readonly client_id: string;
+      /** @description Who counted it last (the latest count wins); when: updated_at. */
+      readonly counted_by: number | null;
       /** Format: date-time */
       readonly created_at: string;
       /** Format: date-time */
       readonly updated_at: string;
     };
+    /**
+     * @description * `set` - set
+     *     * `add` - add
+     * @enum {string}
+     */
+    CountLineCreateModeEnum: "set" | "add";
+    /**
+     * @description Counting a line: the month's line of the same product, area, container state, lot and
+     *     expiry date is set to this quantity (`mode: "set"`, the default: the latest count wins)
+     *     or added to (`mode: "add"`, scan-to-add); otherwise a line is added (201).
+     */
     CountLineCreateRequest: {
       product: number;
       /**
@@ -1027,7 +1816,17 @@ export interface components {
       expiry_date?: string | null;
       expiry_kind?: components["schemas"]["ExpiryKindEnum"];
       lot?: string;
+      /** @description Where it was counted; the product's default area when left out. */
+      area?: number | null;
       count: number;
+      /**
+       * @description set: the quantity replaces the line's (a recount); add: it is added to it (scan-to-add).
+       *
+       *     * `set` - set
+       *     * `add` - add
+       * @default set
+       */
+      mode: components["schemas"]["CountLineCreateModeEnum"];
       client_id?: string;
     };
     CountLineWriteRequest: {
@@ -1053,7 +1852,15 @@ export interface components {
       expiry_date?: string | null;
       expiry_kind?: components["schemas"]["ExpiryKindEnum"];
       lot?: string;
+      /** @description Where it was counted; the product's default area when left out. */
+      area?: number | null;
     };
+    /**
+     * @description * `open` - Open
+     *     * `closed` - Closed
+     * @enum {string}
+     */
+    CountStatusEnum: "open" | "closed";
     /**
      * @description * `unit` - Units
      *     * `weight` - Weight
@@ -1062,6 +1869,571 @@ export interface components {
      * @enum {string}
      */
     CountingModeEnum: "unit" | "weight" | "volume" | "mixed";
+    /**
+     * @description * `AC` - AC
+     *     * `AD` - AD
+     *     * `AE` - AE
+     *     * `AF` - AF
+     *     * `AG` - AG
+     *     * `AI` - AI
+     *     * `AL` - AL
+     *     * `AM` - AM
+     *     * `AO` - AO
+     *     * `AR` - AR
+     *     * `AS` - AS
+     *     * `AT` - AT
+     *     * `AU` - AU
+     *     * `AW` - AW
+     *     * `AX` - AX
+     *     * `AZ` - AZ
+     *     * `BA` - BA
+     *     * `BB` - BB
+     *     * `BD` - BD
+     *     * `BE` - BE
+     *     * `BF` - BF
+     *     * `BG` - BG
+     *     * `BH` - BH
+     *     * `BI` - BI
+     *     * `BJ` - BJ
+     *     * `BL` - BL
+     *     * `BM` - BM
+     *     * `BN` - BN
+     *     * `BO` - BO
+     *     * `BQ` - BQ
+     *     * `BR` - BR
+     *     * `BS` - BS
+     *     * `BT` - BT
+     *     * `BW` - BW
+     *     * `BY` - BY
+     *     * `BZ` - BZ
+     *     * `CA` - CA
+     *     * `CC` - CC
+     *     * `CD` - CD
+     *     * `CF` - CF
+     *     * `CG` - CG
+     *     * `CH` - CH
+     *     * `CI` - CI
+     *     * `CK` - CK
+     *     * `CL` - CL
+     *     * `CM` - CM
+     *     * `CN` - CN
+     *     * `CO` - CO
+     *     * `CR` - CR
+     *     * `CU` - CU
+     *     * `CV` - CV
+     *     * `CW` - CW
+     *     * `CX` - CX
+     *     * `CY` - CY
+     *     * `CZ` - CZ
+     *     * `DE` - DE
+     *     * `DJ` - DJ
+     *     * `DK` - DK
+     *     * `DM` - DM
+     *     * `DO` - DO
+     *     * `DZ` - DZ
+     *     * `EC` - EC
+     *     * `EE` - EE
+     *     * `EG` - EG
+     *     * `EH` - EH
+     *     * `ER` - ER
+     *     * `ES` - ES
+     *     * `ET` - ET
+     *     * `FI` - FI
+     *     * `FJ` - FJ
+     *     * `FK` - FK
+     *     * `FM` - FM
+     *     * `FO` - FO
+     *     * `FR` - FR
+     *     * `GA` - GA
+     *     * `GB` - GB
+     *     * `GD` - GD
+     *     * `GE` - GE
+     *     * `GF` - GF
+     *     * `GG` - GG
+     *     * `GH` - GH
+     *     * `GI` - GI
+     *     * `GL` - GL
+     *     * `GM` - GM
+     *     * `GN` - GN
+     *     * `GP` - GP
+     *     * `GQ` - GQ
+     *     * `GR` - GR
+     *     * `GT` - GT
+     *     * `GU` - GU
+     *     * `GW` - GW
+     *     * `GY` - GY
+     *     * `HK` - HK
+     *     * `HN` - HN
+     *     * `HR` - HR
+     *     * `HT` - HT
+     *     * `HU` - HU
+     *     * `ID` - ID
+     *     * `IE` - IE
+     *     * `IL` - IL
+     *     * `IM` - IM
+     *     * `IN` - IN
+     *     * `IO` - IO
+     *     * `IQ` - IQ
+     *     * `IR` - IR
+     *     * `IS` - IS
+     *     * `IT` - IT
+     *     * `JE` - JE
+     *     * `JM` - JM
+     *     * `JO` - JO
+     *     * `JP` - JP
+     *     * `KE` - KE
+     *     * `KG` - KG
+     *     * `KH` - KH
+     *     * `KI` - KI
+     *     * `KM` - KM
+     *     * `KN` - KN
+     *     * `KP` - KP
+     *     * `KR` - KR
+     *     * `KW` - KW
+     *     * `KY` - KY
+     *     * `KZ` - KZ
+     *     * `LA` - LA
+     *     * `LB` - LB
+     *     * `LC` - LC
+     *     * `LI` - LI
+     *     * `LK` - LK
+     *     * `LR` - LR
+     *     * `LS` - LS
+     *     * `LT` - LT
+     *     * `LU` - LU
+     *     * `LV` - LV
+     *     * `LY` - LY
+     *     * `MA` - MA
+     *     * `MC` - MC
+     *     * `MD` - MD
+     *     * `ME` - ME
+     *     * `MF` - MF
+     *     * `MG` - MG
+     *     * `MH` - MH
+     *     * `MK` - MK
+     *     * `ML` - ML
+     *     * `MM` - MM
+     *     * `MN` - MN
+     *     * `MO` - MO
+     *     * `MP` - MP
+     *     * `MQ` - MQ
+     *     * `MR` - MR
+     *     * `MS` - MS
+     *     * `MT` - MT
+     *     * `MU` - MU
+     *     * `MV` - MV
+     *     * `MW` - MW
+     *     * `MX` - MX
+     *     * `MY` - MY
+     *     * `MZ` - MZ
+     *     * `NA` - NA
+     *     * `NC` - NC
+     *     * `NE` - NE
+     *     * `NF` - NF
+     *     * `NG` - NG
+     *     * `NI` - NI
+     *     * `NL` - NL
+     *     * `NO` - NO
+     *     * `NP` - NP
+     *     * `NR` - NR
+     *     * `NU` - NU
+     *     * `NZ` - NZ
+     *     * `OM` - OM
+     *     * `PA` - PA
+     *     * `PE` - PE
+     *     * `PF` - PF
+     *     * `PG` - PG
+     *     * `PH` - PH
+     *     * `PK` - PK
+     *     * `PL` - PL
+     *     * `PM` - PM
+     *     * `PR` - PR
+     *     * `PS` - PS
+     *     * `PT` - PT
+     *     * `PW` - PW
+     *     * `PY` - PY
+     *     * `QA` - QA
+     *     * `RE` - RE
+     *     * `RO` - RO
+     *     * `RS` - RS
+     *     * `RU` - RU
+     *     * `RW` - RW
+     *     * `SA` - SA
+     *     * `SB` - SB
+     *     * `SC` - SC
+     *     * `SD` - SD
+     *     * `SE` - SE
+     *     * `SG` - SG
+     *     * `SH` - SH
+     *     * `SI` - SI
+     *     * `SJ` - SJ
+     *     * `SK` - SK
+     *     * `SL` - SL
+     *     * `SM` - SM
+     *     * `SN` - SN
+     *     * `SO` - SO
+     *     * `SR` - SR
+     *     * `SS` - SS
+     *     * `ST` - ST
+     *     * `SV` - SV
+     *     * `SX` - SX
+     *     * `SY` - SY
+     *     * `SZ` - SZ
+     *     * `TA` - TA
+     *     * `TC` - TC
+     *     * `TD` - TD
+     *     * `TG` - TG
+     *     * `TH` - TH
+     *     * `TJ` - TJ
+     *     * `TK` - TK
+     *     * `TL` - TL
+     *     * `TM` - TM
+     *     * `TN` - TN
+     *     * `TO` - TO
+     *     * `TR` - TR
+     *     * `TT` - TT
+     *     * `TV` - TV
+     *     * `TW` - TW
+     *     * `TZ` - TZ
+     *     * `UA` - UA
+     *     * `UG` - UG
+     *     * `US` - US
+     *     * `UY` - UY
+     *     * `UZ` - UZ
+     *     * `VA` - VA
+     *     * `VC` - VC
+     *     * `VE` - VE
+     *     * `VG` - VG
+     *     * `VI` - VI
+     *     * `VN` - VN
+     *     * `VU` - VU
+     *     * `WF` - WF
+     *     * `WS` - WS
+     *     * `XK` - XK
+     *     * `YE` - YE
+     *     * `YT` - YT
+     *     * `ZA` - ZA
+     *     * `ZM` - ZM
+     *     * `ZW` - ZW
+     * @enum {string}
+     */
+    CountryEnum:
+      | "AC"
+      | "AD"
+      | "AE"
+      | "AF"
+      | "AG"
+      | "AI"
+      | "AL"
+      | "AM"
+      | "AO"
+      | "AR"
+      | "AS"
+      | "AT"
+      | "AU"
+      | "AW"
+      | "AX"
+      | "AZ"
+      | "BA"
+      | "BB"
+      | "BD"
+      | "BE"
+      | "BF"
+      | "BG"
+      | "BH"
+      | "BI"
+      | "BJ"
+      | "BL"
+      | "BM"
+      | "BN"
+      | "BO"
+      | "BQ"
+      | "BR"
+      | "BS"
+      | "BT"
+      | "BW"
+      | "BY"
+      | "BZ"
+      | "CA"
+      | "CC"
+      | "CD"
+      | "CF"
+      | "CG"
+      | "CH"
+      | "CI"
+      | "CK"
+      | "CL"
+      | "CM"
+      | "CN"
+      | "CO"
+      | "CR"
+      | "CU"
+      | "CV"
+      | "CW"
+      | "CX"
+      | "CY"
+      | "CZ"
+      | "DE"
+      | "DJ"
+      | "DK"
+      | "DM"
+      | "DO"
+      | "DZ"
+      | "EC"
+      | "EE"
+      | "EG"
+      | "EH"
+      | "ER"
+      | "ES"
+      | "ET"
+      | "FI"
+      | "FJ"
+      | "FK"
+      | "FM"
+      | "FO"
+      | "FR"
+      | "GA"
+      | "GB"
+      | "GD"
+      | "GE"
+      | "GF"
+      | "GG"
+      | "GH"
+      | "GI"
+      | "GL"
+      | "GM"
+      | "GN"
+      | "GP"
+      | "GQ"
+      | "GR"
+      | "GT"
+      | "GU"
+      | "GW"
+      | "GY"
+      | "HK"
+      | "HN"
+      | "HR"
+      | "HT"
+      | "HU"
+      | "ID"
+      | "IE"
+      | "IL"
+      | "IM"
+      | "IN"
+      | "IO"
+      | "IQ"
+      | "IR"
+      | "IS"
+      | "IT"
+      | "JE"
+      | "JM"
+      | "JO"
+      | "JP"
+      | "KE"
+      | "KG"
+      | "KH"
+      | "KI"
+      | "KM"
+      | "KN"
+      | "KP"
+      | "KR"
+      | "KW"
+      | "KY"
+      | "KZ"
+      | "LA"
+      | "LB"
+      | "LC"
+      | "LI"
+      | "LK"
+      | "LR"
+      | "LS"
+      | "LT"
+      | "LU"
+      | "LV"
+      | "LY"
+      | "MA"
+      | "MC"
+      | "MD"
+      | "ME"
+      | "MF"
+      | "MG"
+      | "MH"
+      | "MK"
+      | "ML"
+      | "MM"
+      | "MN"
+      | "MO"
+      | "MP"
+      | "MQ"
+      | "MR"
+      | "MS"
+      | "MT"
+      | "MU"
+      | "MV"
+      | "MW"
+      | "MX"
+      | "MY"
+      | "MZ"
+      | "NA"
+      | "NC"
+      | "NE"
+      | "NF"
+      | "NG"
+      | "NI"
+      | "NL"
+      | "NO"
+      | "NP"
+      | "NR"
+      | "NU"
+      | "NZ"
+      | "OM"
+      | "PA"
+      | "PE"
+      | "PF"
+      | "PG"
+      | "PH"
+      | "PK"
+      | "PL"
+      | "PM"
+      | "PR"
+      | "PS"
+      | "PT"
+      | "PW"
+      | "PY"
+      | "QA"
+      | "RE"
+      | "RO"
+      | "RS"
+      | "RU"
+      | "RW"
+      | "SA"
+      | "SB"
+      | "SC"
+      | "SD"
+      | "SE"
+      | "SG"
+      | "SH"
+      | "SI"
+      | "SJ"
+      | "SK"
+      | "SL"
+      | "SM"
+      | "SN"
+      | "SO"
+      | "SR"
+      | "SS"
+      | "ST"
+      | "SV"
+      | "SX"
+      | "SY"
+      | "SZ"
+      | "TA"
+      | "TC"
+      | "TD"
+      | "TG"
+      | "TH"
+      | "TJ"
+      | "TK"
+      | "TL"
+      | "TM"
+      | "TN"
+      | "TO"
+      | "TR"
+      | "TT"
+      | "TV"
+      | "TW"
+      | "TZ"
+      | "UA"
+      | "UG"
+      | "US"
+      | "UY"
+      | "UZ"
+      | "VA"
+      | "VC"
+      | "VE"
+      | "VG"
+      | "VI"
+      | "VN"
+      | "VU"
+      | "WF"
+      | "WS"
+      | "XK"
+      | "YE"
+      | "YT"
+      | "ZA"
+      | "ZM"
+      | "ZW";
+    /**
+     * @description A body serializer whose text fields take text only, as the schema says: DRF would
+     *     turn 0 into "0" silently.
+     */
+    CreditCreateRequest: {
+      customer: number;
+      /**
+       * Format: decimal
+       * @description Optional when lines are given (their total).
+       */
+      amount?: string;
+      description?: string;
+      lines?: components["schemas"]["CreditLineRequest"][];
+      /**
+       * Format: date
+       * @description Default: the date plus the payment term.
+       */
+      due_date?: string;
+      /**
+       * Format: date
+       * @description Default: today.
+       */
+      occurred_on?: string;
+      /**
+       * @description Owners and managers: record it even over the customer's credit limit.
+       * @default false
+       */
+      override_limit: boolean;
+      client_id?: string;
+    };
+    CreditLineOut: {
+      product: number | null;
+      label: string;
+      /** Format: decimal */
+      quantity: string;
+      /** Format: decimal */
+      unit_price: string;
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly amount: string;
+    };
+    /**
+     * @description A body serializer whose text fields take text only, as the schema says: DRF would
+     *     turn 0 into "0" silently.
+     */
+    CreditLineRequest: {
+      product?: number | null;
+      label?: string;
+      /** Format: decimal */
+      quantity: string;
+      /** Format: decimal */
+      unit_price: string;
+    };
+    CreditSettings: {
+      payment_term_days?: number;
+      reminders_enabled?: boolean;
+      reminder_days_before?: number[];
+      reminder_days_after?: number[];
+      reminder_hour?: number;
+    };
+    /**
+     * @description * `open` - Open
+     *     * `partly_paid` - Partly paid
+     *     * `paid` - Paid
+     *     * `overdue` - Overdue
+     *     * `reversed` - Reversed
+     * @enum {string}
+     */
+    CreditStatusEnum: "open" | "partly_paid" | "paid" | "overdue" | "reversed";
     /**
      * @description * `BIF` - BIF
      *     * `CAD` - CAD
@@ -1119,12 +2491,162 @@ export interface components {
       readonly timezone: string;
       readonly role: string | null;
     };
+    Customer: {
+      readonly id: number;
+      readonly name: string;
+      readonly phone: string;
+      /** @description An email address, or empty. */
+      readonly email: string;
+      readonly address: string;
+      readonly notes: string;
+      readonly language: components["schemas"]["LanguageEnum"];
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly credit_limit: string | null;
+      readonly status: components["schemas"]["CustomerStatusEnum"];
+      /**
+       * Format: decimal
+       * @description What the customer owes now (sum of their ledger).
+       * @example 1500
+       */
+      readonly balance: string;
+      /**
+       * Format: decimal
+       * @description What is owed on credits whose due date has passed.
+       * @example 1500
+       */
+      readonly overdue_amount: string;
+      /** Format: date */
+      readonly next_due_date: string | null;
+      readonly owes: boolean;
+      readonly overdue: boolean;
+      /** Format: date-time */
+      readonly created_at: string;
+    };
+    CustomerCreated: {
+      readonly id: number;
+      readonly name: string;
+      readonly phone: string;
+      /** @description An email address, or empty. */
+      readonly email: string;
+      readonly address: string;
+      readonly notes: string;
+      readonly language: components["schemas"]["LanguageEnum"];
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly credit_limit: string | null;
+      readonly status: components["schemas"]["CustomerStatusEnum"];
+      /**
+       * Format: decimal
+       * @description What the customer owes now (sum of their ledger).
+       * @example 1500
+       */
+      readonly balance: string;
+      /**
+       * Format: decimal
+       * @description What is owed on credits whose due date has passed.
+       * @example 1500
+       */
+      readonly overdue_amount: string;
+      /** Format: date */
+      readonly next_due_date: string | null;
+      readonly owes: boolean;
+      readonly overdue: boolean;
+      /** Format: date-time */
+      readonly created_at: string;
+      /** @description The customer's access code, shown this once: give it to the customer. */
+      readonly access_code: string;
+    };
+    /**
+     * @description * `active` - Active
+     *     * `archived` - Archived
+     * @enum {string}
+     */
+    CustomerStatusEnum: "active" | "archived";
+    /**
+     * @description A body serializer whose text fields take text only, as the schema says: DRF would
+     *     turn 0 into "0" silently.
+     */
+    CustomerUpdateRequest: {
+      name?: string;
+      /** @description E.164 or national. */
+      phone?: string;
+      email?: string;
+      address?: string;
+      notes?: string;
+      language?: components["schemas"]["LanguageEnum"];
+      /**
+       * Format: decimal
+       * @description Owners and managers only. Null: no limit.
+       */
+      credit_limit?: string | null;
+      /**
+       * @description Owners and managers only.
+       *
+       *     * `active` - Active
+       *     * `archived` - Archived
+       */
+      status?: components["schemas"]["CustomerStatusEnum"];
+    };
+    /**
+     * @description A body serializer whose text fields take text only, as the schema says: DRF would
+     *     turn 0 into "0" silently.
+     */
+    CustomerWriteRequest: {
+      name: string;
+      /** @description E.164 or national. */
+      phone?: string;
+      email?: string;
+      address?: string;
+      notes?: string;
+      language?: components["schemas"]["LanguageEnum"];
+      /**
+       * Format: decimal
+       * @description Owners and managers only. Null: no limit.
+       */
+      credit_limit?: string | null;
+    };
     /**
      * @description * `MONTHLY` - MONTHLY
      *     * `YEARLY` - YEARLY
      * @enum {string}
      */
     CycleEnum: "MONTHLY" | "YEARLY";
+    Dashboard: {
+      readonly currency: string;
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly outstanding: string;
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly overdue: string;
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly collected_this_month: string;
+      customers_owing: number;
+      top_debtors: components["schemas"]["Debtor"][];
+      /** @description What is owed, by the age of its credit (days since the credit's date). */
+      ageing: components["schemas"]["Ageing"];
+    };
+    Debtor: {
+      id: number;
+      name: string;
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly balance: string;
+    };
     Detail: {
       detail: string;
     };
@@ -1148,6 +2670,55 @@ export interface components {
       format: components["schemas"]["FormatEnum"];
       recipients: string[];
     };
+    /**
+     * @description * `inventory` - inventory
+     *     * `losses` - losses
+     *     * `summary` - summary
+     * @enum {string}
+     */
+    EmailedExportRequestKindEnum: "inventory" | "losses" | "summary";
+    /**
+     * @description * `all` - all
+     *     * `sealed` - sealed
+     *     * `opened` - opened
+     * @enum {string}
+     */
+    EmailedExportRequestModeEnum: "all" | "sealed" | "opened";
+    /**
+     * @description POST /api/exports/: the options of the download (`format`, `from`, `to`, `service`,
+     *     `mode`, `kind`, `sep`, strings as in the query string) and whom to email the file to.
+     */
+    EmailedExportRequestRequest: {
+      format: components["schemas"]["FormatEnum"];
+      /** @default ; */
+      sep: components["schemas"]["SepEnum"];
+      /** @description One or more addresses (at most 5, separated by commas): active members of the business who may see the whole export, or its confirmed outside recipients (/api/exports/recipients/). */
+      email: string;
+      /** @default  */
+      message: string;
+      /** @description A service id, or "all" (default). */
+      service?: string;
+      /**
+       * @description Containers.
+       *
+       *     * `all` - all
+       *     * `sealed` - sealed
+       *     * `opened` - opened
+       */
+      mode?: components["schemas"]["EmailedExportRequestModeEnum"];
+      /**
+       * @description The sheet a CSV holds (default inventory); an XLSX holds all three.
+       *
+       *     * `inventory` - inventory
+       *     * `losses` - losses
+       *     * `summary` - summary
+       */
+      kind?: components["schemas"]["EmailedExportRequestKindEnum"];
+      /** @description YYYY-MM; this month by default. */
+      from?: string;
+      /** @description YYYY-MM; `from` by default. */
+      to?: string;
+    };
     Entitlements: {
       plan_effective: components["schemas"]["PlanCodeEnum"];
       plan_source: components["schemas"]["PlanSourceEnum"];
@@ -1170,6 +2741,60 @@ export interface components {
         [key: string]: boolean;
       };
     };
+    Entry: {
+      id: number;
+      customer: number;
+      customer_name: string;
+      kind: components["schemas"]["EntryKindEnum"];
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly amount: string;
+      /**
+       * Format: decimal
+       * @description What the entry does to the balance: + for a credit, - for a payment.
+       * @example 1500
+       */
+      readonly signed_amount: string;
+      /** Format: date */
+      occurred_on: string;
+      description: string;
+      /** Format: date */
+      due_date: string | null;
+      /** @description Payments: cash, mobile_money, card, transfer or other. */
+      method: string;
+      reference: string;
+      reverses: number | null;
+      reason: string;
+      limit_overridden: boolean;
+      /**
+       * @description Credits: open, partly_paid, paid or overdue (derived from the ledger and today); reversed for a reversed entry.
+       *
+       *     * `open` - Open
+       *     * `partly_paid` - Partly paid
+       *     * `paid` - Paid
+       *     * `overdue` - Overdue
+       *     * `reversed` - Reversed
+       */
+      status: components["schemas"]["CreditStatusEnum"] | components["schemas"]["BlankEnum"];
+      /**
+       * Format: decimal
+       * @description Credits: what is still owed on it.
+       * @example 1500
+       */
+      readonly remaining: string | null;
+      lines: components["schemas"]["CreditLineOut"][];
+      /** Format: date-time */
+      created_at: string;
+    };
+    /**
+     * @description * `CREDIT` - Credit
+     *     * `PAYMENT` - Payment
+     *     * `REVERSAL` - Reversal
+     * @enum {string}
+     */
+    EntryKindEnum: "CREDIT" | "PAYMENT" | "REVERSAL";
     /** @description Every error answer. `detail` is a translated sentence for people; `code` is for programs. */
     Error: {
       code: components["schemas"]["ErrorCode"];
@@ -1204,9 +2829,20 @@ export interface components {
      * @enum {string}
      */
     ErrorCode:
+      | "ACCESS_CODE_INVALID"
       | "ACCOUNT_EXISTS"
+      | "AI_DISABLED"
+      | "AI_INVALID_OUTPUT"
+      | "AI_NOT_CONFIGURED"
+      | "AI_RATE_LIMITED"
+      | "AI_REFUSED"
+      | "AI_TIMEOUT"
+      | "AI_UNGROUNDED"
+      | "AI_UPSTREAM_ERROR"
       | "ALREADY_MEMBER"
+      | "ALREADY_REVERSED"
       | "ALREADY_SUBSCRIBED"
+      | "AREA_NAME_TAKEN"
       | "AUTHENTICATION_FAILED"
       | "BARCODE_REQUIRED"
       | "BARCODE_TAKEN"
@@ -1214,9 +2850,14 @@ export interface components {
       | "CATEGORY_NAME_TAKEN"
       | "CONFLICT"
       | "COUNT_CLOSED"
+      | "COUNT_EMPTY"
+      | "COUNT_NOT_EMPTY"
       | "COUNT_REQUIRED"
+      | "CREDIT_LIMIT_EXCEEDED"
+      | "CUSTOMER_ARCHIVED"
       | "DATABASE_UNAVAILABLE"
       | "EMAIL_CHANGE_TOKEN_INVALID"
+      | "EMAIL_NEEDS_POST"
       | "FEATURE_NOT_INCLUDED"
       | "IDEMPOTENCY_KEY_REUSED"
       | "INTERNAL_ERROR"
@@ -1244,29 +2885,49 @@ export interface components {
       | "LIMIT_MAX_PRODUCTS"
       | "LIMIT_MAX_SERVICES"
       | "LIMIT_MAX_USERS"
+      | "LINE_EXISTS"
+      | "LOSS_IN_FUTURE"
       | "MALFORMED_JSON"
+      | "MANAGER_ONLY"
       | "METHOD_NOT_ALLOWED"
+      | "MONTH_CLOSED"
+      | "MONTH_NOT_STARTED"
       | "MONTH_OUTSIDE_HISTORY"
+      | "MONTH_OUT_OF_RANGE"
       | "MONTH_RANGE_TOO_LONG"
+      | "NOTHING_OWED"
       | "NOT_ACCEPTABLE"
       | "NOT_AUTHENTICATED"
       | "NOT_FOUND"
       | "NO_BILLING_ACCOUNT"
+      | "NO_EMAIL"
       | "NO_TENANT_MEMBERSHIP"
       | "OBJECT_IN_USE"
+      | "OVERPAYMENT"
       | "PAYLOAD_TOO_LARGE"
       | "PERMISSION_DENIED"
       | "PORTAL_DISABLED"
+      | "RECIPIENT_ALREADY_ADDED"
+      | "RECIPIENT_IS_MEMBER"
+      | "RECIPIENT_LIMIT_REACHED"
+      | "RECIPIENT_LINK_INVALID"
+      | "RECIPIENT_NOT_ALLOWED"
+      | "RECIPIENT_NOT_PENDING"
+      | "RECIPIENT_RATE_LIMITED"
+      | "RECIPIENT_SEND_LIMIT"
       | "RESET_TOKEN_INVALID"
+      | "REVERSAL_NOT_REVERSIBLE"
       | "SERVICE_HAS_DATA"
       | "SERVICE_HAS_INVITATIONS"
       | "SERVICE_HAS_MEMBERS"
       | "SERVICE_NAME_TAKEN"
       | "SERVICE_REQUIRED"
       | "SKU_TAKEN"
+      | "STATEMENT_LINK_INVALID"
       | "STRIPE_ERROR"
       | "THROTTLED"
       | "TOKEN_INVALID"
+      | "UNCOUNTED_PRODUCTS"
       | "UNSUPPORTED_MEDIA_TYPE"
       | "VALIDATION_ERROR"
       | "WEBHOOK_NOT_CONFIGURED"
@@ -1277,9 +2938,46 @@ export interface components {
      * @enum {string}
      */
     ExpiryKindEnum: "DLC" | "DDM";
+    ExportRecipient: {
+      readonly id: number;
+      readonly name: string;
+      /** Format: email */
+      readonly email: string;
+      readonly status: components["schemas"]["ExportRecipientStatusEnum"];
+      /**
+       * Format: date-time
+       * @description When the confirmation link stops working (while waiting).
+       */
+      readonly token_expires_at: string | null;
+      /** Format: date-time */
+      readonly confirmed_at: string | null;
+      readonly added_by: string | null;
+      /** Format: date-time */
+      readonly created_at: string;
+    };
+    ExportRecipientCreateRequest: {
+      name: string;
+      /** Format: email */
+      email: string;
+    };
+    /**
+     * @description * `pending` - Waiting for confirmation
+     *     * `confirmed` - Confirmed
+     *     * `removed` - Removed
+     * @enum {string}
+     */
+    ExportRecipientStatusEnum: "pending" | "confirmed" | "removed";
     ExtraServiceRequest: {
       name: string;
       service_type: components["schemas"]["ServiceTypeEnum"];
+    };
+    Fact: {
+      id: string;
+      label: string;
+      /** @description A decimal number, in `unit`. */
+      value: string;
+      /** @description The tenant's currency, "%", "count", "days", "months" or a product unit. */
+      unit: string;
     };
     /**
      * @description * `loss_management` - loss_management
@@ -1307,6 +3005,13 @@ export interface components {
      * @enum {string}
      */
     FormatEnum: "csv" | "xlsx";
+    Insight: {
+      title: string;
+      detail: string;
+      severity: components["schemas"]["SeverityEnum"];
+      /** @description Ids of the facts it rests on. */
+      facts: string[];
+    };
     /**
      * @description * `day` - day
      *     * `week` - week
@@ -1323,6 +3028,10 @@ export interface components {
       previous_month: string;
       /** @description The service's id, or null for all services. */
       service: number | null;
+      /** @description ISO 4217 code of every amount. */
+      currency: string;
+      /** @description Whether the business enters selling prices including VAT (the tenant's setting). */
+      prices_include_vat: boolean;
       totals: components["schemas"]["_StatsTotals"];
       by_category: components["schemas"]["_StatsCategory"][];
       losses: components["schemas"]["_StatsLosses"];
@@ -1440,12 +3149,6 @@ export interface components {
       id: number;
       username: string;
     };
-    /**
-     * @description * `low_stock` - low_stock
-     *     * `expiry` - expiry
-     * @enum {string}
-     */
-    KindEnum: "low_stock" | "expiry";
     /**
      * @description * `fr` - Français
      *     * `en` - English
@@ -1575,6 +3278,8 @@ export interface components {
       /** Format: date-time */
       last_login: string | null;
     };
+    /** @enum {unknown} */
+    NullEnum: null;
     PaginatedActivityList: {
       /** @example 123 */
       count: number;
@@ -1589,6 +3294,21 @@ export interface components {
        */
       previous?: string | null;
       results: components["schemas"]["Activity"][];
+    };
+    PaginatedAreaList: {
+      /** @example 123 */
+      count: number;
+      /**
+       * Format: uri
+       * @example http://api.example.org/accounts/?page=4
+       */
+      next?: string | null;
+      /**
+       * Format: uri
+       * @example http://api.example.org/accounts/?page=2
+       */
+      previous?: string | null;
+      results: components["schemas"]["Area"][];
     };
     PaginatedCategoryList: {
       /** @example 123 */
@@ -1605,6 +3325,36 @@ export interface components {
       previous?: string | null;
       results: components["schemas"]["Category"][];
     };
+    PaginatedChecklistItemList: {
+      /** @example 123 */
+      count: number;
+      /**
+       * Format: uri
+       * @example http://api.example.org/accounts/?page=4
+       */
+      next?: string | null;
+      /**
+       * Format: uri
+       * @example http://api.example.org/accounts/?page=2
+       */
+      previous?: string | null;
+      results: components["schemas"]["ChecklistItem"][];
+    };
+    PaginatedConversationList: {
+      /** @example 123 */
+      count: number;
+      /**
+       * Format: uri
+       * @example http://api.example.org/accounts/?page=4
+       */
+      next?: string | null;
+      /**
+       * Format: uri
+       * @example http://api.example.org/accounts/?page=2
+       */
+      previous?: string | null;
+      results: components["schemas"]["Conversation"][];
+    };
     PaginatedCountLineList: {
       /** @example 123 */
       count: number;
@@ -1619,6 +3369,51 @@ export interface components {
        */
       previous?: string | null;
       results: components["schemas"]["CountLine"][];
+    };
+    PaginatedCustomerList: {
+      /** @example 123 */
+      count: number;
+      /**
+       * Format: uri
+       * @example http://api.example.org/accounts/?page=4
+       */
+      next?: string | null;
+      /**
+       * Format: uri
+       * @example http://api.example.org/accounts/?page=2
+       */
+      previous?: string | null;
+      results: components["schemas"]["Customer"][];
+    };
+    PaginatedEntryList: {
+      /** @example 123 */
+      count: number;
+      /**
+       * Format: uri
+       * @example http://api.example.org/accounts/?page=4
+       */
+      next?: string | null;
+      /**
+       * Format: uri
+       * @example http://api.example.org/accounts/?page=2
+       */
+      previous?: string | null;
+      results: components["schemas"]["Entry"][];
+    };
+    PaginatedExportRecipientList: {
+      /** @example 123 */
+      count: number;
+      /**
+       * Format: uri
+       * @example http://api.example.org/accounts/?page=4
+       */
+      next?: string | null;
+      /**
+       * Format: uri
+       * @example http://api.example.org/accounts/?page=2
+       */
+      previous?: string | null;
+      results: components["schemas"]["ExportRecipient"][];
     };
     PaginatedLossList: {
       /** @example 123 */
@@ -1710,6 +3505,11 @@ export interface components {
       /** Format: email */
       email: string;
     };
+    PatchedAreaWriteRequest: {
+      name?: string;
+      /** @description Order of the walk; at the end by default. */
+      position?: number;
+    };
     PatchedCategoryWriteRequest: {
       name?: string;
     };
@@ -1736,6 +3536,40 @@ export interface components {
       expiry_date?: string | null;
       expiry_kind?: components["schemas"]["ExpiryKindEnum"];
       lot?: string;
+      /** @description Where it was counted; the product's default area when left out. */
+      area?: number | null;
+    };
+    PatchedCreditSettingsRequest: {
+      payment_term_days?: number;
+      reminders_enabled?: boolean;
+      reminder_days_before?: number[];
+      reminder_days_after?: number[];
+      reminder_hour?: number;
+    };
+    /**
+     * @description A body serializer whose text fields take text only, as the schema says: DRF would
+     *     turn 0 into "0" silently.
+     */
+    PatchedCustomerUpdateRequest: {
+      name?: string;
+      /** @description E.164 or national. */
+      phone?: string;
+      email?: string;
+      address?: string;
+      notes?: string;
+      language?: components["schemas"]["LanguageEnum"];
+      /**
+       * Format: decimal
+       * @description Owners and managers only. Null: no limit.
+       */
+      credit_limit?: string | null;
+      /**
+       * @description Owners and managers only.
+       *
+       *     * `active` - Active
+       *     * `archived` - Archived
+       */
+      status?: components["schemas"]["CustomerStatusEnum"];
     };
     PatchedLossWriteRequest: {
       product?: number;
@@ -1776,12 +3610,26 @@ export interface components {
       selling_price?: string | null;
       /** Format: decimal */
       vat_rate?: string | null;
+      /**
+       * Format: decimal
+       * @description Optional: what one serving is, in the product's unit (0.04 for a 4 cl shot of a spirit counted in litres). With serving_price, potential sales are the quantity / serving_size x serving_price.
+       */
+      serving_size?: string | null;
+      /**
+       * Format: decimal
+       * @description Optional: the selling price of one serving (entered as selling prices are: see the tenant's prices_include_vat). Used for potential sales when serving_size is set.
+       */
+      serving_price?: string | null;
       /** Format: decimal */
       min_quantity?: string | null;
       supplier?: string;
       brand?: string;
       notes?: string;
       archived?: boolean;
+      /** @description Where it is kept. */
+      default_area?: number | null;
+      /** @description Its place on the shelf, in its area. */
+      position?: number;
     };
     PatchedServiceUpdateRequest: {
       name?: string;
@@ -1796,9 +3644,286 @@ export interface components {
       locale?: components["schemas"]["LanguageEnum"];
       /** @description IANA time zone, e.g. Africa/Dakar. */
       timezone?: string;
+      /**
+       * @description ISO 3166 alpha-2, e.g. SN: phone numbers' default region.
+       *
+       *     * `AC` - AC
+       *     * `AD` - AD
+       *     * `AE` - AE
+       *     * `AF` - AF
+       *     * `AG` - AG
+       *     * `AI` - AI
+       *     * `AL` - AL
+       *     * `AM` - AM
+       *     * `AO` - AO
+       *     * `AR` - AR
+       *     * `AS` - AS
+       *     * `AT` - AT
+       *     * `AU` - AU
+       *     * `AW` - AW
+       *     * `AX` - AX
+       *     * `AZ` - AZ
+       *     * `BA` - BA
+       *     * `BB` - BB
+       *     * `BD` - BD
+       *     * `BE` - BE
+       *     * `BF` - BF
+       *     * `BG` - BG
+       *     * `BH` - BH
+       *     * `BI` - BI
+       *     * `BJ` - BJ
+       *     * `BL` - BL
+       *     * `BM` - BM
+       *     * `BN` - BN
+       *     * `BO` - BO
+       *     * `BQ` - BQ
+       *     * `BR` - BR
+       *     * `BS` - BS
+       *     * `BT` - BT
+       *     * `BW` - BW
+       *     * `BY` - BY
+       *     * `BZ` - BZ
+       *     * `CA` - CA
+       *     * `CC` - CC
+       *     * `CD` - CD
+       *     * `CF` - CF
+       *     * `CG` - CG
+       *     * `CH` - CH
+       *     * `CI` - CI
+       *     * `CK` - CK
+       *     * `CL` - CL
+       *     * `CM` - CM
+       *     * `CN` - CN
+       *     * `CO` - CO
+       *     * `CR` - CR
+       *     * `CU` - CU
+       *     * `CV` - CV
+       *     * `CW` - CW
+       *     * `CX` - CX
+       *     * `CY` - CY
+       *     * `CZ` - CZ
+       *     * `DE` - DE
+       *     * `DJ` - DJ
+       *     * `DK` - DK
+       *     * `DM` - DM
+       *     * `DO` - DO
+       *     * `DZ` - DZ
+       *     * `EC` - EC
+       *     * `EE` - EE
+       *     * `EG` - EG
+       *     * `EH` - EH
+       *     * `ER` - ER
+       *     * `ES` - ES
+       *     * `ET` - ET
+       *     * `FI` - FI
+       *     * `FJ` - FJ
+       *     * `FK` - FK
+       *     * `FM` - FM
+       *     * `FO` - FO
+       *     * `FR` - FR
+       *     * `GA` - GA
+       *     * `GB` - GB
+       *     * `GD` - GD
+       *     * `GE` - GE
+       *     * `GF` - GF
+       *     * `GG` - GG
+       *     * `GH` - GH
+       *     * `GI` - GI
+       *     * `GL` - GL
+       *     * `GM` - GM
+       *     * `GN` - GN
+       *     * `GP` - GP
+       *     * `GQ` - GQ
+       *     * `GR` - GR
+       *     * `GT` - GT
+       *     * `GU` - GU
+       *     * `GW` - GW
+       *     * `GY` - GY
+       *     * `HK` - HK
+       *     * `HN` - HN
+       *     * `HR` - HR
+       *     * `HT` - HT
+       *     * `HU` - HU
+       *     * `ID` - ID
+       *     * `IE` - IE
+       *     * `IL` - IL
+       *     * `IM` - IM
+       *     * `IN` - IN
+       *     * `IO` - IO
+       *     * `IQ` - IQ
+       *     * `IR` - IR
+       *     * `IS` - IS
+       *     * `IT` - IT
+       *     * `JE` - JE
+       *     * `JM` - JM
+       *     * `JO` - JO
+       *     * `JP` - JP
+       *     * `KE` - KE
+       *     * `KG` - KG
+       *     * `KH` - KH
+       *     * `KI` - KI
+       *     * `KM` - KM
+       *     * `KN` - KN
+       *     * `KP` - KP
+       *     * `KR` - KR
+       *     * `KW` - KW
+       *     * `KY` - KY
+       *     * `KZ` - KZ
+       *     * `LA` - LA
+       *     * `LB` - LB
+       *     * `LC` - LC
+       *     * `LI` - LI
+       *     * `LK` - LK
+       *     * `LR` - LR
+       *     * `LS` - LS
+       *     * `LT` - LT
+       *     * `LU` - LU
+       *     * `LV` - LV
+       *     * `LY` - LY
+       *     * `MA` - MA
+       *     * `MC` - MC
+       *     * `MD` - MD
+       *     * `ME` - ME
+       *     * `MF` - MF
+       *     * `MG` - MG
+       *     * `MH` - MH
+       *     * `MK` - MK
+       *     * `ML` - ML
+       *     * `MM` - MM
+       *     * `MN` - MN
+       *     * `MO` - MO
+       *     * `MP` - MP
+       *     * `MQ` - MQ
+       *     * `MR` - MR
+       *     * `MS` - MS
+       *     * `MT` - MT
+       *     * `MU` - MU
+       *     * `MV` - MV
+       *     * `MW` - MW
+       *     * `MX` - MX
+       *     * `MY` - MY
+       *     * `MZ` - MZ
+       *     * `NA` - NA
+       *     * `NC` - NC
+       *     * `NE` - NE
+       *     * `NF` - NF
+       *     * `NG` - NG
+       *     * `NI` - NI
+       *     * `NL` - NL
+       *     * `NO` - NO
+       *     * `NP` - NP
+       *     * `NR` - NR
+       *     * `NU` - NU
+       *     * `NZ` - NZ
+       *     * `OM` - OM
+       *     * `PA` - PA
+       *     * `PE` - PE
+       *     * `PF` - PF
+       *     * `PG` - PG
+       *     * `PH` - PH
+       *     * `PK` - PK
+       *     * `PL` - PL
+       *     * `PM` - PM
+       *     * `PR` - PR
+       *     * `PS` - PS
+       *     * `PT` - PT
+       *     * `PW` - PW
+       *     * `PY` - PY
+       *     * `QA` - QA
+       *     * `RE` - RE
+       *     * `RO` - RO
+       *     * `RS` - RS
+       *     * `RU` - RU
+       *     * `RW` - RW
+       *     * `SA` - SA
+       *     * `SB` - SB
+       *     * `SC` - SC
+       *     * `SD` - SD
+       *     * `SE` - SE
+       *     * `SG` - SG
+       *     * `SH` - SH
+       *     * `SI` - SI
+       *     * `SJ` - SJ
+       *     * `SK` - SK
+       *     * `SL` - SL
+       *     * `SM` - SM
+       *     * `SN` - SN
+       *     * `SO` - SO
+       *     * `SR` - SR
+       *     * `SS` - SS
+       *     * `ST` - ST
+       *     * `SV` - SV
+       *     * `SX` - SX
+       *     * `SY` - SY
+       *     * `SZ` - SZ
+       *     * `TA` - TA
+       *     * `TC` - TC
+       *     * `TD` - TD
+       *     * `TG` - TG
+       *     * `TH` - TH
+       *     * `TJ` - TJ
+       *     * `TK` - TK
+       *     * `TL` - TL
+       *     * `TM` - TM
+       *     * `TN` - TN
+       *     * `TO` - TO
+       *     * `TR` - TR
+       *     * `TT` - TT
+       *     * `TV` - TV
+       *     * `TW` - TW
+       *     * `TZ` - TZ
+       *     * `UA` - UA
+       *     * `UG` - UG
+       *     * `US` - US
+       *     * `UY` - UY
+       *     * `UZ` - UZ
+       *     * `VA` - VA
+       *     * `VC` - VC
+       *     * `VE` - VE
+       *     * `VG` - VG
+       *     * `VI` - VI
+       *     * `VN` - VN
+       *     * `VU` - VU
+       *     * `WF` - WF
+       *     * `WS` - WS
+       *     * `XK` - XK
+       *     * `YE` - YE
+       *     * `YT` - YT
+       *     * `ZA` - ZA
+       *     * `ZM` - ZM
+       *     * `ZW` - ZW
+       */
+      country?: components["schemas"]["CountryEnum"];
       prices_include_vat?: boolean;
       operators_see_costs?: boolean;
     };
+    /**
+     * @description A body serializer whose text fields take text only, as the schema says: DRF would
+     *     turn 0 into "0" silently.
+     */
+    PaymentCreateRequest: {
+      customer: number;
+      /** Format: decimal */
+      amount: string;
+      /** @default cash */
+      method: components["schemas"]["PaymentMethodEnum"];
+      reference?: string;
+      /**
+       * Format: date
+       * @description Default: today.
+       */
+      occurred_on?: string;
+      client_id?: string;
+    };
+    /**
+     * @description * `cash` - Cash
+     *     * `mobile_money` - Mobile money
+     *     * `card` - Card
+     *     * `transfer` - Transfer
+     *     * `other` - Other
+     * @enum {string}
+     */
+    PaymentMethodEnum: "cash" | "mobile_money" | "card" | "transfer" | "other";
     Plan: {
       code: components["schemas"]["PlanCodeEnum"];
       /** @description The plan's name in the request's language. */
@@ -1882,12 +4007,25 @@ export interface components {
       readonly selling_price: string | null;
       /** Format: decimal */
       readonly vat_rate: string | null;
+      /**
+       * Format: decimal
+       * @description Optional: what one serving is, in the product's unit (0.04 for a 4 cl shot of a spirit counted in litres). With serving_price, potential sales are the quantity / serving_size x serving_price.
+       */
+      readonly serving_size: string | null;
+      /**
+       * Price per serving
+       * Format: decimal
+       * @description Optional: the selling price of one serving (entered as selling prices are: see the tenant's prices_include_vat). Used for potential sales when serving_size is set.
+       */
+      readonly serving_price: string | null;
       /** Format: decimal */
       readonly min_quantity: string | null;
       readonly supplier: string;
       readonly brand: string;
       readonly notes: string;
       readonly archived: boolean;
+      readonly default_area: number | null;
+      readonly position: number;
       /** Format: date-time */
       readonly created_at: string;
       /** Format: date-time */
@@ -1926,12 +4064,25 @@ export interface components {
       readonly selling_price: string | null;
       /** Format: decimal */
       readonly vat_rate: string | null;
+      /**
+       * Format: decimal
+       * @description Optional: what one serving is, in the product's unit (0.04 for a 4 cl shot of a spirit counted in litres). With serving_price, potential sales are the quantity / serving_size x serving_price.
+       */
+      readonly serving_size: string | null;
+      /**
+       * Price per serving
+       * Format: decimal
+       * @description Optional: the selling price of one serving (entered as selling prices are: see the tenant's prices_include_vat). Used for potential sales when serving_size is set.
+       */
+      readonly serving_price: string | null;
       /** Format: decimal */
       readonly min_quantity: string | null;
       readonly supplier: string;
       readonly brand: string;
       readonly notes: string;
       readonly archived: boolean;
+      readonly default_area: number | null;
+      readonly position: number;
       /** Format: date-time */
       readonly created_at: string;
       /** Format: date-time */
@@ -1959,12 +4110,25 @@ export interface components {
       readonly selling_price: string | null;
       /** Format: decimal */
       readonly vat_rate: string | null;
+      /**
+       * Format: decimal
+       * @description Optional: what one serving is, in the product's unit (0.04 for a 4 cl shot of a spirit counted in litres). With serving_price, potential sales are the quantity / serving_size x serving_price.
+       */
+      readonly serving_size: string | null;
+      /**
+       * Price per serving
+       * Format: decimal
+       * @description Optional: the selling price of one serving (entered as selling prices are: see the tenant's prices_include_vat). Used for potential sales when serving_size is set.
+       */
+      readonly serving_price: string | null;
       /** Format: decimal */
       readonly min_quantity: string | null;
       readonly supplier: string;
       readonly brand: string;
       readonly notes: string;
       readonly archived: boolean;
+      readonly default_area: number | null;
+      readonly position: number;
       /** Format: date-time */
       readonly created_at: string;
       /** Format: date-time */
@@ -1984,12 +4148,74 @@ export interface components {
       selling_price?: string | null;
       /** Format: decimal */
       vat_rate?: string | null;
+      /**
+       * Format: decimal
+       * @description Optional: what one serving is, in the product's unit (0.04 for a 4 cl shot of a spirit counted in litres). With serving_price, potential sales are the quantity / serving_size x serving_price.
+       */
+      serving_size?: string | null;
+      /**
+       * Format: decimal
+       * @description Optional: the selling price of one serving (entered as selling prices are: see the tenant's prices_include_vat). Used for potential sales when serving_size is set.
+       */
+      serving_price?: string | null;
       /** Format: decimal */
       min_quantity?: string | null;
       supplier?: string;
       brand?: string;
       notes?: string;
       archived?: boolean;
+      /** @description Where it is kept. */
+      default_area?: number | null;
+      /** @description Its place on the shelf, in its area. */
+      position?: number;
+    };
+    PublicCredit: {
+      /** Format: date */
+      occurred_on: string;
+      description: string;
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly amount: string;
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly remaining: string;
+      /** Format: date */
+      due_date: string | null;
+      overdue: boolean;
+    };
+    PublicPayment: {
+      /** Format: date */
+      occurred_on: string;
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly amount: string;
+      method: string;
+    };
+    PublicStatement: {
+      shop: string;
+      first_name: string;
+      currency: string;
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly balance: string;
+      open_credits: components["schemas"]["PublicCredit"][];
+      recent_payments: components["schemas"]["PublicPayment"][];
+    };
+    RecipientConfirmed: {
+      detail: string;
+      /** @description The business whose exports this address will receive. */
+      business: string;
+    };
+    RecipientTokenRequest: {
+      token: string;
     };
     RedirectUrl: {
       /**
@@ -2025,6 +4251,31 @@ export interface components {
       tenant: components["schemas"]["CurrentTenant"] | null;
       services: components["schemas"]["Service"][];
     };
+    Reminder: {
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly amount: string;
+      /** Format: date */
+      due_date: string | null;
+      /** Format: uri */
+      statement_url: string;
+      /** @description The SMS text, in the customer's language. */
+      message: string;
+      /** @description https://wa.me/<number>?text=… (null: no phone). */
+      whatsapp_url: string | null;
+      /** @description sms:<number>?body=… (null: no phone). */
+      sms_url: string | null;
+      email_queued: boolean;
+    };
+    /**
+     * @description A body serializer whose text fields take text only, as the schema says: DRF would
+     *     turn 0 into "0" silently.
+     */
+    ReverseRequest: {
+      reason: string;
+    };
     /**
      * @description * `owner` - Owner
      *     * `manager` - Manager
@@ -2032,6 +4283,14 @@ export interface components {
      * @enum {string}
      */
     RoleEnum: "owner" | "manager" | "operator";
+    /**
+     * @description * `inventory` - Inventory
+     *     * `losses` - Losses
+     *     * `credits` - Credit book
+     *     * `support` - Support
+     * @enum {string}
+     */
+    ScopeEnum: "inventory" | "losses" | "credits" | "support";
     Seats: {
       /** @description Active members and pending invitations not yet expired. */
       used: number;
@@ -2044,6 +4303,12 @@ export interface components {
       duplicate: number;
       ignored: number;
     };
+    /**
+     * @description * `;` - ;
+     *     * `,` - ,
+     * @enum {string}
+     */
+    SepEnum: ";" | ",";
     Service: {
       readonly id: number;
       readonly name: string;
@@ -2091,35 +4356,141 @@ export interface components {
         [key: string]: boolean;
       };
     };
+    /**
+     * @description * `info` - info
+     *     * `warning` - warning
+     *     * `critical` - critical
+     * @enum {string}
+     */
+    SeverityEnum: "info" | "warning" | "critical";
+    Statement: {
+      customer: number;
+      customer_name: string;
+      readonly currency: string;
+      /** Format: date */
+      start: string | null;
+      /** Format: date */
+      end: string;
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly opening_balance: string;
+      lines: components["schemas"]["StatementLine"][];
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly closing_balance: string;
+    };
+    StatementLine: {
+      id: number;
+      /** Format: date */
+      occurred_on: string;
+      kind: components["schemas"]["EntryKindEnum"];
+      readonly description: string;
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly amount: string;
+      /**
+       * Format: decimal
+       * @example 1500
+       */
+      readonly balance: string;
+    };
+    StatementLink: {
+      /** Format: uri */
+      url: string;
+      token: string;
+      /** Format: date-time */
+      expires_at: string;
+    };
+    /**
+     * @description A body serializer whose text fields take text only, as the schema says: DRF would
+     *     turn 0 into "0" silently.
+     */
+    StatementSendRequest: {
+      /**
+       * Format: date
+       * @description First day (default: the first entry).
+       */
+      start?: string;
+      /**
+       * Format: date
+       * @description Last day (default: today).
+       */
+      end?: string;
+      /** @default xlsx */
+      format: components["schemas"]["FormatEnum"];
+    };
+    StatementSent: {
+      status: string;
+      /** Format: email */
+      email: string;
+      format: string;
+    };
     StockCount: {
       readonly id: number;
       readonly service: number;
       readonly service_name: string;
       /** @example 2026-03 */
       readonly month: string;
-      readonly status: components["schemas"]["StockCountStatusEnum"];
+      readonly status: components["schemas"]["CountStatusEnum"];
       readonly line_count: number;
+      /**
+       * @description What the products left uncounted were taken to be at closing: zero (none left) or expected (as last month, written as estimated lines); empty while open.
+       *
+       *     * `zero` - None left
+       *     * `expected` - As last month
+       */
+      readonly uncounted: components["schemas"]["UncountedPolicyEnum"];
       /** Format: date-time */
       readonly closed_at: string | null;
       readonly closed_by: number | null;
       /** Format: date-time */
       readonly created_at: string;
     };
-    StockCountStartRequest: {
-      /** @description YYYY-MM */
-      month: string;
+    StockCountCloseRequest: {
       /**
-       * @description Carry over the previous month's lines.
-       * @default false
+       * @description What the checklist's products not counted are: zero (none left) or expected (last month's quantity, written as estimated lines). Without it, uncounted products make a 409 UNCOUNTED_PRODUCTS.
+       *
+       *     * `zero` - None left
+       *     * `expected` - As last month
        */
-      from_previous: boolean;
+      uncounted?: components["schemas"]["UncountedPolicyEnum"] | components["schemas"]["BlankEnum"];
     };
-    /**
-     * @description * `open` - Open
-     *     * `closed` - Closed
-     * @enum {string}
-     */
-    StockCountStatusEnum: "open" | "closed";
+    /** @description One month, with where its checklist stands (`selectors.checklist.checklist_totals`). */
+    StockCountDetail: {
+      readonly id: number;
+      readonly service: number;
+      readonly service_name: string;
+      /** @example 2026-03 */
+      readonly month: string;
+      readonly status: components["schemas"]["CountStatusEnum"];
+      readonly line_count: number;
+      /**
+       * @description What the products left uncounted were taken to be at closing: zero (none left) or expected (as last month, written as estimated lines); empty while open.
+       *
+       *     * `zero` - None left
+       *     * `expected` - As last month
+       */
+      readonly uncounted: components["schemas"]["UncountedPolicyEnum"];
+      /** Format: date-time */
+      readonly closed_at: string | null;
+      readonly closed_by: number | null;
+      /** Format: date-time */
+      readonly created_at: string;
+      /** @description Products counted this month. */
+      readonly products_counted: number;
+      /** @description Products of last month's count (still in the catalog) not counted yet. */
+      readonly products_to_count: number;
+    };
+    StockCountStartRequest: {
+      /** @description YYYY-MM, from 12 months before the business was created up to next month (else 400 MONTH_OUT_OF_RANGE). The month starts empty: its checklist is the service's catalogue, with last month's quantities. */
+      month: string;
+    };
     /**
      * @description What the webhook reads of a Stripe event before storing it; Stripe sends more (`object`,
      *     `api_version`, `created`, `data`…), kept as sent. The signature covers the raw body.
@@ -2197,6 +4568,8 @@ export interface components {
       readonly locale: components["schemas"]["LanguageEnum"];
       /** @description IANA time zone: months and expiry dates follow the business's own day. */
       readonly timezone: string;
+      /** @description ISO 3166 alpha-2 code: the default region of customers' phone numbers. */
+      readonly country: string;
       /**
        * Selling prices include VAT
        * @description Selling prices are entered including VAT (TTC); purchase prices always exclude it.
@@ -2215,6 +4588,12 @@ export interface components {
       refresh: string;
     };
     /**
+     * @description * `zero` - None left
+     *     * `expected` - As last month
+     * @enum {string}
+     */
+    UncountedPolicyEnum: "zero" | "expected";
+    /**
      * @description * `pcs` - pieces
      *     * `kg` - kilograms
      *     * `g` - grams
@@ -2223,6 +4602,11 @@ export interface components {
      * @enum {string}
      */
     UnitEnum: "pcs" | "kg" | "g" | "l" | "ml";
+    Usage: {
+      used: number;
+      /** @description null: unlimited. */
+      limit: number | null;
+    };
     User: {
       readonly id: number;
       /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
@@ -2259,62 +4643,149 @@ export interface components {
       duplicate: boolean;
     };
     _StatsCategory: {
+      lines: number;
+      products: number;
+      /** @description Quantities per unit (pieces, kg and litres are never added together). */
+      quantities: components["schemas"]["_StatsQuantity"][];
+      /**
+       * Format: decimal
+       * @description The stock at purchase cost, excluding VAT: the sum of the lines, each rounded.
+       */
+      stock_value: string;
+      /**
+       * Format: decimal
+       * @description Potential sales of the priced lines, excluding VAT (HT).
+       */
+      potential_sales_value: string;
+      /**
+       * Format: decimal
+       * @description The VAT of the potential sales.
+       */
+      potential_sales_vat: string;
+      /**
+       * Format: decimal
+       * @description Potential sales of the priced lines, including VAT (TTC).
+       */
+      potential_sales_value_incl_vat: string;
+      /**
+       * Format: decimal
+       * @description The stock value of the priced lines (what the margin is computed against).
+       */
+      priced_stock_value: string;
+      /**
+       * Format: decimal
+       * @description potential_sales_value (HT) - priced_stock_value: priced lines only.
+       */
+      potential_margin: string;
+      /** @description Lines without a selling price, left out of sales and margin. */
+      unpriced: components["schemas"]["_StatsUnpriced"];
       category: number | null;
       category_name: string | null;
-      lines: number;
-      /** Format: decimal */
-      quantity: string;
-      /** Format: decimal */
-      stock_value: string;
-      /** Format: decimal */
-      potential_sales_value: string;
     };
     _StatsChange: {
-      /** Format: decimal */
-      quantity: string;
-      /** Format: decimal */
+      /** @description Quantities per unit (pieces, kg and litres are never added together). */
+      quantities: components["schemas"]["_StatsQuantity"][];
+      /**
+       * Format: decimal
+       * @description An amount in the tenant's currency, rounded half up to its minor unit (EUR 0.01, XOF 1).
+       */
       stock_value: string;
       /** Format: decimal */
       stock_value_percent: string | null;
-      /** Format: decimal */
+      /**
+       * Format: decimal
+       * @description An amount in the tenant's currency, rounded half up to its minor unit (EUR 0.01, XOF 1).
+       */
       losses_value: string;
     };
     _StatsLosses: {
       count: number;
-      /** Format: decimal */
-      quantity: string;
-      /** Format: decimal */
+      /** @description In each product's unit, per unit. */
+      quantities: components["schemas"]["_StatsQuantity"][];
+      /**
+       * Format: decimal
+       * @description At purchase cost, excluding VAT.
+       */
       value: string;
       by_reason: components["schemas"]["_StatsReason"][];
     };
     _StatsPrevious: {
       lines: number;
+      /** @description Quantities per unit (pieces, kg and litres are never added together). */
+      quantities: components["schemas"]["_StatsQuantity"][];
+      /**
+       * Format: decimal
+       * @description An amount in the tenant's currency, rounded half up to its minor unit (EUR 0.01, XOF 1).
+       */
+      stock_value: string;
+      /**
+       * Format: decimal
+       * @description An amount in the tenant's currency, rounded half up to its minor unit (EUR 0.01, XOF 1).
+       */
+      losses_value: string;
+    };
+    _StatsQuantity: {
+      unit: components["schemas"]["UnitEnum"];
       /** Format: decimal */
       quantity: string;
-      /** Format: decimal */
-      stock_value: string;
-      /** Format: decimal */
-      losses_value: string;
     };
     _StatsReason: {
       reason: components["schemas"]["LossReasonEnum"];
       count: number;
-      /** Format: decimal */
-      quantity: string;
-      /** Format: decimal */
+      /** @description Quantities per unit (pieces, kg and litres are never added together). */
+      quantities: components["schemas"]["_StatsQuantity"][];
+      /**
+       * Format: decimal
+       * @description An amount in the tenant's currency, rounded half up to its minor unit (EUR 0.01, XOF 1).
+       */
       value: string;
     };
     _StatsTotals: {
       lines: number;
       products: number;
-      /** Format: decimal */
-      quantity: string;
-      /** Format: decimal */
+      /** @description Quantities per unit (pieces, kg and litres are never added together). */
+      quantities: components["schemas"]["_StatsQuantity"][];
+      /**
+       * Format: decimal
+       * @description The stock at purchase cost, excluding VAT: the sum of the lines, each rounded.
+       */
       stock_value: string;
-      /** Format: decimal */
+      /**
+       * Format: decimal
+       * @description Potential sales of the priced lines, excluding VAT (HT).
+       */
       potential_sales_value: string;
-      /** Format: decimal */
+      /**
+       * Format: decimal
+       * @description The VAT of the potential sales.
+       */
+      potential_sales_vat: string;
+      /**
+       * Format: decimal
+       * @description Potential sales of the priced lines, including VAT (TTC).
+       */
+      potential_sales_value_incl_vat: string;
+      /**
+       * Format: decimal
+       * @description The stock value of the priced lines (what the margin is computed against).
+       */
+      priced_stock_value: string;
+      /**
+       * Format: decimal
+       * @description potential_sales_value (HT) - priced_stock_value: priced lines only.
+       */
       potential_margin: string;
+      /** @description Lines without a selling price, left out of sales and margin. */
+      unpriced: components["schemas"]["_StatsUnpriced"];
+    };
+    _StatsUnpriced: {
+      products: number;
+      lines: number;
+      /**
+       * Format: decimal
+       * @description The stock value (HT) of the lines without a selling price.
+       */
+      stock_value: string;
     };
   };
   responses: never;
@@ -2359,6 +4830,226 @@ export interface operations {
         content: {
           "application/json": components["schemas"]["Error"];
         };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  ai_assistant_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        "application/json": components["schemas"]["AssistantQuestionRequest"];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["AssistantAnswer"];
+        };
+      };
+      /** @description Invalid input. `code`: `MALFORMED_JSON`, `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `MONTH_OUTSIDE_HISTORY`, `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Request body too large. `code`: `PAYLOAD_TOO_LARGE`. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unsupported media type. `code`: `UNSUPPORTED_MEDIA_TYPE`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Too many requests (see `retry_after` and the Retry-After header). `code`: `THROTTLED`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  ai_conversations_list: {
+    parameters: {
+      query?: {
+        /** @description A page number within the paginated result set. */
+        page?: number;
+        /** @description Number of results to return per page. */
+        page_size?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["PaginatedConversationList"];
+        };
+      };
+      /** @description Invalid input. `code`: `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  ai_conversations_destroy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description No response body */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
       /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
       401: {
@@ -2450,6 +5141,491 @@ export interface operations {
       };
       /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  areas_list: {
+    parameters: {
+      query?: {
+        /** @description A page number within the paginated result set. */
+        page?: number;
+        /** @description Number of results to return per page. */
+        page_size?: number;
+        /** @description Service id (or X-Service-Id). */
+        service?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["PaginatedAreaList"];
+        };
+      };
+      /** @description Invalid input. `code`: `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  areas_create: {
+    parameters: {
+      query: {
+        /** @description Service id. Required (400 SERVICE_REQUIRED) unless sent as X-Service-Id or in the body, or the member is limited to one service. */
+        service: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["AreaWriteRequest"];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Area"];
+        };
+      };
+      /** @description Invalid input. `code`: `MALFORMED_JSON`, `SERVICE_REQUIRED`, `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Conflict with the current state. `code`: `AREA_NAME_TAKEN`. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Request body too large. `code`: `PAYLOAD_TOO_LARGE`. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unsupported media type. `code`: `UNSUPPORTED_MEDIA_TYPE`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  areas_retrieve: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Area"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  areas_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["AreaWriteRequest"];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Area"];
+        };
+      };
+      /** @description Invalid input. `code`: `MALFORMED_JSON`, `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Conflict with the current state. `code`: `AREA_NAME_TAKEN`. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Request body too large. `code`: `PAYLOAD_TOO_LARGE`. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unsupported media type. `code`: `UNSUPPORTED_MEDIA_TYPE`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  areas_destroy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description No response body */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Conflict with the current state. `code`: `OBJECT_IN_USE`. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  areas_partial_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        "application/json": components["schemas"]["PatchedAreaWriteRequest"];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Area"];
+        };
+      };
+      /** @description Invalid input. `code`: `MALFORMED_JSON`, `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Conflict with the current state. `code`: `AREA_NAME_TAKEN`. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Request body too large. `code`: `PAYLOAD_TOO_LARGE`. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unsupported media type. `code`: `UNSUPPORTED_MEDIA_TYPE`. */
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -5777,7 +8953,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Conflict with the current state. `code`: `COUNT_CLOSED`. */
+      /** @description Conflict with the current state. `code`: `COUNT_CLOSED`, `LINE_EXISTS`. */
       409: {
         headers: {
           [name: string]: unknown;
@@ -5939,7 +9115,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Conflict with the current state. `code`: `COUNT_CLOSED`. */
+      /** @description Conflict with the current state. `code`: `COUNT_CLOSED`, `LINE_EXISTS`. */
       409: {
         headers: {
           [name: string]: unknown;
@@ -6071,7 +9247,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["StockCount"];
+          "application/json": components["schemas"]["StockCountDetail"];
         };
       };
       201: {
@@ -6079,10 +9255,10 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["StockCount"];
+          "application/json": components["schemas"]["StockCountDetail"];
         };
       };
-      /** @description Invalid input. `code`: `INVALID_MONTH`, `MALFORMED_JSON`, `SERVICE_REQUIRED`, `VALIDATION_ERROR`. */
+      /** @description Invalid input. `code`: `INVALID_MONTH`, `MALFORMED_JSON`, `MONTH_OUT_OF_RANGE`, `SERVICE_REQUIRED`, `VALIDATION_ERROR`. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6163,7 +9339,144 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["StockCount"];
+          "application/json": components["schemas"]["StockCountDetail"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  counts_destroy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description No response body */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Conflict with the current state. `code`: `COUNT_CLOSED`, `COUNT_NOT_EMPTY`. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  counts_checklist_list: {
+    parameters: {
+      query?: {
+        /** @description Only the products kept in this area. */
+        area?: number;
+        page?: number;
+        /** @description Up to 1,000. */
+        page_size?: number;
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["PaginatedChecklistItemList"];
+        };
+      };
+      /** @description Invalid input. `code`: `INVALID_FILTER`, `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
@@ -6213,6 +9526,103 @@ export interface operations {
       };
       cookie?: never;
     };
+    requestBody?: {
+      content: {
+        "application/json": components["schemas"]["StockCountCloseRequest"];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["StockCountDetail"];
+        };
+      };
+      /** @description Invalid input. `code`: `MALFORMED_JSON`, `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Conflict with the current state. `code`: `COUNT_EMPTY`, `MONTH_NOT_STARTED`, `UNCOUNTED_PRODUCTS`. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Request body too large. `code`: `PAYLOAD_TOO_LARGE`. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unsupported media type. `code`: `UNSUPPORTED_MEDIA_TYPE`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  counts_reopen_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
     requestBody?: never;
     responses: {
       200: {
@@ -6220,7 +9630,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["StockCount"];
+          "application/json": components["schemas"]["StockCountDetail"];
         };
       };
       /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
@@ -6261,13 +9671,11 @@ export interface operations {
       };
     };
   };
-  counts_reopen_create: {
+  credit_settings_retrieve: {
     parameters: {
       query?: never;
       header?: never;
-      path: {
-        id: string;
-      };
+      path?: never;
       cookie?: never;
     };
     requestBody?: never;
@@ -6277,7 +9685,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["StockCount"];
+          "application/json": components["schemas"]["CreditSettings"];
         };
       };
       /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
@@ -6300,6 +9708,1547 @@ export interface operations {
       };
       /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  credit_settings_partial_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        "application/json": components["schemas"]["PatchedCreditSettingsRequest"];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["CreditSettings"];
+        };
+      };
+      /** @description Invalid input. `code`: `MALFORMED_JSON`, `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Request body too large. `code`: `PAYLOAD_TOO_LARGE`. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unsupported media type. `code`: `UNSUPPORTED_MEDIA_TYPE`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  credits_list: {
+    parameters: {
+      query?: {
+        customer?: number;
+        /** @description A page number within the paginated result set. */
+        page?: number;
+        /** @description Number of results to return per page. */
+        page_size?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["PaginatedEntryList"];
+        };
+      };
+      /** @description Invalid input. `code`: `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  credits_create: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Same as the body's client_id. */
+        "Idempotency-Key"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["CreditCreateRequest"];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Entry"];
+        };
+      };
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Entry"];
+        };
+      };
+      /** @description Invalid input. `code`: `INVALID_IDEMPOTENCY_KEY`, `MALFORMED_JSON`, `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `FEATURE_NOT_INCLUDED`, `MANAGER_ONLY`, `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Conflict with the current state. `code`: `CREDIT_LIMIT_EXCEEDED`, `CUSTOMER_ARCHIVED`, `IDEMPOTENCY_KEY_REUSED`. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Request body too large. `code`: `PAYLOAD_TOO_LARGE`. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unsupported media type. `code`: `UNSUPPORTED_MEDIA_TYPE`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  customers_list: {
+    parameters: {
+      query?: {
+        /**
+         * @description * `false` - false
+         *     * `true` - true
+         *     * `all` - all
+         */
+        archived?: "false" | "true" | "all";
+        overdue?: boolean | null;
+        owes?: boolean | null;
+        /** @description A page number within the paginated result set. */
+        page?: number;
+        /** @description Number of results to return per page. */
+        page_size?: number;
+        search?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["PaginatedCustomerList"];
+        };
+      };
+      /** @description Invalid input. `code`: `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  customers_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["CustomerWriteRequest"];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["CustomerCreated"];
+        };
+      };
+      /** @description Invalid input. `code`: `MALFORMED_JSON`, `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `FEATURE_NOT_INCLUDED`, `LIMIT_MAX_CUSTOMERS`, `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Request body too large. `code`: `PAYLOAD_TOO_LARGE`. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unsupported media type. `code`: `UNSUPPORTED_MEDIA_TYPE`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  customers_retrieve: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Customer"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  customers_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        "application/json": components["schemas"]["CustomerUpdateRequest"];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Customer"];
+        };
+      };
+      /** @description Invalid input. `code`: `MALFORMED_JSON`, `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `FEATURE_NOT_INCLUDED`, `LIMIT_MAX_CUSTOMERS`, `MANAGER_ONLY`, `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Request body too large. `code`: `PAYLOAD_TOO_LARGE`. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unsupported media type. `code`: `UNSUPPORTED_MEDIA_TYPE`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  customers_destroy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Customer"];
+        };
+      };
+      /** @description No response body */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  customers_partial_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        "application/json": components["schemas"]["PatchedCustomerUpdateRequest"];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Customer"];
+        };
+      };
+      /** @description Invalid input. `code`: `MALFORMED_JSON`, `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `FEATURE_NOT_INCLUDED`, `LIMIT_MAX_CUSTOMERS`, `MANAGER_ONLY`, `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Request body too large. `code`: `PAYLOAD_TOO_LARGE`. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unsupported media type. `code`: `UNSUPPORTED_MEDIA_TYPE`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  customers_access_code_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["AccessCode"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  customers_remind_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Reminder"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Conflict with the current state. `code`: `NOTHING_OWED`. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  customers_send_statement_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        "application/json": components["schemas"]["StatementSendRequest"];
+      };
+    };
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["StatementSent"];
+        };
+      };
+      /** @description Invalid input. `code`: `MALFORMED_JSON`, `NO_EMAIL`, `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `LIMIT_EXPORT_CSV_MONTH`, `LIMIT_EXPORT_XLSX_MONTH`, `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Request body too large. `code`: `PAYLOAD_TOO_LARGE`. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unsupported media type. `code`: `UNSUPPORTED_MEDIA_TYPE`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  customers_statement_retrieve: {
+    parameters: {
+      query?: {
+        /** @description Last day (default: today). */
+        end?: string;
+        /**
+         * @description csv and xlsx draw on the monthly export quotas.
+         *
+         *     * `json` - json
+         *     * `csv` - csv
+         *     * `xlsx` - xlsx
+         */
+        format?: "json" | "csv" | "xlsx";
+        /** @description First day (default: the first entry). */
+        start?: string;
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Statement"];
+          "text/csv": string;
+          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+        };
+      };
+      /** @description Invalid input. `code`: `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `LIMIT_EXPORT_CSV_MONTH`, `LIMIT_EXPORT_XLSX_MONTH`, `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  customers_statement_link_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["StatementLink"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  customers_statement_link_destroy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description No response body */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  customers_access_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["AccessRequestRequest"];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["PublicStatement"];
+        };
+      };
+      /** @description Invalid input. `code`: `MALFORMED_JSON`, `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `ACCESS_CODE_INVALID`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Request body too large. `code`: `PAYLOAD_TOO_LARGE`. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unsupported media type. `code`: `UNSUPPORTED_MEDIA_TYPE`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Too many requests (see `retry_after` and the Retry-After header). `code`: `THROTTLED`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  customers_shared_statement: {
+    parameters: {
+      query: {
+        token: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["PublicStatement"];
+        };
+      };
+      /** @description Invalid input. `code`: `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `STATEMENT_LINK_INVALID`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Too many requests (see `retry_after` and the Retry-After header). `code`: `THROTTLED`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  dashboard_retrieve: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Dashboard"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  entries_list: {
+    parameters: {
+      query?: {
+        customer?: number;
+        /** @description A page number within the paginated result set. */
+        page?: number;
+        /** @description Number of results to return per page. */
+        page_size?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["PaginatedEntryList"];
+        };
+      };
+      /** @description Invalid input. `code`: `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  entries_retrieve: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Entry"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  entries_reverse_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["ReverseRequest"];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Entry"];
+        };
+      };
+      /** @description Invalid input. `code`: `MALFORMED_JSON`, `REVERSAL_NOT_REVERSIBLE`, `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Conflict with the current state. `code`: `ALREADY_REVERSED`. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Request body too large. `code`: `PAYLOAD_TOO_LARGE`. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unsupported media type. `code`: `UNSUPPORTED_MEDIA_TYPE`. */
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -6341,7 +11290,7 @@ export interface operations {
           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
         };
       };
-      /** @description Invalid input. `code`: `INVALID_MONTH`, `SERVICE_REQUIRED`, `VALIDATION_ERROR`. */
+      /** @description Invalid input. `code`: `EMAIL_NEEDS_POST`, `INVALID_MONTH`, `SERVICE_REQUIRED`, `VALIDATION_ERROR`. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6391,13 +11340,11 @@ export interface operations {
   exports_retrieve: {
     parameters: {
       query: {
-        /** @description Members' addresses, comma-separated (≤ 5). */
-        email?: string;
         format: "csv" | "xlsx";
         /** @description YYYY-MM; this month by default. */
         from?: string;
-        /** @description A note for the email (with email=). */
-        message?: string;
+        /** @description The sheet a CSV holds (default inventory); an XLSX holds all three. */
+        kind?: "inventory" | "losses" | "summary";
         /** @description Containers. */
         mode?: "all" | "opened" | "sealed";
         /** @description CSV separator (default ;). */
@@ -6422,15 +11369,7 @@ export interface operations {
           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
         };
       };
-      202: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["EmailedExportQueued"];
-        };
-      };
-      /** @description Invalid input. `code`: `INVALID_MONTH`, `INVALID_MONTH_RANGE`, `MONTH_RANGE_TOO_LONG`, `VALIDATION_ERROR`. */
+      /** @description Invalid input. `code`: `EMAIL_NEEDS_POST`, `INVALID_MONTH`, `INVALID_MONTH_RANGE`, `MONTH_RANGE_TOO_LONG`, `VALIDATION_ERROR`. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6459,6 +11398,542 @@ export interface operations {
       };
       /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  exports_create: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description The same request sent again with the same key answers the first export, and uses no quota. */
+        "Idempotency-Key"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["EmailedExportRequestRequest"];
+      };
+    };
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["EmailedExportQueued"];
+        };
+      };
+      /** @description Invalid input. `code`: `INVALID_IDEMPOTENCY_KEY`, `INVALID_MONTH`, `INVALID_MONTH_RANGE`, `MALFORMED_JSON`, `MONTH_RANGE_TOO_LONG`, `RECIPIENT_NOT_ALLOWED`, `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `FEATURE_NOT_INCLUDED`, `LIMIT_EXPORT_CSV_MONTH`, `LIMIT_EXPORT_XLSX_MONTH`, `MONTH_OUTSIDE_HISTORY`, `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Conflict with the current state. `code`: `IDEMPOTENCY_KEY_REUSED`. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Request body too large. `code`: `PAYLOAD_TOO_LARGE`. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unsupported media type. `code`: `UNSUPPORTED_MEDIA_TYPE`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Too many requests (see `retry_after` and the Retry-After header). `code`: `THROTTLED`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  exports_recipients_list: {
+    parameters: {
+      query?: {
+        /** @description A page number within the paginated result set. */
+        page?: number;
+        /** @description Number of results to return per page. */
+        page_size?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["PaginatedExportRecipientList"];
+        };
+      };
+      /** @description Invalid input. `code`: `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  exports_recipients_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["ExportRecipientCreateRequest"];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ExportRecipient"];
+        };
+      };
+      /** @description Invalid input. `code`: `MALFORMED_JSON`, `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `FEATURE_NOT_INCLUDED`, `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Conflict with the current state. `code`: `RECIPIENT_ALREADY_ADDED`, `RECIPIENT_IS_MEMBER`, `RECIPIENT_LIMIT_REACHED`. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Request body too large. `code`: `PAYLOAD_TOO_LARGE`. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unsupported media type. `code`: `UNSUPPORTED_MEDIA_TYPE`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Too many requests (see `retry_after` and the Retry-After header). `code`: `RECIPIENT_RATE_LIMITED`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  exports_recipients_retrieve: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ExportRecipient"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  exports_recipients_destroy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description No response body */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  exports_recipients_resend_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ExportRecipient"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `FEATURE_NOT_INCLUDED`, `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Conflict with the current state. `code`: `RECIPIENT_NOT_PENDING`, `RECIPIENT_SEND_LIMIT`. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Too many requests (see `retry_after` and the Retry-After header). `code`: `THROTTLED`. */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  exports_recipients_confirm_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["RecipientTokenRequest"];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["RecipientConfirmed"];
+        };
+      };
+      /** @description Invalid input. `code`: `MALFORMED_JSON`, `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Gone. `code`: `RECIPIENT_LINK_INVALID`. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Request body too large. `code`: `PAYLOAD_TOO_LARGE`. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unsupported media type. `code`: `UNSUPPORTED_MEDIA_TYPE`. */
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -6663,7 +12138,7 @@ export interface operations {
           "application/json": components["schemas"]["Loss"];
         };
       };
-      /** @description Invalid input. `code`: `INVALID_IDEMPOTENCY_KEY`, `MALFORMED_JSON`, `VALIDATION_ERROR`. */
+      /** @description Invalid input. `code`: `INVALID_IDEMPOTENCY_KEY`, `LOSS_IN_FUTURE`, `MALFORMED_JSON`, `VALIDATION_ERROR`. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6699,7 +12174,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Conflict with the current state. `code`: `COUNT_CLOSED`, `IDEMPOTENCY_KEY_REUSED`. */
+      /** @description Conflict with the current state. `code`: `IDEMPOTENCY_KEY_REUSED`, `MONTH_CLOSED`. */
       409: {
         headers: {
           [name: string]: unknown;
@@ -6817,7 +12292,7 @@ export interface operations {
           "application/json": components["schemas"]["Loss"];
         };
       };
-      /** @description Invalid input. `code`: `MALFORMED_JSON`, `VALIDATION_ERROR`. */
+      /** @description Invalid input. `code`: `LOSS_IN_FUTURE`, `MALFORMED_JSON`, `VALIDATION_ERROR`. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6853,7 +12328,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Conflict with the current state. `code`: `COUNT_CLOSED`. */
+      /** @description Conflict with the current state. `code`: `MONTH_CLOSED`. */
       409: {
         headers: {
           [name: string]: unknown;
@@ -6936,7 +12411,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Conflict with the current state. `code`: `COUNT_CLOSED`. */
+      /** @description Conflict with the current state. `code`: `MONTH_CLOSED`. */
       409: {
         headers: {
           [name: string]: unknown;
@@ -6979,7 +12454,7 @@ export interface operations {
           "application/json": components["schemas"]["Loss"];
         };
       };
-      /** @description Invalid input. `code`: `MALFORMED_JSON`, `VALIDATION_ERROR`. */
+      /** @description Invalid input. `code`: `LOSS_IN_FUTURE`, `MALFORMED_JSON`, `VALIDATION_ERROR`. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -7015,7 +12490,183 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Conflict with the current state. `code`: `COUNT_CLOSED`. */
+      /** @description Conflict with the current state. `code`: `MONTH_CLOSED`. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Request body too large. `code`: `PAYLOAD_TOO_LARGE`. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Unsupported media type. `code`: `UNSUPPORTED_MEDIA_TYPE`. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  payments_list: {
+    parameters: {
+      query?: {
+        customer?: number;
+        /** @description A page number within the paginated result set. */
+        page?: number;
+        /** @description Number of results to return per page. */
+        page_size?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["PaginatedEntryList"];
+        };
+      };
+      /** @description Invalid input. `code`: `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Temporarily unavailable. `code`: `DATABASE_UNAVAILABLE`. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  payments_create: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Same as the body's client_id. */
+        "Idempotency-Key"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["PaymentCreateRequest"];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Entry"];
+        };
+      };
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Entry"];
+        };
+      };
+      /** @description Invalid input. `code`: `INVALID_IDEMPOTENCY_KEY`, `MALFORMED_JSON`, `OVERPAYMENT`, `VALIDATION_ERROR`. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not authenticated. `code`: `AUTHENTICATION_FAILED`, `NOT_AUTHENTICATED`, `TOKEN_INVALID`. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not allowed (role, plan or limit). `code`: `FEATURE_NOT_INCLUDED`, `NO_TENANT_MEMBERSHIP`, `PERMISSION_DENIED`. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not found (including another tenant's objects). `code`: `NOT_FOUND`. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Conflict with the current state. `code`: `CUSTOMER_ARCHIVED`, `IDEMPOTENCY_KEY_REUSED`. */
       409: {
         headers: {
           [name: string]: unknown;

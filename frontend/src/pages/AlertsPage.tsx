@@ -35,27 +35,38 @@ export function AlertsPage() {
       ))}
       {alerts.data && alerts.data.results.length === 0 && <p className="muted">{t('alerts.none')}</p>}
       <ul className="cards">
-        {alerts.data?.results.map((alert) => (
-          <li key={`${alert.kind}-${alert.product}-${alert.line ?? ''}`} className="card">
-            <span className="card-title">{alert.product_name}</span>
-            {alert.kind === 'low_stock' ? (
-              <span>
-                {t('alerts.lowStock', {
-                  quantity: format.number(alert.quantity),
-                  min: alert.min_quantity === null ? '—' : format.number(alert.min_quantity),
-                })}
-              </span>
-            ) : (
-              <span>
-                {t('alerts.expiry', {
-                  date: alert.expiry_date ? format.date(alert.expiry_date) : '—',
-                  count: alert.days_left ?? 0,
-                })}
-                {alert.lot && ` · ${t('alerts.lot', { lot: alert.lot })}`}
-              </span>
-            )}
-          </li>
-        ))}
+        {alerts.data?.results.map((alert) => {
+          const quantity = (value: string) => `${format.number(value)} ${t(`units.${alert.unit}`)}`;
+          return (
+            <li key={`${alert.kind}-${alert.product}-${alert.line ?? ''}`} className="card">
+              <span className="card-title">{alert.product_name}</span>
+              {alert.kind === 'low_stock' ? (
+                <span>
+                  {t('alerts.lowStock', {
+                    quantity: quantity(alert.quantity),
+                    min: alert.min_quantity === null ? '—' : quantity(alert.min_quantity),
+                  })}
+                </span>
+              ) : (
+                <>
+                  <span>
+                    {t('alerts.expiry', {
+                      date: alert.expiry_date ? format.date(alert.expiry_date) : '—',
+                      count: alert.days_left ?? 0,
+                    })}
+                    {alert.lot && ` · ${t('alerts.lot', { lot: alert.lot })}`}
+                  </span>
+                  <span>{t('alerts.quantity', { quantity: quantity(alert.quantity) })}</span>
+                </>
+              )}
+              {alert.value !== null && (
+                <span className="muted" data-testid="alert-value">
+                  {t('alerts.value', { value: format.money(alert.value) })}
+                </span>
+              )}
+            </li>
+          );
+        })}
       </ul>
     </>
   );

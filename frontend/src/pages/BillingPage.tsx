@@ -8,14 +8,18 @@ import { useFormatters } from '../hooks';
 import { unwrap } from '../lib/errors';
 import { formatMoney } from '../lib/format';
 
-const LIMITS = [
-  'max_products',
-  'max_services',
-  'max_users',
-  'csv_monthly_limit',
-  'xlsx_monthly_limit',
-  'history_days',
-] as const;
+// Every limit of the schema's PlanLimits, in the order shown: tsc fails when the backend adds one.
+const LIMIT_ORDER = {
+  max_products: true,
+  max_services: true,
+  max_users: true,
+  max_customers: true,
+  csv_monthly_limit: true,
+  xlsx_monthly_limit: true,
+  ai_requests_monthly_limit: true,
+  history_days: true,
+} as const satisfies Record<keyof Schemas['PlanLimits'], true>;
+const LIMITS = Object.keys(LIMIT_ORDER) as (keyof typeof LIMIT_ORDER)[];
 
 /** The plans and what each allows, the current one marked: where every limit message links. */
 export function BillingPage() {

@@ -1,14 +1,14 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useMemo, useState } from 'react';
-import { useForm } from 'react-hook-form';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useForm, useWatch } from 'react-hook-form';
 import { useTranslation } from 'react-i18next';
 import { api, type Schemas } from '../api/client';
 import { useMe } from '../auth';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { Field } from '../components/Field';
 import { useCurrentService, useFormatters } from '../hooks';
-import { ApiError, unwrap, type ErrorBody } from '../lib/errors';
-import { currentMonth, formatMonth, today } from '../lib/format';
+import { ApiError, errorMessage, unwrap, type ErrorBody } from '../lib/errors';
+import { currentMonth, formatDate, formatMonth, today } from '../lib/format';
 import { newIdempotencyKey, type QueueItem } from '../lib/queue';
 import { getTenantId } from '../lib/session';
 import { writeQueue } from '../lib/writeQueue';
@@ -17,6 +17,54 @@ import { decimalOrNull } from './ProductFormPage';
 type Reason = Schemas['LossReasonEnum'];
 export const REASONS: Reason[] = ['breakage', 'expired', 'theft', 'free', 'mistake', 'other'];
 type Values = { product: string; quantity: string; reason: Reason; occurred_on: string; note: string };
+/** The refusals that are about the loss's date: shown beside the date field. */
+const DATE_CODES: readonly string[] = ['MONTH_CLOSED', 'LOSS_IN_FUTURE'];
+
+/** A refused write of the queue as the error its answer was. */
+function queueError(item: QueueItem): ApiError {
+  return new ApiError(item.error?.status ?? 400, {
+    code: item.error?.code,
+    detail: item.error?.detail,
+    ...item.error?.body,
+  } as ErrorBody);
+}
+
+type CountPage = Schemas['PaginatedStockCountList'];
+const countStatusKey = (service: number | undefined, day: string) => [
+  'count-status',
+  service,
+  /^\d{4}-\d{2}-\d{2}$/.test(day) ? day.slice(0, 7) : '',
+];
+
+/** Whether the month of a day ("2026-11-30") is closed in the service: undefined while unknown. */
+function useMonthClosed(service: number | undefined, day: string): boolean | undefined {
+  const key = countStatusKey(service, day);
+  const month = String(key[2]);
+  const count = useQuery({
+    queryKey: key,
+    enabled: Boolean(service && month),
+    staleTime: 60_000,
+    queryFn: async (): Promise<CountPage> =>
+      unwrap(await api.GET('/api/counts/', { params: { query: { service, month, page_size: 1 } } })),
+  });
+  if (!count.data) return undefined;
+  return count.data.results[0]?.status === 'closed';
+}
+
+/** Calls onRefused for each write of the queue refused for its date, when it is refused. */
+function useDateRefusals(queued: QueueItem[], onRefused: (item: QueueItem) => void) {
+  const seen = useRef(new Map<string, string>());
+  useEffect(() => {
+    for (const item of queued) {
+      const before = seen.current.get(item.key);
+      seen.current.set(item.key, item.status);
+      // Only a write seen waiting or sending on this page: one refused earlier is in the queue
+      // with its reason, and does not belong beside the date being typed now.
+      if (before === undefined || before === 'failed' || item.status !== 'failed') continue;
+      if (item.error && DATE_CODES.includes(item.error.code)) onRefused(item);
+    }
+  }, [queued, onRefused]);
+}
 
 function useQueueItems(kind: string): QueueItem[] {
   const [items, setItems] = useState<QueueItem[]>([]);
@@ -65,6 +113,32 @@ export function LossesPage() {
     defaultValues: { product: '', quantity: '', reason: 'breakage', occurred_on: today(), note: '' },
   });
   const errors = form.formState.errors;
+  const occurredOn = useWatch({ control: form.control, name: 'occurred_on' });
+  const monthClosed = useMonthClosed(service, occurredOn);
+  const dateProblem =
+    occurredOn > today() ? t('errors.LOSS_IN_FUTURE') : monthClosed ? t('errors.MONTH_CLOSED') : undefined;
+  const locale = format.locale;
+  const onDateRefused = useCallback(
+    (item: QueueItem) => {
+      const day = (item.body as { occurred_on?: string }).occurred_on;
+      form.setError('occurred_on', {
+        type: 'server',
+        message: t('losses.refusedOn', {
+          date: day ? formatDate(day, locale) : '—',
+          reason: errorMessage(queueError(item), t),
+        }),
+      });
+    },
+    [form, t, locale],
+  );
+  useDateRefusals(queued, onDateRefused);
+  // A date refused by the server stops being flagged once another date is chosen.
+  const refusedDate = useRef(occurredOn);
+  useEffect(() => {
+    if (refusedDate.current !== occurredOn && form.getFieldState('occurred_on').error?.type === 'server')
+      form.clearErrors('occurred_on');
+    refusedDate.current = occurredOn;
+  }, [occurredOn, form]);
 
   const visibleProducts = useMemo(() => {
     const needle = filter.trim().toLocaleLowerCase();
@@ -176,13 +250,22 @@ export function LossesPage() {
               </label>
             ))}
           </fieldset>
-          <Field label={t('losses.date')} error={errors.occurred_on?.message}>
-            {({ id, describedBy }) => (
+          <Field label={t('losses.date')} error={errors.occurred_on?.message ?? dateProblem}>
+            {({ id, describedBy, invalid }) => (
               <input
                 id={id}
                 type="date"
+                max={today()}
                 aria-describedby={describedBy}
-                {...form.register('occurred_on', { required: true })}
+                aria-invalid={invalid}
+                {...form.register('occurred_on', {
+                  required: t('form.required'),
+                  validate: (value) => {
+                    if (value > today()) return t('errors.LOSS_IN_FUTURE');
+                    const count = queryClient.getQueryData<CountPage>(countStatusKey(service, value));
+                    return count?.results[0]?.status === 'closed' ? t('errors.MONTH_CLOSED') : true;
+                  },
+                })}
               />
             )}
           </Field>
@@ -203,15 +286,7 @@ export function LossesPage() {
                 <span className={`badge badge-${item.status}`}>{t(`queue.status.${item.status}`)}</span>
                 {item.status === 'failed' && item.error && (
                   <>
-                    <ErrorNotice
-                      error={
-                        new ApiError(item.error.status, {
-                          code: item.error.code,
-                          detail: item.error.detail,
-                          ...item.error.body,
-                        } as ErrorBody)
-                      }
-                    />
+                    <ErrorNotice error={queueError(item)} />
                     <span className="row-actions">
                       <button
                         type="button"
@@ -272,7 +347,7 @@ export function LossesPage() {
               .map((total) =>
                 t('losses.total', {
                   reason: t(`reasons.${total.reason}`),
-                  count: format.number(total.count),
+                  number: format.number(total.count),
                 }),
               )
               .join(' · ')}

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { useForm } from 'react-hook-form';
+import { useForm, useWatch } from 'react-hook-form';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, type Schemas } from '../api/client';
@@ -22,13 +22,22 @@ type Values = {
   selling_price: string;
   vat_rate: string;
   min_quantity: string;
+  serving_size: string;
+  serving_price: string;
   supplier: string;
   brand: string;
   notes: string;
   archived: boolean;
 };
 const TEXT_FIELDS = ['barcode', 'sku', 'supplier', 'brand'] as const;
-const DECIMAL_FIELDS = ['purchase_price', 'selling_price', 'vat_rate', 'min_quantity'] as const;
+const DECIMAL_FIELDS = [
+  'purchase_price',
+  'selling_price',
+  'vat_rate',
+  'min_quantity',
+  'serving_size',
+  'serving_price',
+] as const;
 const KNOWN = ['name', 'category', 'unit', 'notes', 'archived', ...TEXT_FIELDS, ...DECIMAL_FIELDS];
 
 const empty: Values = {
@@ -41,6 +50,8 @@ const empty: Values = {
   selling_price: '',
   vat_rate: '',
   min_quantity: '',
+  serving_size: '',
+  serving_price: '',
   supplier: '',
   brand: '',
   notes: '',
@@ -64,6 +75,8 @@ function toBody(values: Values): Schemas['ProductWriteRequest'] {
     selling_price: decimalOrNull(values.selling_price),
     vat_rate: decimalOrNull(values.vat_rate),
     min_quantity: decimalOrNull(values.min_quantity),
+    serving_size: decimalOrNull(values.serving_size),
+    serving_price: decimalOrNull(values.serving_price),
     supplier: values.supplier,
     brand: values.brand,
     notes: values.notes,
@@ -82,6 +95,7 @@ export function ProductFormPage() {
   const [warnings, setWarnings] = useState<Schemas['Warning'][]>([]);
   const form = useForm<Values>({ defaultValues: empty });
   const errors = form.formState.errors;
+  const unit = useWatch({ control: form.control, name: 'unit' });
 
   const categories = useQuery({
     queryKey: ['categories', service],
@@ -108,6 +122,8 @@ export function ProductFormPage() {
       selling_price: data.selling_price ?? '',
       vat_rate: data.vat_rate ?? '',
       min_quantity: data.min_quantity ?? '',
+      serving_size: data.serving_size ?? '',
+      serving_price: data.serving_price ?? '',
       supplier: data.supplier,
       brand: data.brand,
       notes: data.notes,
@@ -140,9 +156,14 @@ export function ProductFormPage() {
   const input = (
     name: keyof Values,
     label: string,
-    extra: { inputMode?: 'decimal'; autoComplete?: string } = {},
+    extra: { inputMode?: 'decimal'; autoComplete?: string; hint?: string } = {},
   ) => (
-    <Field key={name} label={label} error={errors[name]?.message}>
+    <Field
+      key={name}
+      label={label}
+      error={errors[name]?.message}
+      {...(extra.hint ? { hint: extra.hint } : {})}
+    >
       {({ id: inputId, describedBy, invalid }) => (
         <input
           id={inputId}
@@ -202,6 +223,14 @@ export function ProductFormPage() {
         {input('selling_price', t('product.sellingPrice'), { inputMode: 'decimal' })}
         {input('vat_rate', t('product.vatRate'), { inputMode: 'decimal' })}
         {input('min_quantity', t('product.minQuantity'), { inputMode: 'decimal' })}
+        {input('serving_size', t('product.servingSize'), {
+          inputMode: 'decimal',
+          hint: t('product.servingSizeHint', { unit: t(`units.${unit}`) }),
+        })}
+        {input('serving_price', t('product.servingPrice'), {
+          inputMode: 'decimal',
+          hint: t('product.servingPriceHint'),
+        })}
         {input('supplier', t('product.supplier'))}
         {input('brand', t('product.brand'))}
         <Field label={t('product.notes')} error={errors.notes?.message}>
