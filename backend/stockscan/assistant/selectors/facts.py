@@ -7,10 +7,13 @@ gets no fact computed from one. A constant number of queries, whatever the size 
 catalog (asserted in tests/backend/assistant/test_facts.py).
 
 Each fact has a stable id, a value (a Decimal), a unit (the tenant's currency, "%", "count",
-"days" or a product's unit) and a label in the request's language. Aggregates only: no
-customer data is ever a fact. (The credit book's outstanding and overdue totals are to be
-added here once the credits app exists on a floor the assistant may read; today the two apps
-share a floor and cannot import each other.)
+"days" or a product's unit) and a label in the request's language.
+
+The credit book's figures (outstanding, overdue, customers owing and overdue, collected this
+month, what is owed by age) come from the credits app's own selectors (its dashboard, its
+customer list) for the scope "credits", and in every answer when the plan includes the credit
+book — to members who may view it (`Perm.VIEW_CREDITS`). Aggregates only: no customer's name,
+phone or email is ever a fact.
 """
 
 from dataclasses import dataclass, field
@@ -20,15 +23,17 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
+from stockscan.assistant.models import Scope
 from stockscan.assistant.selectors.month_summary import MonthSummary, month_summary
 from stockscan.core.money import quantize_money
 from stockscan.core.months import format_month, next_month, previous_month
+from stockscan.credits import selectors as credit_selectors
 from stockscan.entitlements.plans import Feature
 from stockscan.entitlements.retention import is_month_visible, require_month_visible
 from stockscan.entitlements.selectors import effective_plan
 from stockscan.inventory.models import CountStatus, Loss, LossReason, Product, StockCount
 from stockscan.inventory.selectors.valuation import loss_value
-from stockscan.orgs.tenancy.permissions import sees_purchase_costs
+from stockscan.orgs.tenancy.permissions import Perm, role_has, sees_purchase_costs
 
 COUNT, PERCENT, DAYS, MONTHS = "count", "%", "days", "months"
 # Products whose counted quantity has not moved for this many months are dead stock.
@@ -64,6 +69,7 @@ class FactSheet:
     top_loss_reason: str | None = None
     low_stock_products: list[str] = field(default_factory=list)
     count_status: str | None = None  # the month's count: open, closed, or None (not started)
+    credits_included: bool = False  # the credit book's facts are among the facts
 
     @property
     def names(self) -> list[str]:
@@ -100,7 +106,17 @@ def scoped_service_ids(*, tenant, membership, services: dict, service) -> tuple[
     return ids, None
 
 
-def assistant_facts(*, tenant, membership, month: date, services: dict, service=None) -> FactSheet:
+def includes_credits(*, tenant, membership, scope: str) -> bool:
+    """The credit book's figures are facts for a member who may view the book, when asked
+    about it, and in every answer when the plan includes it."""
+    if not role_has(membership.role, Perm.VIEW_CREDITS):
+        return False
+    return scope == Scope.CREDITS or effective_plan(tenant).has(Feature.CREDIT_BOOK)
+
+
+def assistant_facts(
+    *, tenant, membership, month: date, services: dict, service=None, scope: str = Scope.INVENTORY
+) -> FactSheet:
     service_ids, single = scoped_service_ids(tenant=tenant, membership=membership, services=services, service=service)
     sheet = FactSheet(
         month=month,
@@ -110,6 +126,8 @@ def assistant_facts(*, tenant, membership, month: date, services: dict, service=
         service_type=single.service_type if single is not None else "",
         costs_visible=sees_purchase_costs(membership),
     )
+    if includes_credits(tenant=tenant, membership=membership, scope=scope):
+        _credit_facts(sheet, tenant=tenant)
     if not service_ids:  # a business without a service yet: nothing counted, nothing lost
         for fact_id, label in (
             ("stock.lines", _("Lines counted this month")),
@@ -317,3 +335,31 @@ def _catalog_and_counting_facts(sheet: FactSheet, *, tenant, counted_products: i
             progress,
             PERCENT,
         )
+
+
+def _credit_facts(sheet: FactSheet, *, tenant) -> None:
+    """The credit book's aggregates, through its own selectors (two queries: the dashboard's
+    one, and the count of customers with something overdue). Never a customer's name."""
+    today = tenant.today()
+    book = credit_selectors.dashboard(tenant=tenant, today=today, top=0)
+    overdue_customers = credit_selectors.customer_list(tenant=tenant, overdue=True, archived="all", today=today).count()
+    sheet.credits_included = True
+    currency = sheet.currency
+    sheet.add("credits.outstanding", _("Owed by customers"), _money(sheet, book.outstanding), currency)
+    sheet.add("credits.overdue", _("Owed past its due date"), _money(sheet, book.overdue), currency)
+    sheet.add("credits.customers_owing", _("Customers who owe"), book.customers_owing, COUNT)
+    sheet.add("credits.customers_overdue", _("Customers with an overdue credit"), overdue_customers, COUNT)
+    sheet.add(
+        "credits.collected_this_month",
+        _("Collected from customers this month"),
+        _money(sheet, book.collected_this_month),
+        currency,
+    )
+    labels = {
+        "0_30": _("Owed on credits up to 30 days old"),
+        "31_60": _("Owed on credits 31 to 60 days old"),
+        "61_90": _("Owed on credits 61 to 90 days old"),
+        "90_plus": _("Owed on credits more than 90 days old"),
+    }
+    for bucket, label in labels.items():
+        sheet.add(f"credits.ageing.{bucket}", label, _money(sheet, book.ageing.get(bucket, 0)), currency)

@@ -92,7 +92,12 @@ def _usage(tenant) -> dict:
 def assistant_answer(*, tenant, membership, services: dict, question: Question) -> dict:
     started = time.monotonic()
     sheet = cached_assistant_facts(
-        tenant=tenant, membership=membership, month=question.month, services=services, service=question.service
+        tenant=tenant,
+        membership=membership,
+        month=question.month,
+        services=services,
+        service=question.service,
+        scope=question.scope,
     )
     where = sheet.service.name if sheet.service is not None else _("all your services")
     answer, insights, allowed = fallback_answer(sheet, scope=question.scope, role=membership.role, where=where)
