@@ -469,9 +469,10 @@ def _credits_overdue(p: Phrasing) -> Insight | None:
 def _credits_old(p: Phrasing) -> Insight | None:
     if not p.sheet.credits_included or p.value("credits.ageing.90_plus") <= 0:
         return None
-    detail = _("%(value)s is owed on credits more than 90 days old: the longer a debt waits, the less it is paid.") % {
-        "value": p["credits.ageing.90_plus"]
-    }
+    # In words: a figure in a sentence must be a fact's (services/grounding.py).
+    detail = _(
+        "%(value)s is owed on credits older than three months: the longer a debt waits, the less it is paid."
+    ) % {"value": p["credits.ageing.90_plus"]}
     return Insight(
         "credits_old", _("Old debts"), detail, WARNING, ["credits.ageing.90_plus"], 75, ["open_overdue_customers"]
     )
@@ -535,7 +536,7 @@ SUGGESTED_QUESTIONS = {
     "count_not_started": gettext_lazy("How do I start this month's count quickly?"),
     "count_in_progress": gettext_lazy("What is left to count this month?"),
     "credits_overdue": gettext_lazy("How do I get the overdue credits paid?"),
-    "credits_old": gettext_lazy("What should I do about debts older than 90 days?"),
+    "credits_old": gettext_lazy("What should I do about debts older than three months?"),
     "credits_outstanding": gettext_lazy("How much of what my customers owe is due soon?"),
 }
 _DEFAULT_QUESTION = gettext_lazy("How has my stock changed since last month?")
