@@ -17,6 +17,7 @@ from tests.backend.assistant.conftest import NOVEMBER, TODAY
 from tests.backend.assistant.test_model import ask, fake_openai  # noqa: F401 -- the fixture
 from tests.backend.credits.helpers import add_customer, credit, pay
 from tests.plans import set_plan
+from tests.support.fake_openai import obedient_answer
 
 pytestmark = pytest.mark.django_db
 
@@ -156,3 +157,11 @@ def test_the_cached_facts_follow_the_book(book):
     again = {fact["id"]: fact["value"] for fact in ask(book.workspace, scope="credits")["facts"]}
     assert outstanding == "135.00" and again["credits.outstanding"] == "110.00"
     assert again["credits.collected_this_month"] == "55.00"
+
+
+def test_the_model_may_quote_the_ageing_of_the_book(book, fake_openai):  # noqa: F811
+    message = "70,00 € sont dus sur des crédits de plus de 90 jours ; 110,00 € sont en retard."
+    fake_openai.reply = lambda data: {**obedient_answer(data), "message": message}
+    answer = ask(book.workspace, scope="credits", language="fr")
+    assert answer["mode"] == "ai", answer["reason"]
+    assert answer["message"] == message

@@ -38,6 +38,8 @@ from stockscan.orgs.tenancy.permissions import Perm, role_has, sees_purchase_cos
 COUNT, PERCENT, DAYS, MONTHS = "count", "%", "days", "months"
 # Products whose counted quantity has not moved for this many months are dead stock.
 DEAD_STOCK_MONTHS = 3
+# The ages (days) the credit book's ageing facts are named by: numbers of their labels.
+CREDIT_AGEING_DAYS = (30, 31, 60, 61, 90)
 _PERCENT_STEP = Decimal("0.1")
 _QUANTITY_STEP = Decimal("0.001")
 ZERO = Decimal(0)
