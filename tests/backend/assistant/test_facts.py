@@ -1,7 +1,8 @@
 """The facts engine on the bar's November (conftest): figures computed by hand, within what
 each member may see, in a constant number of queries."""
 
-from datetime import date
+import random
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,6 +13,8 @@ from stockscan.assistant.selectors.facts_cache import cached_assistant_facts
 from stockscan.entitlements.plans import PlanCode
 from stockscan.entitlements.selectors import effective_plan
 from stockscan.inventory.models import StockCount
+from stockscan.inventory.selectors import alerts
+from stockscan.inventory.selectors.stats import inventory_stats
 from stockscan.orgs.models import Role, Service
 from tests.backend.assistant.conftest import NOVEMBER
 from tests.factories import CountLineFactory, LossFactory, ProductFactory
@@ -113,7 +116,8 @@ def test_an_operator_gets_the_facts_of_its_own_service_only(bar_month):
 
 
 def test_the_query_count_does_not_grow_with_the_catalog(bar_month, django_assert_num_queries):
-    """Seven queries (stats 2, alerts 2, dead stock 1, catalog 1, the month's counts 1), the
+    """Six queries (the lines of three months in one pass, the losses, the catalog, the month's counts; the
+    credit book's dashboard and its overdue customers: PRO includes the credit book), the
     plan being already known (the request's tenant context holds it)."""
     workspace = bar_month.workspace
     effective_plan(workspace.tenant)
@@ -131,12 +135,12 @@ def test_the_query_count_does_not_grow_with_the_catalog(bar_month, django_assert
                 service=workspace.bar,
             )
 
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         compute()
     for index in range(40):
         product = ProductFactory(tenant=workspace.tenant, service=workspace.bar, min_quantity=Decimal(100 + index))
         CountLineFactory(count=november, product=product)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         sheet = compute()
     assert sheet.value("alerts.low_stock.count") == 42
 
@@ -173,3 +177,56 @@ def test_the_free_plan_gets_no_fact_from_beyond_its_history_or_features(bar_mont
     assert "stock.value_previous" not in facts
     assert "alerts.low_stock.count" not in facts and "alerts.expiring.count" not in facts
     assert facts["stock.value"] == "135.20"
+
+
+def test_the_one_pass_agrees_with_the_inventory_selectors(bar_month):
+    """The facts read the lines once (selectors/month_summary.py); on a busier month — several
+    lines per product, opened containers, dates near and far, archived products, products
+    without a cost — they still say what the stats and alerts selectors say."""
+    workspace = bar_month.workspace
+    tenant, bar = workspace.tenant, workspace.bar
+    with scopes_disabled():
+        november = StockCount.objects.get(service=bar, month=NOVEMBER)
+    rng = random.Random(19)
+    for index in range(30):
+        product = ProductFactory(
+            tenant=tenant,
+            service=bar,
+            name=f"Produit {rng.randint(0, 9)}",  # names alike: ties ordered by product
+            purchase_price=None if index % 7 == 0 else Decimal(rng.randint(1, 3000)) / 100,
+            min_quantity=None if index % 5 == 0 else Decimal(rng.randint(0, 12)),
+            archived=index % 11 == 0,
+        )
+        for line in range(rng.randint(1, 3)):
+            CountLineFactory(
+                count=november,
+                product=product,
+                quantity=Decimal(rng.randint(0, 9)),
+                lot=f"L{line}",
+                container_state="OPENED" if line == 1 else "SEALED",
+                remaining_fraction=Decimal("0.333") if line == 1 else None,
+                expiry_date=date(2026, 11, 20) + timedelta(days=rng.randint(-5, 120)) if line != 2 else None,
+                expiry_kind=rng.choice(["DLC", "DDM"]),
+            )
+    membership = workspace.members[Role.OWNER]
+    facts = values(facts_for(workspace))
+    with scope(tenant=tenant.pk):
+        stats = inventory_stats(tenant=tenant, membership=membership, month=NOVEMBER, service=bar)
+        today = tenant.today()
+        low = list(
+            alerts.alert_rows(tenant=tenant, service_ids=[bar.pk], month=NOVEMBER, today=today, kind="low_stock")
+        )
+        near = list(alerts.alert_rows(tenant=tenant, service_ids=[bar.pk], month=NOVEMBER, today=today, kind="expiry"))
+    assert facts["stock.value"] == stats["totals"]["stock_value"]
+    assert facts["stock.lines"] == str(stats["totals"]["lines"])
+    assert facts["counting.counted"] == str(stats["totals"]["products"])
+    assert facts["stock.value_previous"] == stats["previous"]["stock_value"]
+    assert facts["losses.value"] == stats["losses"]["value"]
+    top = max(stats["by_category"], key=lambda row: Decimal(row["stock_value"]))
+    assert facts["category.top.value"] == top["stock_value"]
+    assert facts["alerts.low_stock.count"] == str(len(low))
+    named = [row[alerts.COLUMNS.index("product_name")] for row in low[:3]]
+    assert named == facts_for(workspace).low_stock_products
+    assert facts["alerts.expiring.count"] == str(len(near))
+    soonest = near[0][alerts.COLUMNS.index("alert_expiry_date")]
+    assert facts["alerts.expiring.soonest_days"] == str((soonest - today).days)

@@ -9,6 +9,7 @@ asked about. The selectors are found by walking the modules: a new one must be g
 below (or a reason it reads no tenant rows), so it cannot slip past.
 """
 
+import dataclasses
 import importlib
 import importlib.util
 import inspect
@@ -22,7 +23,7 @@ from django.db import models
 from django_scopes import scopes_disabled
 
 import stockscan
-from stockscan.assistant.selectors import conversations, facts_cache
+from stockscan.assistant.selectors import conversations, facts_cache, month_summary
 from stockscan.assistant.selectors import facts as assistant_facts
 from stockscan.billing import selectors as billing
 from stockscan.core.audit import audit_record
@@ -142,6 +143,16 @@ SELECTOR_CALLS = {
     facts_cache.cached_assistant_facts: lambda a, o: facts_cache.cached_assistant_facts(
         tenant=a.tenant, membership=_owner(a), month=MONTH, services=_services(a), service=a.kitchen
     ).as_list(),
+    month_summary.month_summary: lambda a, o: dataclasses.asdict(
+        month_summary.month_summary(
+            tenant=a.tenant,
+            service_ids=_kitchens(a, o),
+            months=[MONTH, date(2019, 5, 1), date(2019, 4, 1)],
+            today=TODAY,
+            low_stock=True,
+            dead_stock=True,
+        )
+    ),
     conversations.conversation_list: lambda a, o: conversations.conversation_list(
         tenant=a.tenant, user=a.user(Role.OWNER)
     ),
@@ -156,6 +167,7 @@ NO_TENANT_ROWS = {
     entitlements.forget_effective_plan: "forgets the plan memoised on the tenant object; reads nothing",
     entitlements.current_period: "the tenant's calendar month; reads nothing",
     alerts.excluded_kinds: "the alert kinds the tenant's plan leaves out: reads only the tenant's plan",
+    assistant_facts.includes_credits: "reads the member's role and the tenant's plan",
     assistant_facts.scoped_service_ids: "picks among the services it is given (the request's context): reads only "
     "the tenant's plan",
 }

@@ -7,39 +7,42 @@ gets no fact computed from one. A constant number of queries, whatever the size 
 catalog (asserted in tests/backend/assistant/test_facts.py).
 
 Each fact has a stable id, a value (a Decimal), a unit (the tenant's currency, "%", "count",
-"days" or a product's unit) and a label in the request's language. Aggregates only: no
-customer data is ever a fact. (The credit book's outstanding and overdue totals are to be
-added here once the credits app exists on a floor the assistant may read; today the two apps
-share a floor and cannot import each other.)
+"days" or a product's unit) and a label in the request's language.
+
+The credit book's figures (outstanding, overdue, customers owing and overdue, collected this
+month, what is owed by age) come from the credits app's own selectors (its dashboard, its
+customer list) for the scope "credits", and in every answer when the plan includes the credit
+book — to members who may view it (`Perm.VIEW_CREDITS`). Aggregates only: no customer's name,
+phone or email is ever a fact.
 """
 
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, Q, Sum, Window
+from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
+from stockscan.assistant.models import Scope
+from stockscan.assistant.selectors.month_summary import MonthSummary, month_summary
 from stockscan.core.money import quantize_money
-from stockscan.core.months import format_month, previous_month
-from stockscan.entitlements.errors import FeatureNotIncluded
+from stockscan.core.months import format_month, next_month, previous_month
+from stockscan.credits import selectors as credit_selectors
 from stockscan.entitlements.plans import Feature
-from stockscan.entitlements.retention import is_month_visible
+from stockscan.entitlements.retention import is_month_visible, require_month_visible
 from stockscan.entitlements.selectors import effective_plan
-from stockscan.inventory.models import CountLine, CountStatus, LossReason, Product, StockCount
-from stockscan.inventory.selectors import alerts
-from stockscan.inventory.selectors.quantities import EFFECTIVE_QUANTITY
-from stockscan.inventory.selectors.stats import inventory_stats
-from stockscan.inventory.selectors.valuation import line_value
-from stockscan.orgs.tenancy.permissions import sees_purchase_costs
+from stockscan.inventory.models import CountStatus, Loss, LossReason, Product, StockCount
+from stockscan.inventory.selectors.valuation import loss_value
+from stockscan.orgs.tenancy.permissions import Perm, role_has, sees_purchase_costs
 
 COUNT, PERCENT, DAYS, MONTHS = "count", "%", "days", "months"
 # Products whose counted quantity has not moved for this many months are dead stock.
 DEAD_STOCK_MONTHS = 3
-# How many low-stock products are named among the facts.
-NAMED_LOW_STOCK = 3
+# The ages (days) the credit book's ageing facts are named by: numbers of their labels.
+CREDIT_AGEING_DAYS = (30, 31, 60, 61, 90)
 _PERCENT_STEP = Decimal("0.1")
 _QUANTITY_STEP = Decimal("0.001")
+ZERO = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ class FactSheet:
     top_loss_reason: str | None = None
     low_stock_products: list[str] = field(default_factory=list)
     count_status: str | None = None  # the month's count: open, closed, or None (not started)
+    credits_included: bool = False  # the credit book's facts are among the facts
 
     @property
     def names(self) -> list[str]:
@@ -104,7 +108,17 @@ def scoped_service_ids(*, tenant, membership, services: dict, service) -> tuple[
     return ids, None
 
 
-def assistant_facts(*, tenant, membership, month: date, services: dict, service=None) -> FactSheet:
+def includes_credits(*, tenant, membership, scope: str) -> bool:
+    """The credit book's figures are facts for a member who may view the book, when asked
+    about it, and in every answer when the plan includes it."""
+    if not role_has(membership.role, Perm.VIEW_CREDITS):
+        return False
+    return scope == Scope.CREDITS or effective_plan(tenant).has(Feature.CREDIT_BOOK)
+
+
+def assistant_facts(
+    *, tenant, membership, month: date, services: dict, service=None, scope: str = Scope.INVENTORY
+) -> FactSheet:
     service_ids, single = scoped_service_ids(tenant=tenant, membership=membership, services=services, service=service)
     sheet = FactSheet(
         month=month,
@@ -114,6 +128,8 @@ def assistant_facts(*, tenant, membership, month: date, services: dict, service=
         service_type=single.service_type if single is not None else "",
         costs_visible=sees_purchase_costs(membership),
     )
+    if includes_credits(tenant=tenant, membership=membership, scope=scope):
+        _credit_facts(sheet, tenant=tenant)
     if not service_ids:  # a business without a service yet: nothing counted, nothing lost
         for fact_id, label in (
             ("stock.lines", _("Lines counted this month")),
@@ -123,12 +139,28 @@ def assistant_facts(*, tenant, membership, month: date, services: dict, service=
         ):
             sheet.add(fact_id, label, 0, COUNT)
         return sheet
-    stats = inventory_stats(tenant=tenant, membership=membership, month=month, service=single)
-    _stock_facts(sheet, stats)
-    _loss_facts(sheet, stats)
-    _alert_facts(sheet, tenant=tenant)
-    _dead_stock_facts(sheet, tenant=tenant)
-    _catalog_and_counting_facts(sheet, tenant=tenant, counted_products=stats["totals"]["products"])
+    require_month_visible(tenant, month)
+    plan = effective_plan(tenant)
+    months = [month]
+    for _index in range(DEAD_STOCK_MONTHS - 1):
+        months.append(previous_month(months[-1]))
+    # The months the plan's history reaches: last month for the change, three for dead stock.
+    visible = [month] + [earlier for earlier in months[1:] if is_month_visible(tenant, earlier)]
+    summary = month_summary(
+        tenant=tenant,
+        service_ids=service_ids,
+        months=visible,
+        today=tenant.today(),
+        low_stock=plan.has(Feature.ALERTS_STOCK),
+        dead_stock=len(visible) == DEAD_STOCK_MONTHS,
+    )
+    losses = _month_losses(tenant=tenant, service_ids=service_ids, month=month)
+    _stock_facts(sheet, summary, previous_visible=len(visible) > 1)
+    _loss_facts(sheet, losses, previous_visible=len(visible) > 1)
+    _alert_facts(sheet, summary, tenant=tenant, plan=plan)
+    if len(visible) == DEAD_STOCK_MONTHS:  # else the plan's history does not reach back that far
+        _dead_stock_facts(sheet, summary)
+    _catalog_and_counting_facts(sheet, tenant=tenant, counted_products=summary.products)
     return sheet
 
 
@@ -136,61 +168,90 @@ def _money(sheet: FactSheet, amount) -> Decimal:
     return quantize_money(Decimal(amount), sheet.currency)
 
 
-def _stock_facts(sheet: FactSheet, stats: dict) -> None:
-    totals = stats["totals"]
-    sheet.add("stock.lines", _("Lines counted this month"), totals["lines"], COUNT)
+def _stock_facts(sheet: FactSheet, summary: MonthSummary, *, previous_visible: bool) -> None:
+    sheet.add("stock.lines", _("Lines counted this month"), summary.lines, COUNT)
     if not sheet.costs_visible:
         return
-    value = Decimal(totals["stock_value"])
-    sheet.add("stock.value", _("Stock value"), _money(sheet, value), sheet.currency)
-    if stats["previous"] is not None and Decimal(stats["previous"]["stock_value"]):
-        previous = Decimal(stats["previous"]["stock_value"])
-        sheet.add("stock.value_previous", _("Stock value last month"), _money(sheet, previous), sheet.currency)
+    value = _money(sheet, summary.stock_value)
+    sheet.add("stock.value", _("Stock value"), value, sheet.currency)
+    previous = _money(sheet, summary.previous_stock_value)
+    if previous_visible and previous:
+        sheet.add("stock.value_previous", _("Stock value last month"), previous, sheet.currency)
         sheet.add("stock.value_change", _("Change in stock value"), _money(sheet, value - previous), sheet.currency)
         sheet.add(
             "stock.value_change_percent", _("Change in stock value"), _percent(value - previous, previous), PERCENT
         )
-    categories = [row for row in stats["by_category"] if Decimal(row["stock_value"]) > 0]
+    categories = [category for category in summary.categories if category.stock_value > 0]
     if value > 0 and categories:
-        top = max(categories, key=lambda row: Decimal(row["stock_value"]))
-        sheet.top_category = top["category_name"] or _("Uncategorised")
+        top = categories[0]
+        sheet.top_category = top.name or _("Uncategorised")
         name = {"category": sheet.top_category}
         sheet.add("category.count", _("Categories holding stock"), len(categories), COUNT)
         sheet.add(
             "category.top.value",
             _("Stock value of “%(category)s”") % name,
-            _money(sheet, top["stock_value"]),
+            _money(sheet, top.stock_value),
             sheet.currency,
         )
         sheet.add(
             "category.top.share",
             _("Share of the stock value in “%(category)s”") % name,
-            _percent(Decimal(top["stock_value"]), value),
+            _percent(_money(sheet, top.stock_value), value),
             PERCENT,
         )
 
 
-def _loss_facts(sheet: FactSheet, stats: dict) -> None:
-    losses = stats["losses"]
+def _month_losses(*, tenant, service_ids: list[int], month: date) -> dict:
+    """The month's losses by reason (count, value) and the value of last month's: one query
+    on the losses' month index, valued as the stats value them (`loss_value`)."""
+    current = Q(occurred_on__gte=month, occurred_on__lt=next_month(month))
+    value = loss_value(tenant.currency)
+    rows = list(
+        Loss.objects.filter(
+            tenant=tenant,
+            service__in=service_ids,
+            occurred_on__gte=previous_month(month),
+            occurred_on__lt=next_month(month),
+        )
+        .values("reason")
+        .annotate(
+            loss_count=Count("id", filter=current),
+            current_value=Sum(value, filter=current),
+            previous_value=Sum(value, filter=~current),
+        )
+        .order_by("reason")
+    )
+    return {
+        "count": sum(row["loss_count"] for row in rows),
+        "value": sum((row["current_value"] or ZERO for row in rows), ZERO),
+        "previous_value": sum((row["previous_value"] or ZERO for row in rows), ZERO),
+        "by_reason": [
+            {"reason": row["reason"], "count": row["loss_count"], "value": row["current_value"] or ZERO}
+            for row in rows
+            if row["loss_count"]
+        ],
+    }
+
+
+def _loss_facts(sheet: FactSheet, losses: dict, *, previous_visible: bool) -> None:
     sheet.add("losses.count", _("Losses recorded this month"), losses["count"], COUNT)
     by_reason = losses["by_reason"]
     if not by_reason:
         return
     labels = dict(LossReason.choices)
     if sheet.costs_visible:
-        sheet.add("losses.value", _("Value of this month's losses"), _money(sheet, losses["value"]), sheet.currency)
-        if stats["previous"] is not None:
-            previous = Decimal(stats["previous"]["losses_value"])
-            sheet.add(
-                "losses.value_previous", _("Value of last month's losses"), _money(sheet, previous), sheet.currency
-            )
+        value = _money(sheet, losses["value"])
+        sheet.add("losses.value", _("Value of this month's losses"), value, sheet.currency)
+        if previous_visible:
+            previous = _money(sheet, losses["previous_value"])
+            sheet.add("losses.value_previous", _("Value of last month's losses"), previous, sheet.currency)
             sheet.add(
                 "losses.value_change",
                 _("Change in the value of losses"),
-                _money(sheet, Decimal(losses["value"]) - previous),
+                _money(sheet, value - previous),
                 sheet.currency,
             )
-        top = max(by_reason, key=lambda row: (Decimal(row["value"]), row["count"]))
+        top = max(by_reason, key=lambda row: (_money(sheet, row["value"]), row["count"]))
     else:
         top = max(by_reason, key=lambda row: row["count"])
     sheet.top_loss_reason = top["reason"]
@@ -206,69 +267,41 @@ def _loss_facts(sheet: FactSheet, stats: dict) -> None:
             )
 
 
-def _alert_facts(sheet: FactSheet, *, tenant) -> None:
-    """Each kind's first rows with the number of them all, in one query (a window count)."""
-    today = tenant.today()
-    for kind in (alerts.LOW_STOCK, alerts.EXPIRY):
-        try:
-            rows = alerts.alert_rows(
-                tenant=tenant, service_ids=sheet.service_ids, month=sheet.month, today=today, kind=kind
+def _alert_facts(sheet: FactSheet, summary: MonthSummary, *, tenant, plan) -> None:
+    """The alerts' two kinds, as the alerts selector finds them, when the plan includes them."""
+    if plan.has(Feature.ALERTS_STOCK):
+        sheet.add("alerts.low_stock.count", _("Products below their minimum"), summary.low_stock, COUNT)
+        for position, (name, quantity) in enumerate(summary.low_stock_named, start=1):
+            sheet.low_stock_products.append(name)
+            sheet.add(
+                f"alerts.low_stock.{position}",
+                _("Quantity left of “%(product)s”") % {"product": name},
+                Decimal(quantity).quantize(_QUANTITY_STEP, rounding=ROUND_HALF_UP).normalize(),
+                COUNT,
             )
-        except FeatureNotIncluded:
-            continue
-        first = [
-            dict(zip([*alerts.COLUMNS, "total"], row, strict=True))
-            for row in rows.annotate(total=Window(Count("*")))[:NAMED_LOW_STOCK]
-        ]
-        total = first[0]["total"] if first else 0
-        if kind == alerts.LOW_STOCK:
-            sheet.add("alerts.low_stock.count", _("Products below their minimum"), total, COUNT)
-            for position, item in enumerate(first, start=1):
-                sheet.low_stock_products.append(item["product_name"])
-                sheet.add(
-                    f"alerts.low_stock.{position}",
-                    _("Quantity left of “%(product)s”") % {"product": item["product_name"]},
-                    Decimal(item["alert_quantity"]).quantize(_QUANTITY_STEP, rounding=ROUND_HALF_UP).normalize(),
-                    COUNT,
-                )
-        else:
-            sheet.add("alerts.expiring.count", _("Stock lines near their date"), total, COUNT)
-            if first:
-                days = (first[0]["alert_expiry_date"] - today).days
-                sheet.add("alerts.expiring.soonest_days", _("Days until the nearest date"), days, DAYS)
+    if plan.has(Feature.ALERTS_EXPIRY):
+        sheet.add("alerts.expiring.count", _("Stock lines near their date"), summary.expiring, COUNT)
+        if summary.soonest_expiry is not None:
+            days = (summary.soonest_expiry - tenant.today()).days
+            sheet.add("alerts.expiring.soonest_days", _("Days until the nearest date"), days, DAYS)
 
 
-def _dead_stock_facts(sheet: FactSheet, *, tenant) -> None:
+def _dead_stock_facts(sheet: FactSheet, summary: MonthSummary) -> None:
     """Products counted in each of the last three months with the very same quantity."""
-    months = [sheet.month]
-    for _index in range(DEAD_STOCK_MONTHS - 1):
-        months.append(previous_month(months[-1]))
-    if not is_month_visible(tenant, months[-1]):  # the plan's history does not reach back that far
-        return
-    quantities = {
-        f"q{index}": Sum(EFFECTIVE_QUANTITY, filter=Q(count__month=month)) for index, month in enumerate(months)
-    }
-    unchanged = (
-        CountLine.objects.filter(tenant=tenant, count__service__in=sheet.service_ids, count__month__in=months)
-        .values("product_id")
-        .annotate(**quantities, month_value=Sum(line_value(tenant.currency), filter=Q(count__month=sheet.month)))
-        .filter(q0__gt=0, **{f"q{index}": F("q0") for index in range(1, DEAD_STOCK_MONTHS)})
-    )
-    found = unchanged.aggregate(products=Count("product_id"), total_value=Sum("month_value"))
     sheet.add(
         "dead_stock.months", _("Months a product must stay unchanged to count as dead stock"), DEAD_STOCK_MONTHS, MONTHS
     )
     sheet.add(
         "dead_stock.count",
         _("Products unchanged for %(months)s months") % {"months": DEAD_STOCK_MONTHS},
-        found["products"],
+        summary.dead_stock,
         COUNT,
     )
-    if sheet.costs_visible and found["products"]:
+    if sheet.costs_visible and summary.dead_stock:
         sheet.add(
             "dead_stock.value",
             _("Value of the unchanged stock"),
-            _money(sheet, found["total_value"] or 0),
+            _money(sheet, summary.dead_stock_value),
             sheet.currency,
         )
 
@@ -304,3 +337,31 @@ def _catalog_and_counting_facts(sheet: FactSheet, *, tenant, counted_products: i
             progress,
             PERCENT,
         )
+
+
+def _credit_facts(sheet: FactSheet, *, tenant) -> None:
+    """The credit book's aggregates, through its own selectors (two queries: the dashboard's
+    one, and the count of customers with something overdue). Never a customer's name."""
+    today = tenant.today()
+    book = credit_selectors.dashboard(tenant=tenant, today=today, top=0)
+    overdue_customers = credit_selectors.customer_list(tenant=tenant, overdue=True, archived="all", today=today).count()
+    sheet.credits_included = True
+    currency = sheet.currency
+    sheet.add("credits.outstanding", _("Owed by customers"), _money(sheet, book.outstanding), currency)
+    sheet.add("credits.overdue", _("Owed past its due date"), _money(sheet, book.overdue), currency)
+    sheet.add("credits.customers_owing", _("Customers who owe"), book.customers_owing, COUNT)
+    sheet.add("credits.customers_overdue", _("Customers with an overdue credit"), overdue_customers, COUNT)
+    sheet.add(
+        "credits.collected_this_month",
+        _("Collected from customers this month"),
+        _money(sheet, book.collected_this_month),
+        currency,
+    )
+    labels = {
+        "0_30": _("Owed on credits up to 30 days old"),
+        "31_60": _("Owed on credits 31 to 60 days old"),
+        "61_90": _("Owed on credits 61 to 90 days old"),
+        "90_plus": _("Owed on credits more than 90 days old"),
+    }
+    for bucket, label in labels.items():
+        sheet.add(f"credits.ageing.{bucket}", label, _money(sheet, book.ageing.get(bucket, 0)), currency)

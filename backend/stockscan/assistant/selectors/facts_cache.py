@@ -2,8 +2,9 @@
 months (tens of milliseconds at thousands of products, hundreds at 50,000), and members ask
 several questions in a row about the same figures.
 
-A tenant's cached facts are dropped as soon as its inventory changes: every save or delete of
-a count line, a loss, a product, a category or a month's count gives the tenant a new
+A tenant's cached facts are dropped as soon as its inventory or its credit book changes: every
+save or delete of a count line, a loss, a product, a category, a month's count, a ledger entry
+or a customer gives the tenant a new
 generation (after the transaction commits), and facts are stored under the generation they
 were computed in. Writes that skip model signals (`QuerySet.update()`, bulk creates) are
 caught by AI_FACTS_CACHE_SECONDS, the longest cached facts are served."""
@@ -17,7 +18,8 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import translation
 
-from stockscan.assistant.selectors.facts import FactSheet, assistant_facts, scoped_service_ids
+from stockscan.assistant.models import Scope
+from stockscan.assistant.selectors.facts import FactSheet, assistant_facts, includes_credits, scoped_service_ids
 from stockscan.entitlements.selectors import effective_plan
 from stockscan.orgs.tenancy.permissions import sees_purchase_costs
 
@@ -48,19 +50,31 @@ def _on_change(instance, **kwargs):
 
 
 def connect_signals() -> None:
+    from stockscan.credits.models import Customer, LedgerEntry
     from stockscan.inventory.models import Category, CountLine, Loss, Product, StockCount
 
-    for model in (CountLine, Loss, Product, Category, StockCount):
+    for model in (CountLine, Loss, Product, Category, StockCount, LedgerEntry, Customer):
         uid = f"assistant-facts-{model._meta.label}"
         post_save.connect(_on_change, sender=model, dispatch_uid=f"{uid}-save")
         post_delete.connect(_on_change, sender=model, dispatch_uid=f"{uid}-delete")
 
 
-def cached_assistant_facts(*, tenant, membership, month, services: dict, service=None) -> FactSheet:
-    """`assistant_facts`, from the cache when the tenant's inventory has not changed since."""
+def cached_assistant_facts(
+    *, tenant, membership, month, services: dict, service=None, scope: str = Scope.INVENTORY
+) -> FactSheet:
+    """`assistant_facts`, from the cache when the tenant's inventory and credit book have not
+    changed since."""
     seconds = settings.AI_FACTS_CACHE_SECONDS
+    compute = {
+        "tenant": tenant,
+        "membership": membership,
+        "month": month,
+        "services": services,
+        "service": service,
+        "scope": scope,
+    }
     if seconds <= 0:
-        return assistant_facts(tenant=tenant, membership=membership, month=month, services=services, service=service)
+        return assistant_facts(**compute)
     service_ids, single = scoped_service_ids(tenant=tenant, membership=membership, services=services, service=service)
     plan = effective_plan(tenant)
     try:
@@ -77,6 +91,7 @@ def cached_assistant_facts(*, tenant, membership, month, services: dict, service
                 f"{month:%Y-%m}",
                 ",".join(map(str, service_ids)),
                 "costs" if sees_purchase_costs(membership) else "nocosts",
+                "credits" if includes_credits(tenant=tenant, membership=membership, scope=scope) else "nocredits",
                 translation.get_language() or settings.LANGUAGE_CODE,
                 tenant.currency,
                 ",".join(sorted(feature.value for feature in plan.features)),
@@ -86,12 +101,12 @@ def cached_assistant_facts(*, tenant, membership, month, services: dict, service
         found = cache.get(key)
     except Exception:
         logger.warning("Cache unreachable: the assistant computes its facts.", exc_info=True)
-        return assistant_facts(tenant=tenant, membership=membership, month=month, services=services, service=service)
+        return assistant_facts(**compute)
     if found is not None:
         found.service = single
         found.service_type = single.service_type if single is not None else ""
         return found
-    sheet = assistant_facts(tenant=tenant, membership=membership, month=month, services=services, service=service)
+    sheet = assistant_facts(**compute)
     stored = FactSheet(**{**sheet.__dict__, "service": None, "service_type": ""})
     try:
         cache.set(key, stored, seconds)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from stockscan.assistant.errors import FallbackReason
 from stockscan.assistant.models import AssistantRequest, Conversation, Mode
 from stockscan.assistant.selectors.conversations import recent_exchanges
-from stockscan.assistant.selectors.facts import FactSheet
+from stockscan.assistant.selectors.facts import CREDIT_AGEING_DAYS, FactSheet
 from stockscan.assistant.selectors.facts_cache import cached_assistant_facts
 from stockscan.assistant.services.conversations import exchange_record
 from stockscan.assistant.services.grounding import check_answer
@@ -92,7 +92,12 @@ def _usage(tenant) -> dict:
 def assistant_answer(*, tenant, membership, services: dict, question: Question) -> dict:
     started = time.monotonic()
     sheet = cached_assistant_facts(
-        tenant=tenant, membership=membership, month=question.month, services=services, service=question.service
+        tenant=tenant,
+        membership=membership,
+        month=question.month,
+        services=services,
+        service=question.service,
+        scope=question.scope,
     )
     where = sheet.service.name if sheet.service is not None else _("all your services")
     answer, insights, allowed = fallback_answer(sheet, scope=question.scope, role=membership.role, where=where)
@@ -101,6 +106,8 @@ def assistant_answer(*, tenant, membership, services: dict, question: Question) 
         history = recent_exchanges(question.conversation) if question.conversation is not None else []
         data = _model_data(sheet, question, insights, allowed, history)
         extra_numbers = (question.month.year, question.month.month, len(insights))
+        if sheet.credits_included:  # "owed on credits 31 to 60 days old" may be quoted
+            extra_numbers += CREDIT_AGEING_DAYS
         try:
             with quota_reservation(tenant, Metric.AI_REQUESTS):
                 reply = ask_model(data)

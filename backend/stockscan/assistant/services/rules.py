@@ -164,7 +164,44 @@ def allowed_actions(sheet: FactSheet, *, role: str) -> dict[str, Action]:
                 Action("review_losses", label, "navigate", href("/losses", month=month, reason=reason)),
             )
         )
+    if sheet.credits_included:
+        candidates += _credit_actions()
     return {action.id: action for perm, action in candidates if role_has(role, perm)}
+
+
+def _credit_actions() -> list[tuple[Perm, Action]]:
+    """The credit book's SPA routes (its customer list takes the API's filters, `owes` and
+    `overdue`); `remind_overdue_customers` is run by the SPA, one
+    `POST /api/customers/<id>/remind/` per overdue customer, after confirmation."""
+    return [
+        (
+            Perm.VIEW_CREDITS,
+            Action(
+                "open_overdue_customers",
+                _("Open the overdue customers"),
+                "navigate",
+                "/customers?" + urlencode({"overdue": "true"}),
+            ),
+        ),
+        (
+            Perm.RECORD_CREDITS,
+            Action(
+                "remind_overdue_customers",
+                _("Send reminders to the overdue customers"),
+                "run",
+                action_key="remind_overdue_customers",
+                requires_confirmation=True,
+            ),
+        ),
+        (
+            Perm.VIEW_CREDITS,
+            Action("open_credit_book", _("Open the customers who owe"), "navigate", "/customers?owes=true"),
+        ),
+        (
+            Perm.MANAGE_CREDITS,
+            Action("credit_reminder_settings", _("Set up automatic reminders"), "navigate", "/credit-settings"),
+        ),
+    ]
 
 
 # --- The rules: each looks at the facts and may give one insight.
@@ -411,7 +448,57 @@ def _minimums(p: Phrasing) -> Insight | None:
     return Insight("no_minimum", _("Minimums to set"), detail, INFO, ["catalog.no_minimum"], 45, ["set_minimums"])
 
 
+def _credits_overdue(p: Phrasing) -> Insight | None:
+    if not p.sheet.credits_included or p.value("credits.overdue") <= 0:
+        return None
+    detail = ngettext(
+        "%(customers)s customer is past a due date: %(overdue)s overdue, out of %(outstanding)s owed.",
+        "%(customers)s customers are past a due date: %(overdue)s overdue, out of %(outstanding)s owed.",
+        int(p.value("credits.customers_overdue")),
+    ) % {
+        "customers": p["credits.customers_overdue"],
+        "overdue": p["credits.overdue"],
+        "outstanding": p["credits.outstanding"],
+    }
+    half = p.value("credits.overdue") * 2 >= p.value("credits.outstanding")
+    facts = ["credits.customers_overdue", "credits.overdue", "credits.outstanding"]
+    actions = ["remind_overdue_customers", "open_overdue_customers", "credit_reminder_settings"]
+    return Insight("credits_overdue", _("Overdue credits"), detail, CRITICAL if half else WARNING, facts, 88, actions)
+
+
+def _credits_old(p: Phrasing) -> Insight | None:
+    if not p.sheet.credits_included or p.value("credits.ageing.90_plus") <= 0:
+        return None
+    # In words: a figure in a sentence must be a fact's (services/grounding.py).
+    detail = _(
+        "%(value)s is owed on credits older than three months: the longer a debt waits, the less it is paid."
+    ) % {"value": p["credits.ageing.90_plus"]}
+    return Insight(
+        "credits_old", _("Old debts"), detail, WARNING, ["credits.ageing.90_plus"], 75, ["open_overdue_customers"]
+    )
+
+
+def _credits_outstanding(p: Phrasing) -> Insight | None:
+    if not p.sheet.credits_included:
+        return None
+    values = {"outstanding": p["credits.outstanding"], "collected": p["credits.collected_this_month"]}
+    if p.value("credits.outstanding") <= 0:
+        detail = _("No customer owes you anything; %(collected)s collected this month.") % values
+        facts = ["credits.outstanding", "credits.collected_this_month"]
+        return Insight("credits_clear", _("Credit book"), detail, INFO, facts, 8)
+    detail = ngettext(
+        "%(customers)s customer owes you %(outstanding)s; %(collected)s collected this month.",
+        "%(customers)s customers owe you %(outstanding)s; %(collected)s collected this month.",
+        int(p.value("credits.customers_owing")),
+    ) % {**values, "customers": p["credits.customers_owing"]}
+    facts = ["credits.customers_owing", "credits.outstanding", "credits.collected_this_month"]
+    return Insight("credits_outstanding", _("Credit book"), detail, INFO, facts, 25, ["open_credit_book"])
+
+
 RULES = (
+    _credits_overdue,
+    _credits_old,
+    _credits_outstanding,
     _expiry,
     _low_stock,
     _losses,
@@ -437,6 +524,7 @@ _ALWAYS = {
     "no_losses",
 }
 _LOSS_KEYS = {"losses", "losses_up", "no_losses"}
+_CREDIT_KEYS = {"credits_overdue", "credits_old", "credits_outstanding", "credits_clear"}
 
 SUGGESTED_QUESTIONS = {
     "expiry": gettext_lazy("What should I do with the stock that reaches its date soon?"),
@@ -447,13 +535,18 @@ SUGGESTED_QUESTIONS = {
     "uncosted": gettext_lazy("Why does a missing purchase price change my stock value?"),
     "count_not_started": gettext_lazy("How do I start this month's count quickly?"),
     "count_in_progress": gettext_lazy("What is left to count this month?"),
+    "credits_overdue": gettext_lazy("How do I get the overdue credits paid?"),
+    "credits_old": gettext_lazy("What should I do about debts older than three months?"),
+    "credits_outstanding": gettext_lazy("How much of what my customers owe is due soon?"),
 }
 _DEFAULT_QUESTION = gettext_lazy("How has my stock changed since last month?")
 
 
 def _ranked(insights: list[Insight], scope: str) -> list[Insight]:
     for insight in insights:
-        if scope == Scope.LOSSES and insight.key in _LOSS_KEYS:
+        if (scope == Scope.LOSSES and insight.key in _LOSS_KEYS) or (
+            scope == Scope.CREDITS and insight.key in _CREDIT_KEYS
+        ):
             insight.rank += 200
     return sorted(
         insights, key=lambda insight: (-(insight.rank >= 200), -_SEVERITY_RANK[insight.severity], -insight.rank)
@@ -463,6 +556,8 @@ def _ranked(insights: list[Insight], scope: str) -> list[Insight]:
 def deterministic_insights(sheet: FactSheet, *, scope: str) -> list[Insight]:
     phrasing = Phrasing(sheet)
     found = [insight for rule in RULES if (insight := rule(phrasing)) is not None]
+    # An empty credit book is news only to whoever asks about it.
+    found = [insight for insight in found if insight.key != "credits_clear" or scope == Scope.CREDITS]
     ranked = _ranked(found, scope)
     chosen = ranked[:MAX_INSIGHTS]
     if len(chosen) < MIN_INSIGHTS:
@@ -483,10 +578,16 @@ def fallback_answer(
                 action_ids.append(action_id)
     action_ids = action_ids[:MAX_ACTIONS]
     month = Phrasing(sheet).month
-    if scope == Scope.CREDITS:
-        message = _(
-            "The credit book is not part of the assistant's figures yet; here is what your stock says for %(month)s."
-        ) % {"month": month}
+    if scope == Scope.CREDITS and not sheet.credits_included:
+        message = _("The credit book is not among what you may see; here is what your stock says for %(month)s.") % {
+            "month": month
+        }
+    elif scope == Scope.CREDITS:
+        message = ngettext(
+            "%(count)s point to watch in your credit book and stock for %(month)s.",
+            "%(count)s points to watch in your credit book and stock for %(month)s.",
+            len(insights),
+        ) % {"count": len(insights), "month": month}
     elif scope == Scope.SUPPORT:
         message = _("Here is where %(where)s stands for %(month)s; ask a question to go further.") % {
             "where": where,
