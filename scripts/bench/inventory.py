@@ -167,14 +167,14 @@ def month_floor(service: int):
     from django_scopes import scopes_disabled
 
     from stockscan.inventory.selectors.listing import count_line_list
-    from stockscan.inventory.serializers import COUNT_LINE_ROWS
+    from stockscan.inventory.serializers import count_line_rows
     from stockscan.orgs.models import Membership, Service
 
     with scopes_disabled():
         tenant = Service.objects.get(pk=service).tenant
         membership = Membership.objects.select_related("tenant").get(tenant=tenant)
         lines = count_line_list(tenant=membership.tenant, membership=membership, service=service, month=MONTH)
-        page = COUNT_LINE_ROWS.rows(lines)[:SPA_PAGE_SIZE]
+        page = count_line_rows(tenant.currency, hide_purchase_costs=False).rows(lines)[:SPA_PAGE_SIZE]
         sql, params = page.query.sql_with_params()
     # The names ValuesIterable gives the columns, in the order the SQL selects them.
     names = [*page.query.extra_select, *page.query.values_select, *page.query.annotation_select]
