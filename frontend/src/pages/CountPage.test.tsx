@@ -27,7 +27,11 @@ const item = (product: number, name: string, fields: Record<string, unknown> = {
 
 type Handler = (request: Request, body: unknown) => Response | undefined;
 
-function api(handler: Handler = () => undefined, checklist = [item(1, 'Rhum'), item(2, 'Gin')]) {
+function api(
+  handler: Handler = () => undefined,
+  checklist = [item(1, 'Rhum'), item(2, 'Gin')],
+  features: Record<string, boolean> = {},
+) {
   const writes: { request: Request; body: Record<string, unknown> }[] = [];
   vi.stubGlobal(
     'fetch',
@@ -56,7 +60,7 @@ function api(handler: Handler = () => undefined, checklist = [item(1, 'Rhum'), i
               name: 'Bar',
               service_type: 'bar',
               counting_mode: 'mixed',
-              features: {},
+              features,
               created_at: '',
             },
           ]),
@@ -193,6 +197,65 @@ describe('count page', () => {
     await waitFor(() => expect(closes).toHaveLength(2));
     expect(closes[0]).toEqual({});
     expect(closes[1]).toEqual({ uncounted: 'expected' });
+  });
+});
+
+describe('count page: starting, offline, opened containers', () => {
+  it('starts a month not begun, and says why when the month is out of range', async () => {
+    const starts: { request: Request; body: unknown }[] = [];
+    api((request, body) => {
+      const url = new URL(request.url);
+      if (url.pathname !== '/api/counts/') return undefined;
+      if (request.method === 'GET') return json(200, page([]));
+      starts.push({ request, body });
+      return json(400, { code: 'MONTH_OUT_OF_RANGE', detail: 'out', earliest: '2025-01', latest: '2027-01' });
+    });
+    wrap();
+    fireEvent.click(await screen.findByRole('button', { name: 'Commencer ce mois' }));
+    await waitFor(() => expect(starts).toHaveLength(1));
+    expect(starts[0]?.body).toEqual({ month: currentMonth() });
+    expect(new URL(starts[0]!.request.url).searchParams.get('service')).toBe('11');
+    expect((await screen.findByText(/Ce mois ne peut pas être ouvert/)).textContent).toBeTruthy();
+  });
+
+  it('shows a line still waiting in the queue (after a reload) as counted, with its state', async () => {
+    // Offline: every write finds no network.
+    api((request) => {
+      if (new URL(request.url).pathname === '/api/count-lines/') throw new TypeError('Failed to fetch');
+      return undefined;
+    });
+    await writeQueue.enqueue({
+      key: 'spa-waiting-1',
+      kind: 'count-line',
+      method: 'POST',
+      path: '/api/count-lines/?service=11',
+      tenant: null,
+      label: 'Gin — 6',
+      body: { count: 7, product: 2, quantity: '6', mode: 'set', container_state: 'SEALED' },
+    });
+    wrap();
+    await screen.findByLabelText('Gin');
+    await waitFor(() => expect(row('Gin').dataset.status).toBe('waiting'));
+    expect(within(row('Gin')).getByTestId('counted').textContent).toBe('Compté : 6');
+    expect(within(row('Gin')).getByText('en attente')).toBeTruthy();
+  });
+
+  it('counts an opened container with the fraction left where the service tracks them', async () => {
+    const writes = api(undefined, undefined, { open_container_tracking: true });
+    wrap();
+    const rum = await screen.findByLabelText('Rhum');
+    fireEvent.click(screen.getByLabelText('Contenant ouvert'));
+    fireEvent.change(screen.getByLabelText('Reste : 50 %'), { target: { value: '25' } });
+    fireEvent.change(rum, { target: { value: '1' } });
+    fireEvent.keyDown(rum, { key: 'Enter' });
+    await waitFor(() => expect(writes).toHaveLength(1));
+    expect(writes[0]?.body).toMatchObject({
+      product: 1,
+      quantity: '1',
+      container_state: 'OPENED',
+      remaining_fraction: '0.25',
+    });
+    expect(screen.queryByLabelText('Lot')).toBeNull();
   });
 });
 

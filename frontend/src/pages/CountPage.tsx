@@ -118,6 +118,7 @@ export function CountPage() {
   const [optimistic, setOptimistic] = useState<Record<number, string>>({});
   const [closeChoice, setCloseChoice] = useState<Uncounted>('zero');
   const [uncounted, setUncounted] = useState<number | null>(null);
+  const [announce, setAnnounce] = useState('');
   const inputs = useRef<(HTMLInputElement | null)[]>([]);
   const has = features(service);
   const tracksOpened = Boolean(has.open_container_tracking);
@@ -264,17 +265,20 @@ export function CountPage() {
     };
     if (opened && remainingKind === 'fraction') body.remaining_fraction = (fraction / 100).toFixed(2);
     if (opened && remainingKind === 'quantity') {
-      const left = decimalOrNull(remainingQuantity);
-      if (left) body.remaining_quantity = left;
+      const left = parseQuantity(remainingQuantity, 'l');
+      if (left === null) {
+        setInvalid((before) => ({ ...before, [item.product]: true }));
+        return;
+      }
+      body.remaining_quantity = left;
     }
     if (tracksLot && lot.trim()) body.lot = lot.trim();
     if (tracksExpiry && expiry) body.expiry_date = expiry;
     const before = shown(item) ?? '0';
+    const after = mode === 'add' ? addDecimals(before, quantity) : quantity;
     // Shown counted at once: a set replaces, an add adds to what is shown.
-    setOptimistic((map) => ({
-      ...map,
-      [item.product]: mode === 'add' ? addDecimals(before, quantity) : quantity,
-    }));
+    setOptimistic((map) => ({ ...map, [item.product]: after }));
+    setAnnounce(t('count.announce', { product: item.product_name, quantity: format.number(after) }));
     setDrafts((map) => ({ ...map, [item.product]: '' }));
     setInvalid((map) => ({ ...map, [item.product]: false }));
     inputs.current[index + 1]?.focus();
@@ -302,6 +306,9 @@ export function CountPage() {
   return (
     <>
       <h1>{t('count.title')}</h1>
+      <p className="visually-hidden" role="status">
+        {announce}
+      </p>
       <div className="filters">
         {services.length > 1 && (
           <label>
@@ -542,7 +549,13 @@ export function CountPage() {
                       )}
                       {invalid[item.product] && (
                         <span className="field-error" id={`${inputId}-error`} role="alert">
-                          {item.unit === 'pcs' ? t('count.wholeNumber') : t('count.invalidQuantity')}
+                          {opened &&
+                          remainingKind === 'quantity' &&
+                          parseQuantity(remainingQuantity, 'l') === null
+                            ? t('count.remainingRequired')
+                            : item.unit === 'pcs'
+                              ? t('count.wholeNumber')
+                              : t('count.invalidQuantity')}
                         </span>
                       )}
                     </li>
