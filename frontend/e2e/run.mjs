@@ -333,7 +333,9 @@ async function main() {
     await page.getByRole('button', { name: 'Se déconnecter' }).click();
     await page.waitForURL('**/login');
 
-    step('count page: the manager counts 5 bar products by keyboard, then 1 offline (reload), synced once');
+    step(
+      'count page: the manager counts 5 bar products by keyboard, then 1 offline (reload), synced once; closes',
+    );
     await page.getByLabel('Nom d’utilisateur ou e-mail').fill('demo-manager');
     await page.getByLabel('Mot de passe').fill(PASSWORD);
     await page.getByRole('button', { name: 'Se connecter' }).click();
@@ -424,6 +426,26 @@ async function main() {
       after.length === before.length + newLines,
       `${before.length} + ${newLines} new lines on the server, found ${after.length}`,
     );
+    // Closing with products left: the page says how many and asks what they are.
+    await page.getByRole('button', { name: 'Clôturer le mois' }).click();
+    const uncountedChoice = page.getByTestId('uncounted');
+    await uncountedChoice.waitFor();
+    check(
+      /^\d+ produits? (n’est|ne sont) pas comptés?/.test(
+        await uncountedChoice.locator('legend').textContent(),
+      ),
+      `the uncounted products are counted: ${await uncountedChoice.locator('legend').textContent()}`,
+    );
+    await axe(page, 'count-close');
+    await page.getByLabel('Comme le mois dernier').check();
+    await page.getByRole('button', { name: 'Confirmer la clôture' }).click();
+    await page.getByTestId('count-status').filter({ hasText: 'clôturé' }).waitFor();
+    const closedCount = await apiGet(base, managerToken, `/api/counts/${barCount.id}/`);
+    check(
+      closedCount.status === 'closed' && closedCount.uncounted === 'expected',
+      `the month is closed with the uncounted as last month: ${closedCount.status} ${closedCount.uncounted}`,
+    );
+    check((await page.locator('input.count-input').count()) === 0, 'a closed month takes no more counts');
     await page.getByText('Awa').click();
     await page.getByRole('button', { name: 'Se déconnecter' }).click();
     await page.waitForURL('**/login');
