@@ -24,6 +24,7 @@ const OWNER_EMAIL = 'demo-owner@demo.stockscan.local';
 const PASSWORD = 'Demo-StockScan-2026';
 const started = Date.now();
 const results = [];
+const enterToShown = [];
 
 function step(name) {
   console.log(`  · ${name}`);
@@ -369,12 +370,33 @@ async function main() {
         `Enter moved the focus to product ${index + 1}`,
       );
       await page.keyboard.type(String(11 + index));
+      // Time from Enter to the line shown counted (budget: 50 ms), measured in the page.
+      await page.evaluate((id) => {
+        const shown = document.querySelector(`[data-product="${id}"] [data-testid="counted"]`);
+        window.__enterAt = 0;
+        window.__shownAt = 0;
+        document.addEventListener('keydown', () => (window.__enterAt = performance.now()), {
+          capture: true,
+          once: true,
+        });
+        const observer = new MutationObserver(() => {
+          window.__shownAt = performance.now();
+          observer.disconnect();
+        });
+        observer.observe(shown, { childList: true, characterData: true, subtree: true });
+      }, product);
       await page.keyboard.press('Enter');
       typed.set(product, String(11 + index));
       // Counted at once, before the server answers.
       check(
         (await rows.nth(index).getByTestId('counted').textContent()) === `Compté : ${11 + index}`,
         'the line shows counted at once',
+      );
+      const shownAfter = await page.evaluate(() => window.__shownAt - window.__enterAt);
+      enterToShown.push(Math.round(shownAfter));
+      check(
+        shownAfter > 0 && shownAfter <= 50,
+        `a counted line appears ≤ 50 ms after Enter: ${shownAfter} ms`,
       );
     }
     await page.locator('[data-testid="count-row"][data-status="saved"]').nth(4).waitFor({ timeout: 15000 });
@@ -486,6 +508,7 @@ async function main() {
 main().then(
   () => {
     console.log(`axe: ${results.map((r) => `${r.page} ${r.serious}`).join(', ')} (serious or critical)`);
+    console.log(`count page: a line shown counted ${enterToShown.join(', ')} ms after Enter`);
     console.log(`e2e: all journeys passed in ${Math.round((Date.now() - started) / 1000)}s`);
   },
   (error) => {
