@@ -21,6 +21,7 @@ const pages = {
   login: 'src/pages/LoginPage.tsx',
   catalogue: 'src/pages/CataloguePage.tsx',
   losses: 'src/pages/LossesPage.tsx',
+  count: 'src/pages/CountPage.tsx',
 };
 for (const [name, key] of Object.entries(pages)) {
   const files = closure(key, closure(entry));

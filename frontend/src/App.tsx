@@ -25,6 +25,7 @@ const ProductFormPage = lazy(() =>
 const CategoriesPage = lazy(() =>
   import('./pages/CategoriesPage').then((m) => ({ default: m.CategoriesPage })),
 );
+const CountPage = lazy(() => import('./pages/CountPage').then((m) => ({ default: m.CountPage })));
 const LossesPage = lazy(() => import('./pages/LossesPage').then((m) => ({ default: m.LossesPage })));
 const AlertsPage = lazy(() => import('./pages/AlertsPage').then((m) => ({ default: m.AlertsPage })));
 const BillingPage = lazy(() => import('./pages/BillingPage').then((m) => ({ default: m.BillingPage })));
@@ -62,6 +63,7 @@ export function App() {
             <Route path="/catalogue" element={<CataloguePage />} />
             <Route path="/catalogue/:id" element={<ProductFormPage />} />
             <Route path="/categories" element={<CategoriesPage />} />
+            <Route path="/count" element={<CountPage />} />
             <Route path="/losses" element={<LossesPage />} />
             <Route path="/alerts" element={<AlertsPage />} />
             <Route path="/billing" element={<BillingPage />} />

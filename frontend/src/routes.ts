@@ -10,6 +10,7 @@ export const APP_ROUTES = [
   'reset-password',
   'confirm-email',
   'invitations',
+  'count',
   'catalogue',
   'categories',
   'losses',

@@ -135,6 +135,7 @@ export function Shell() {
         </p>
       )}
       <nav className="mainnav" aria-label={t('shell.navigation')}>
+        <NavLink to="/count">{t('nav.count')}</NavLink>
         <NavLink to="/catalogue">{t('nav.catalogue')}</NavLink>
         <NavLink to="/categories">{t('nav.categories')}</NavLink>
         <NavLink to="/losses">{t('nav.losses')}</NavLink>
