@@ -1724,7 +1724,7 @@ export interface components {
     /**
      * @description A count line as the API shows it, from a line of `selectors.count_line_list` (which
      *     annotates its effective quantity). The month's page reads its lines as rows instead
-     *     (`COUNT_LINE_ROWS`): it joins four tables per line.
+     *     (`count_line_rows`): it joins four tables per line.
      */
     CountLine: {
       readonly id: number;
