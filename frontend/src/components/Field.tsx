@@ -1,4 +1,5 @@
 import { useId, type ReactNode } from 'react';
+import type { UseFormRegisterReturn } from 'react-hook-form';
 
 /** A labelled input whose API or form error is shown beside it and announced to screen readers. */
 export function Field(props: {
@@ -27,5 +28,29 @@ export function Field(props: {
         </p>
       )}
     </div>
+  );
+}
+
+/** The common case: one input that must be filled, registered with react-hook-form. */
+export function InputField(props: {
+  label: string;
+  error?: string | undefined;
+  type?: string;
+  autoComplete?: string;
+  registration: UseFormRegisterReturn;
+}) {
+  return (
+    <Field label={props.label} error={props.error}>
+      {({ id, describedBy, invalid }) => (
+        <input
+          id={id}
+          type={props.type ?? 'text'}
+          autoComplete={props.autoComplete}
+          aria-describedby={describedBy}
+          aria-invalid={invalid}
+          {...props.registration}
+        />
+      )}
+    </Field>
   );
 }

@@ -4,7 +4,7 @@ import { useForm } from 'react-hook-form';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client';
 import { ErrorNotice } from '../components/ErrorNotice';
-import { Field } from '../components/Field';
+import { InputField } from '../components/Field';
 import { useCurrentService } from '../hooks';
 import { ApiError, unwrap } from '../lib/errors';
 import { applyFieldErrors } from '../lib/forms';
@@ -63,16 +63,11 @@ export function CategoriesPage() {
         noValidate
         className="inline-form"
       >
-        <Field label={t('categories.newName')} error={form.formState.errors.name?.message}>
-          {({ id, describedBy, invalid }) => (
-            <input
-              id={id}
-              aria-describedby={describedBy}
-              aria-invalid={invalid}
-              {...form.register('name', { required: t('form.required') })}
-            />
-          )}
-        </Field>
+        <InputField
+          label={t('categories.newName')}
+          error={form.formState.errors.name?.message}
+          registration={form.register('name', { required: t('form.required') })}
+        />
         <button type="submit" className="primary" disabled={create.isPending}>
           {t('categories.add')}
         </button>

@@ -10,8 +10,9 @@ import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react'
 import { useTranslation } from 'react-i18next';
 import { api, type Schemas } from '../api/client';
 import { ErrorNotice } from '../components/ErrorNotice';
+import { queueError, RefusedWrite, useQueueItems } from '../components/QueuedWrite';
 import { useCurrentService, useFormatters } from '../hooks';
-import { ApiError, errorMessage, unwrap, type ErrorBody } from '../lib/errors';
+import { ApiError, errorMessage, unwrap } from '../lib/errors';
 import { currentMonth, formatMonth } from '../lib/format';
 import { newIdempotencyKey, type QueueItem } from '../lib/queue';
 import { getTenantId, setServiceId } from '../lib/session';
@@ -51,24 +52,8 @@ function remember<T>(key: string, value: T): T {
 }
 
 function useCountQueue(count: number | undefined): QueueItem[] {
-  const [items, setItems] = useState<QueueItem[]>([]);
-  useEffect(() => {
-    const read = () =>
-      void writeQueue
-        .list(COUNT_KIND)
-        .then((all) => setItems(all.filter((item) => (item.body as CountLineBody).count === count)));
-    read();
-    return writeQueue.subscribe(read);
-  }, [count]);
-  return items;
-}
-
-function queueError(item: QueueItem): ApiError {
-  return new ApiError(item.error?.status ?? 400, {
-    code: item.error?.code,
-    detail: item.error?.detail,
-    ...item.error?.body,
-  } as ErrorBody);
+  const all = useQueueItems(COUNT_KIND);
+  return useMemo(() => all.filter((item) => (item.body as CountLineBody).count === count), [all, count]);
 }
 
 /** Whether a typed quantity is valid for the unit: whole numbers for pieces. */
@@ -573,21 +558,7 @@ export function CountPage() {
                 {failed.map((item) => (
                   <li key={item.key} className="card queue-failed" data-status="failed">
                     <span>{item.label}</span>
-                    <ErrorNotice error={queueError(item)} />
-                    <span className="row-actions">
-                      <button
-                        type="button"
-                        onClick={() => item.seq !== undefined && void writeQueue.retry(item.seq)}
-                      >
-                        {t('queue.retry')}
-                      </button>
-                      <button
-                        type="button"
-                        onClick={() => item.seq !== undefined && void writeQueue.remove(item.seq)}
-                      >
-                        {t('queue.remove')}
-                      </button>
-                    </span>
+                    <RefusedWrite item={item} />
                   </li>
                 ))}
               </ul>

@@ -5,7 +5,7 @@ import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api } from '../api/client';
 import { startSession, useSessionState } from '../auth';
 import { ErrorNotice } from '../components/ErrorNotice';
-import { Field } from '../components/Field';
+import { InputField } from '../components/Field';
 import { ApiError, unwrap } from '../lib/errors';
 import { applyFieldErrors } from '../lib/forms';
 
@@ -84,18 +84,14 @@ export function InvitationPage() {
                   ['password_confirm', 'new-password', 'password'],
                 ] as const
               ).map(([name, autoComplete, type]) => (
-                <Field key={name} label={t(`register.${name}`)} error={errors[name]?.message}>
-                  {({ id, describedBy, invalid }) => (
-                    <input
-                      id={id}
-                      type={type}
-                      autoComplete={autoComplete}
-                      aria-describedby={describedBy}
-                      aria-invalid={invalid}
-                      {...form.register(name, { required: t('form.required') })}
-                    />
-                  )}
-                </Field>
+                <InputField
+                  key={name}
+                  label={t(`register.${name}`)}
+                  error={errors[name]?.message}
+                  type={type}
+                  autoComplete={autoComplete}
+                  registration={form.register(name, { required: t('form.required') })}
+                />
               ))}
               <button type="submit" className="primary" disabled={accept.isPending}>
                 {t('invitation.accept')}

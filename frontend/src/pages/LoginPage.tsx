@@ -6,7 +6,7 @@ import { api } from '../api/client';
 import { startSession } from '../auth';
 import { DEMO_MODE } from '../config';
 import { ErrorNotice } from '../components/ErrorNotice';
-import { Field } from '../components/Field';
+import { InputField } from '../components/Field';
 import { ApiError, unwrap } from '../lib/errors';
 import { applyFieldErrors } from '../lib/forms';
 
@@ -36,29 +36,19 @@ export function LoginPage() {
       <h1>{t('login.title')}</h1>
       {DEMO_MODE && <p className="notice notice-plan">{t('login.demo')}</p>}
       <form onSubmit={form.handleSubmit((values) => login.mutate(values))} noValidate>
-        <Field label={t('login.identifier')} error={errors.username?.message}>
-          {({ id, describedBy, invalid }) => (
-            <input
-              id={id}
-              autoComplete="username"
-              aria-describedby={describedBy}
-              aria-invalid={invalid}
-              {...form.register('username', { required: t('form.required') })}
-            />
-          )}
-        </Field>
-        <Field label={t('login.password')} error={errors.password?.message}>
-          {({ id, describedBy, invalid }) => (
-            <input
-              id={id}
-              type="password"
-              autoComplete="current-password"
-              aria-describedby={describedBy}
-              aria-invalid={invalid}
-              {...form.register('password', { required: t('form.required') })}
-            />
-          )}
-        </Field>
+        <InputField
+          label={t('login.identifier')}
+          error={errors.username?.message}
+          autoComplete="username"
+          registration={form.register('username', { required: t('form.required') })}
+        />
+        <InputField
+          label={t('login.password')}
+          error={errors.password?.message}
+          type="password"
+          autoComplete="current-password"
+          registration={form.register('password', { required: t('form.required') })}
+        />
         {login.error instanceof ApiError && login.error.code !== 'VALIDATION_ERROR' && (
           <ErrorNotice error={login.error} />
         )}

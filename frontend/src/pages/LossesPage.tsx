@@ -5,9 +5,10 @@ import { useTranslation } from 'react-i18next';
 import { api, type Schemas } from '../api/client';
 import { useMe } from '../auth';
 import { ErrorNotice } from '../components/ErrorNotice';
+import { queueError, RefusedWrite, useQueueItems } from '../components/QueuedWrite';
 import { Field } from '../components/Field';
 import { useCurrentService, useFormatters } from '../hooks';
-import { ApiError, errorMessage, unwrap, type ErrorBody } from '../lib/errors';
+import { errorMessage, unwrap } from '../lib/errors';
 import { currentMonth, formatDate, formatMonth, today } from '../lib/format';
 import { newIdempotencyKey, type QueueItem } from '../lib/queue';
 import { getTenantId } from '../lib/session';
@@ -19,15 +20,6 @@ export const REASONS: Reason[] = ['breakage', 'expired', 'theft', 'free', 'mista
 type Values = { product: string; quantity: string; reason: Reason; occurred_on: string; note: string };
 /** The refusals that are about the loss's date: shown beside the date field. */
 const DATE_CODES: readonly string[] = ['MONTH_CLOSED', 'LOSS_IN_FUTURE'];
-
-/** A refused write of the queue as the error its answer was. */
-function queueError(item: QueueItem): ApiError {
-  return new ApiError(item.error?.status ?? 400, {
-    code: item.error?.code,
-    detail: item.error?.detail,
-    ...item.error?.body,
-  } as ErrorBody);
-}
 
 type CountPage = Schemas['PaginatedStockCountList'];
 const countStatusKey = (service: number | undefined, day: string) => [
@@ -64,16 +56,6 @@ function useDateRefusals(queued: QueueItem[], onRefused: (item: QueueItem) => vo
       if (item.error && DATE_CODES.includes(item.error.code)) onRefused(item);
     }
   }, [queued, onRefused]);
-}
-
-function useQueueItems(kind: string): QueueItem[] {
-  const [items, setItems] = useState<QueueItem[]>([]);
-  useEffect(() => {
-    const read = () => void writeQueue.list(kind).then(setItems);
-    read();
-    return writeQueue.subscribe(read);
-  }, [kind]);
-  return items;
 }
 
 /** Products of the service, remembered so a loss can be recorded after an offline reload. */
@@ -286,21 +268,7 @@ export function LossesPage() {
                 <span className={`badge badge-${item.status}`}>{t(`queue.status.${item.status}`)}</span>
                 {item.status === 'failed' && item.error && (
                   <>
-                    <ErrorNotice error={queueError(item)} />
-                    <span className="row-actions">
-                      <button
-                        type="button"
-                        onClick={() => item.seq !== undefined && void writeQueue.retry(item.seq)}
-                      >
-                        {t('queue.retry')}
-                      </button>
-                      <button
-                        type="button"
-                        onClick={() => item.seq !== undefined && void writeQueue.remove(item.seq)}
-                      >
-                        {t('queue.remove')}
-                      </button>
-                    </span>
+                    <RefusedWrite item={item} />
                   </>
                 )}
               </li>

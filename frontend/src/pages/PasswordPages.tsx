@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
 import { api } from '../api/client';
 import { ErrorNotice } from '../components/ErrorNotice';
-import { Field } from '../components/Field';
+import { InputField } from '../components/Field';
 import { ApiError, unwrap } from '../lib/errors';
 import { applyFieldErrors } from '../lib/forms';
 
@@ -23,18 +23,13 @@ export function ForgotPasswordPage() {
         <p role="status">{request.data.detail}</p>
       ) : (
         <form onSubmit={form.handleSubmit((values) => request.mutate(values))} noValidate>
-          <Field label={t('forgot.email')} error={form.formState.errors.email?.message}>
-            {({ id, describedBy, invalid }) => (
-              <input
-                id={id}
-                type="email"
-                autoComplete="email"
-                aria-describedby={describedBy}
-                aria-invalid={invalid}
-                {...form.register('email', { required: t('form.required') })}
-              />
-            )}
-          </Field>
+          <InputField
+            label={t('forgot.email')}
+            error={form.formState.errors.email?.message}
+            type="email"
+            autoComplete="email"
+            registration={form.register('email', { required: t('form.required') })}
+          />
           {request.error instanceof ApiError && request.error.code !== 'VALIDATION_ERROR' && (
             <ErrorNotice error={request.error} />
           )}
@@ -75,30 +70,20 @@ export function ResetPasswordPage() {
         </p>
       ) : (
         <form onSubmit={form.handleSubmit((values) => reset.mutate(values))} noValidate>
-          <Field label={t('reset.password')} error={errors.new_password?.message}>
-            {({ id, describedBy, invalid }) => (
-              <input
-                id={id}
-                type="password"
-                autoComplete="new-password"
-                aria-describedby={describedBy}
-                aria-invalid={invalid}
-                {...form.register('new_password', { required: t('form.required') })}
-              />
-            )}
-          </Field>
-          <Field label={t('reset.confirm')} error={errors.new_password_confirm?.message}>
-            {({ id, describedBy, invalid }) => (
-              <input
-                id={id}
-                type="password"
-                autoComplete="new-password"
-                aria-describedby={describedBy}
-                aria-invalid={invalid}
-                {...form.register('new_password_confirm', { required: t('form.required') })}
-              />
-            )}
-          </Field>
+          <InputField
+            label={t('reset.password')}
+            error={errors.new_password?.message}
+            type="password"
+            autoComplete="new-password"
+            registration={form.register('new_password', { required: t('form.required') })}
+          />
+          <InputField
+            label={t('reset.confirm')}
+            error={errors.new_password_confirm?.message}
+            type="password"
+            autoComplete="new-password"
+            registration={form.register('new_password_confirm', { required: t('form.required') })}
+          />
           {reset.error instanceof ApiError && reset.error.code !== 'VALIDATION_ERROR' && (
             <ErrorNotice error={reset.error} />
           )}

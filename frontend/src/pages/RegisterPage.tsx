@@ -6,7 +6,7 @@ import { Link, useNavigate } from 'react-router';
 import { api, type Schemas } from '../api/client';
 import { startSession } from '../auth';
 import { ErrorNotice } from '../components/ErrorNotice';
-import { Field } from '../components/Field';
+import { Field, InputField } from '../components/Field';
 import { ApiError, fieldErrors, unwrap } from '../lib/errors';
 import { applyFieldErrors } from '../lib/forms';
 
@@ -149,17 +149,12 @@ export function RegisterPage() {
                 </label>
               ))}
             </div>
-            <Field label={t('register.tenantName')} error={errors.tenant_name?.message}>
-              {({ id, describedBy, invalid }) => (
-                <input
-                  id={id}
-                  autoComplete="organization"
-                  aria-describedby={describedBy}
-                  aria-invalid={invalid}
-                  {...form.register('tenant_name', { required: t('form.required') })}
-                />
-              )}
-            </Field>
+            <InputField
+              label={t('register.tenantName')}
+              error={errors.tenant_name?.message}
+              autoComplete="organization"
+              registration={form.register('tenant_name', { required: t('form.required') })}
+            />
           </fieldset>
         )}
         {step === 1 && (
@@ -245,18 +240,14 @@ export function RegisterPage() {
                 ['password_confirm', 'new-password', 'password'],
               ] as const
             ).map(([name, autoComplete, type]) => (
-              <Field key={name} label={t(`register.${name}`)} error={errors[name]?.message}>
-                {({ id, describedBy, invalid }) => (
-                  <input
-                    id={id}
-                    type={type}
-                    autoComplete={autoComplete}
-                    aria-describedby={describedBy}
-                    aria-invalid={invalid}
-                    {...form.register(name, { required: t('form.required') })}
-                  />
-                )}
-              </Field>
+              <InputField
+                key={name}
+                label={t(`register.${name}`)}
+                error={errors[name]?.message}
+                type={type}
+                autoComplete={autoComplete}
+                registration={form.register(name, { required: t('form.required') })}
+              />
             ))}
           </fieldset>
         )}

@@ -56,6 +56,27 @@ def _occurred_on(tenant, value: date | None) -> date:
     return value
 
 
+def _positive_amount(tenant, amount) -> Decimal:
+    """An entry's amount: more than zero, with no more decimals than the currency has."""
+    amount = exact_amount(amount, currency=tenant.currency, field="amount")
+    if amount <= 0:
+        raise ValidationError({"amount": [_("The amount must be more than zero.")]})
+    return amount
+
+
+def _append(*, tenant, customer_id: int, actor, action: str, audit: dict, lines=(), **fields) -> LedgerEntry:
+    """What every ledger write does once it holds the customer's lock: the entry (and its
+    product lines), the customer's kept figures rewritten from the ledger, the audit row."""
+    entry = LedgerEntry.objects.create(tenant=tenant, customer_id=customer_id, author=_author(actor), **fields)
+    if lines:
+        for line in lines:
+            line.entry = entry
+        CreditLine.objects.bulk_create(lines)
+    positions_refresh(tenant_id=tenant.pk, customer_id=customer_id)
+    audit_record(tenant_id=tenant.pk, actor=actor, action=action, target=entry, after=audit)
+    return entry
+
+
 def _author(actor):
     return actor if getattr(actor, "is_authenticated", False) else None
 
@@ -117,9 +138,7 @@ def credit_record(
         amount = total
     if amount is None:
         raise ValidationError({"amount": [_("Give an amount or lines.")]})
-    amount = exact_amount(amount, currency=tenant.currency, field="amount")
-    if amount <= 0:
-        raise ValidationError({"amount": [_("The amount must be more than zero.")]})
+    amount = _positive_amount(tenant, amount)
     occurred_on = _occurred_on(tenant, occurred_on)
     if due_date is None:
         due_date = occurred_on + timedelta(days=credit_book_settings(tenant).payment_term_days)
@@ -132,9 +151,13 @@ def credit_record(
         over_limit = customer.credit_limit is not None and customer_balance(customer) + amount > customer.credit_limit
         if over_limit and not override_limit:
             raise CreditLimitExceeded(limit=str(customer.credit_limit), balance=str(customer_balance(customer)))
-        entry = LedgerEntry.objects.create(
+        return _append(
             tenant=tenant,
-            customer=customer,
+            customer_id=customer.pk,
+            actor=actor,
+            action="credit.recorded",
+            audit={"amount": str(amount), "name": customer.name, "limit_overridden": over_limit},
+            lines=priced,
             kind=EntryKind.CREDIT,
             amount=amount,
             signed_amount=amount,
@@ -143,20 +166,7 @@ def credit_record(
             description=description,
             limit_overridden=over_limit,
             client_id=client_id,
-            author=_author(actor),
         )
-        for line in priced:
-            line.entry = entry
-        CreditLine.objects.bulk_create(priced)
-        positions_refresh(tenant_id=tenant.pk, customer_id=customer.pk)
-        audit_record(
-            tenant_id=tenant.pk,
-            actor=actor,
-            action="credit.recorded",
-            target=entry,
-            after={"amount": str(amount), "name": customer.name, "limit_overridden": over_limit},
-        )
-        return entry
 
     return idempotent_create(
         key=client_id,
@@ -181,9 +191,7 @@ def payment_record(
     """Records what the customer paid; it settles their oldest credits first (a reading
     rule: see `selectors`). More than the balance: 400 OVERPAYMENT."""
     require_feature(tenant, Feature.CREDIT_BOOK)
-    amount = exact_amount(amount, currency=tenant.currency, field="amount")
-    if amount <= 0:
-        raise ValidationError({"amount": [_("The amount must be more than zero.")]})
+    amount = _positive_amount(tenant, amount)
     occurred_on = _occurred_on(tenant, occurred_on)
     customer = _locked_customer(tenant, customer)
     fields = {"kind": EntryKind.PAYMENT, "amount": amount}
@@ -192,9 +200,12 @@ def payment_record(
         balance = customer_balance(customer)
         if amount > balance:
             raise Overpayment(balance=str(quantize_money(max(balance, Decimal(0)), tenant.currency)))
-        entry = LedgerEntry.objects.create(
+        return _append(
             tenant=tenant,
-            customer=customer,
+            customer_id=customer.pk,
+            actor=actor,
+            action="payment.recorded",
+            audit={"amount": str(amount), "name": customer.name, "method": method},
             kind=EntryKind.PAYMENT,
             amount=amount,
             signed_amount=-amount,
@@ -202,17 +213,7 @@ def payment_record(
             method=method,
             reference=reference,
             client_id=client_id,
-            author=_author(actor),
         )
-        positions_refresh(tenant_id=tenant.pk, customer_id=customer.pk)
-        audit_record(
-            tenant_id=tenant.pk,
-            actor=actor,
-            action="payment.recorded",
-            target=entry,
-            after={"amount": str(amount), "name": customer.name, "method": method},
-        )
-        return entry
 
     return idempotent_create(
         key=client_id,
@@ -233,23 +234,16 @@ def entry_reverse(*, tenant, entry: LedgerEntry, actor, reason: str) -> LedgerEn
     Customer.objects.select_for_update().filter(tenant=tenant, pk=entry.customer_id).first()
     if LedgerEntry.objects.filter(tenant=tenant, reverses=entry).exists():
         raise AlreadyReversed()
-    reversal = LedgerEntry.objects.create(
+    return _append(
         tenant=tenant,
         customer_id=entry.customer_id,
+        actor=actor,
+        action="entry.reversed",
+        audit={"amount": str(entry.amount), "name": entry.customer.name, "kind": entry.kind, "reason": reason},
         kind=EntryKind.REVERSAL,
         amount=entry.amount,
         signed_amount=-entry.signed_amount,
         occurred_on=tenant.today(),
         reverses=entry,
         reason=reason,
-        author=_author(actor),
     )
-    positions_refresh(tenant_id=tenant.pk, customer_id=entry.customer_id)
-    audit_record(
-        tenant_id=tenant.pk,
-        actor=actor,
-        action="entry.reversed",
-        target=reversal,
-        after={"amount": str(entry.amount), "name": entry.customer.name, "kind": entry.kind, "reason": reason},
-    )
-    return reversal
